@@ -1,0 +1,52 @@
+import Foundation
+
+/// An opaque position in a list sorted by a timestamp and then by id, both descending.
+///
+/// Clients receive it as `next_cursor` and send it back unchanged; its text form is
+/// base64url so it travels in a query string without escaping.
+public struct PageCursor: Sendable, Equatable {
+    /// The sort timestamp of the last row on the previous page.
+    public let timestamp: Date
+    /// The id of that row, which breaks ties between equal timestamps.
+    public let id: Int
+
+    public init(timestamp: Date, id: Int) {
+        self.timestamp = timestamp
+        self.id = id
+    }
+
+    public var encoded: String {
+        // Microseconds keep the value exact through a round trip on both databases.
+        let micros = Int64((timestamp.timeIntervalSince1970 * 1_000_000).rounded())
+        let raw = "v1:\(micros):\(id)"
+        return Data(raw.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads a cursor a client sent back; `nil` if it was not made by `encoded`.
+    public init?(encoded text: String) {
+        guard text.count <= 100 else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
+        let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let id = Int(parts[2]), id > 0 else { return nil }
+        self.timestamp = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+}
+
+/// A limit a client asked for, clamped to what the server allows.
+public enum PageSize {
+    public static let `default` = 50
+    public static let maximum = 200
+
+    /// `nil` when the request is not a usable number (zero, negative).
+    public static func clamp(_ requested: Int?) -> Int? {
+        guard let requested else { return Self.default }
+        guard requested > 0 else { return nil }
+        return min(requested, maximum)
+    }
+}

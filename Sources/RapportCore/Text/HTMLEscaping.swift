@@ -1,0 +1,19 @@
+/// Escaping for text that will be placed in HTML.
+public enum HTMLEscaping {
+    /// Escapes `&`, `<`, `>`, `"` and `'` so the text is inert in element content and attributes.
+    public static func escape(_ text: some StringProtocol) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

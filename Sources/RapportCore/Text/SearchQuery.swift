@@ -1,0 +1,66 @@
+import Foundation
+
+/// A person's search text, reduced to terms that both search engines can use safely.
+///
+/// Punctuation and operators are never passed through to the engine: every term is a run of
+/// letters and digits, so no input can form an invalid FTS5 or tsquery expression.
+public struct SearchQuery: Sendable, Equatable {
+    /// Terms in the order typed, lowercased, duplicates removed.
+    public let terms: [String]
+    /// Whether the last term should match as a prefix (the person may still be typing it).
+    public let lastTermIsPrefix: Bool
+
+    public static let maximumTerms = 12
+    public static let minimumPrefixLength = 2
+
+    public init(_ text: String) {
+        var terms: [String] = []
+        var current = ""
+        func flush() {
+            if !current.isEmpty, !terms.contains(current), terms.count < Self.maximumTerms { terms.append(current) }
+            current = ""
+        }
+        for scalar in text.lowercased().unicodeScalars {
+            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                current.unicodeScalars.append(scalar)
+            } else {
+                flush()
+            }
+        }
+        flush()
+        self.terms = terms
+        let endsInsideWord = text.last.map { $0.isLetter || $0.isNumber } ?? false
+        self.lastTermIsPrefix = endsInsideWord && (terms.last?.count ?? 0) >= Self.minimumPrefixLength
+    }
+
+    public var isEmpty: Bool { terms.isEmpty }
+
+    /// An FTS5 MATCH expression: every term must occur; terms are quoted so they are never read
+    /// as operators or column names.
+    public var fts5Expression: String {
+        terms.enumerated().map { index, term in
+            let quoted = "\"\(term)\""
+            return index == terms.count - 1 && lastTermIsPrefix ? quoted + " *" : quoted
+        }.joined(separator: " ")
+    }
+
+    /// A `to_tsquery` expression: every term must occur, the last one as a prefix where typed so.
+    public var tsqueryExpression: String {
+        terms.enumerated().map { index, term in
+            index == terms.count - 1 && lastTermIsPrefix ? "\(term):*" : term
+        }.joined(separator: " & ")
+    }
+}
+
+/// Turns an engine's snippet, whose matches are wrapped in private-use marker characters, into
+/// safe HTML with `<mark>` around the matches.
+public enum SnippetMarkup {
+    public static let startMarker = "\u{E000}"
+    public static let endMarker = "\u{E001}"
+
+    public static func html(fromMarked text: String) -> String {
+        HTMLEscaping.escape(text)
+            .replacingOccurrences(of: startMarker, with: "<mark>")
+            .replacingOccurrences(of: endMarker, with: "</mark>")
+    }
+}

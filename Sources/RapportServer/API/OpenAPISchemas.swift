@@ -1,0 +1,103 @@
+import RapportCore
+
+/// JSON Schemas of the API's request and response bodies, matching the DTOs.
+enum OpenAPISchemas {
+    private static var string: [String: Any] { ["type": "string"] }
+    private static var nullableString: [String: Any] { ["type": ["string", "null"]] }
+    private static var integer: [String: Any] { ["type": "integer"] }
+    private static var nullableInteger: [String: Any] { ["type": ["integer", "null"]] }
+    private static var dateTime: [String: Any] { ["type": "string", "format": "date-time"] }
+    private static var nullableDateTime: [String: Any] { ["type": ["string", "null"], "format": "date-time"] }
+    private static var boolean: [String: Any] { ["type": "boolean"] }
+    private static var strings: [String: Any] { ["type": "array", "items": string] }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> [String: Any] where T.RawValue == String {
+        ["type": "string", "enum": T.allCases.map(\.rawValue)]
+    }
+
+    private static func object(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        return schema
+    }
+
+    private static func array(of name: String) -> [String: Any] { ["type": "array", "items": OpenAPIDocument.ref(name)] }
+    private static func nullable(_ name: String) -> [String: Any] { ["oneOf": [OpenAPIDocument.ref(name), ["type": "null"]]] }
+
+    static var all: [String: Any] {
+        [
+            "Error": object(["error": string, "reason": string, "fields": ["type": "object", "additionalProperties": string]], required: ["error", "reason", "fields"]),
+            "Person": object(["id": integer, "name": string, "email": nullableString], required: ["id", "name"]),
+            "NamedReference": object(["id": integer, "name": string], required: ["id", "name"]),
+            "CreateTokenRequest": object(["email": string, "password": string, "name": string], required: ["email", "password"]),
+            "IssuedToken": object(["token": string, "prefix": string, "agent": OpenAPIDocument.ref("Person")], required: ["token", "prefix", "agent"]),
+            "Me": object(["agent": OpenAPIDocument.ref("Agent")], required: ["agent"]),
+            "TicketSummary": object([
+                "number": integer, "subject": string, "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),
+                "channel": choice(TicketChannel.self), "requester": OpenAPIDocument.ref("Person"), "assignee": nullable("Person"),
+                "team": nullable("NamedReference"), "tags": strings, "created_at": dateTime, "updated_at": dateTime,
+                "first_response_at": nullableDateTime, "solved_at": nullableDateTime, "closed_at": nullableDateTime,
+            ], required: ["number", "subject", "status", "priority", "channel", "requester", "tags", "created_at", "updated_at"]),
+            "TicketPage": object(["tickets": array(of: "TicketSummary"), "next_cursor": nullableString], required: ["tickets"]),
+            "Attachment": object(["id": integer, "filename": string, "content_type": string, "size": integer, "url": string]),
+            "Message": object([
+                "id": integer, "kind": choice(MessageKind.self),
+                "author": object(["kind": choice(AuthorKind.self), "id": nullableInteger, "name": string]),
+                "body": string, "original_html": nullableString, "created_at": dateTime, "attachments": array(of: "Attachment"),
+            ], required: ["id", "kind", "author", "body", "created_at", "attachments"]),
+            "TicketDetail": object(["ticket": OpenAPIDocument.ref("TicketSummary"), "messages": array(of: "Message")], required: ["ticket", "messages"]),
+            "TicketEventList": ["type": "array", "items": object([
+                "id": integer, "field": string, "before": nullableString, "after": nullableString,
+                "actor": object(["kind": choice(AuthorKind.self), "id": nullableInteger, "name": string]), "created_at": dateTime,
+            ])],
+            "AttachmentInput": object(["filename": string, "content_type": string, "data_base64": string], required: ["filename", "data_base64"]),
+            "MessageInput": object([
+                "body": string, "html": string, "kind": choice(MessageKind.self),
+                "author": ["type": "string", "enum": ["agent", "customer"]], "status": choice(TicketStatus.self),
+                "attachments": array(of: "AttachmentInput"),
+            ], required: ["body"]),
+            "CreateTicketRequest": object([
+                "subject": string, "requester_id": integer,
+                "requester": object(["email": string, "name": string], required: ["email"]),
+                "message": OpenAPIDocument.ref("MessageInput"), "priority": choice(TicketPriority.self), "channel": choice(TicketChannel.self),
+                "status": choice(TicketStatus.self), "assignee_id": integer, "team_id": integer, "tags": strings,
+            ], required: ["subject", "message"]),
+            "UpdateTicketRequest": object([
+                "subject": string, "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),
+                "assignee_id": nullableInteger, "team_id": nullableInteger, "tags": strings, "add_tags": strings, "remove_tags": strings,
+            ]),
+            "Customer": object([
+                "id": integer, "name": string, "emails": strings, "phone": nullableString, "locale": nullableString,
+                "time_zone": nullableString, "notes": string, "organization": nullable("NamedReference"),
+                "created_at": dateTime, "updated_at": dateTime,
+            ], required: ["id", "name", "emails", "notes", "created_at", "updated_at"]),
+            "CustomerPage": object(["customers": array(of: "Customer"), "next_cursor": nullableString], required: ["customers"]),
+            "CustomerDetail": object(["customer": OpenAPIDocument.ref("Customer"), "tickets": array(of: "TicketSummary")], required: ["customer", "tickets"]),
+            "CreateCustomerRequest": object([
+                "name": string, "emails": strings, "phone": string, "locale": string, "time_zone": string, "notes": string, "organization_id": integer,
+            ], required: ["name", "emails"]),
+            "UpdateCustomerRequest": object([
+                "name": string, "emails": strings, "phone": nullableString, "locale": nullableString, "time_zone": nullableString,
+                "notes": string, "organization_id": nullableInteger,
+            ]),
+            "Organization": object(["id": integer, "name": string, "domain": nullableString, "notes": string, "created_at": dateTime, "updated_at": dateTime]),
+            "OrganizationList": array(of: "Organization"),
+            "OrganizationInput": object(["name": string, "domain": nullableString, "notes": string]),
+            "Agent": object([
+                "id": integer, "name": string, "email": string, "role": choice(AgentRole.self), "signature": string,
+                "is_active": boolean, "teams": array(of: "NamedReference"), "created_at": dateTime,
+            ], required: ["id", "name", "email", "role", "is_active"]),
+            "AgentList": array(of: "Agent"),
+            "CreateAgentRequest": object(["name": string, "email": string, "role": choice(AgentRole.self), "password": string, "signature": string],
+                                         required: ["name", "email", "password"]),
+            "UpdateAgentRequest": object(["name": string, "email": string, "role": choice(AgentRole.self), "signature": string, "is_active": boolean, "password": string]),
+            "Team": object(["id": integer, "name": string, "description": string, "members": array(of: "Person"), "created_at": dateTime]),
+            "TeamList": array(of: "Team"),
+            "TeamInput": object(["name": string, "description": string]),
+            "SearchResults": object([
+                "query": string, "terms": strings,
+                "results": ["type": "array", "items": object(["ticket": OpenAPIDocument.ref("TicketSummary"), "snippet": string])],
+            ], required: ["query", "terms", "results"]),
+        ]
+    }
+}

@@ -1,0 +1,55 @@
+import Fluent
+import Vapor
+
+struct CreateTokenRequest: Decodable {
+    let email: String
+    let password: String
+    let name: String?
+}
+
+struct IssuedTokenDTO: Content {
+    let token: String
+    let prefix: String
+    let agent: PersonReferenceDTO
+}
+
+struct MeDTO: Content {
+    let agent: AgentDTO
+}
+
+/// Exchanging a password for an API token, and the token's own agent.
+struct AuthRoutes: RouteCollection {
+    /// Registered outside the token guard: this is how a client gets its first token.
+    func bootPublic(routes: any RoutesBuilder) {
+        routes.post("auth", "tokens", use: createToken)
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("me", use: me)
+        routes.delete("auth", "tokens", "current", use: revokeCurrent)
+    }
+
+    func createToken(req: Request) async throws -> Response {
+        let input = try req.decodeJSON(CreateTokenRequest.self)
+        guard let agent = try await req.rapport.agents.verifyLogin(email: input.email, password: input.password, on: req.db) else {
+            throw RapportError(.unauthorized, code: "invalid_credentials", reason: "The email or password is not right, or the account is deactivated.")
+        }
+        let issued = try await req.rapport.apiTokens.issue(forAgent: try agent.requireID, name: input.name ?? "API token", on: req.db)
+        return try await IssuedTokenDTO(
+            token: issued.token, prefix: issued.prefix,
+            agent: PersonReferenceDTO(id: try agent.requireID, name: agent.name, email: agent.email)
+        ).encodeResponse(status: .created, for: req)
+    }
+
+    func me(req: Request) async throws -> MeDTO {
+        let id = try req.agent.id
+        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.unauthenticated }
+        return MeDTO(agent: agent)
+    }
+
+    func revokeCurrent(req: Request) async throws -> HTTPStatus {
+        guard let tokenID = try req.agent.tokenID else { throw RapportError.badRequest("This request was not made with an API token.") }
+        try await req.rapport.apiTokens.revoke(tokenID: tokenID, on: req.db)
+        return .noContent
+    }
+}

@@ -1,0 +1,47 @@
+import FluentKit
+import SQLKit
+
+/// The two SQL engines Rapport runs on. Chosen once from the configuration; code that needs
+/// engine-specific SQL (full-text search, write locking) asks the database it was handed.
+public enum DatabaseFlavor: Sendable {
+    case sqlite, postgres
+
+    public init(_ database: any SQLDatabase) {
+        self = database.dialect.name == "sqlite" ? .sqlite : .postgres
+    }
+}
+
+extension Database {
+    /// This database as SQLKit sees it. Both supported drivers are SQL drivers.
+    var sql: any SQLDatabase {
+        guard let sql = self as? any SQLDatabase else {
+            fatalError("Rapport needs an SQL database; the configured driver does not speak SQL.")
+        }
+        return sql
+    }
+
+    var flavor: DatabaseFlavor { DatabaseFlavor(sql) }
+
+    /// Runs `work` in a transaction that takes the write lock up front.
+    ///
+    /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and a concurrent
+    /// writer then makes the transaction fail instead of wait; `BEGIN IMMEDIATE` waits its turn.
+    func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        switch flavor {
+        case .postgres:
+            return try await transaction { try await work($0) }
+        case .sqlite:
+            return try await withConnection { connection in
+                try await connection.sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await work(connection)
+                    try await connection.sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await connection.sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+    }
+}

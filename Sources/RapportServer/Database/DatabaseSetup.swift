@@ -1,0 +1,46 @@
+import Fluent
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+enum DatabaseSetup {
+    /// Connects Fluent to PostgreSQL when a URL is configured, otherwise to the SQLite file.
+    static func configure(_ app: Application, settings: RapportSettings) async throws {
+        if settings.usesPostgres, let url = settings.databaseURL {
+            do {
+                let configuration = try SQLPostgresConfiguration(url: url)
+                app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
+            } catch {
+                throw RapportStartupError("DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database")
+            }
+        } else {
+            try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
+            app.databases.use(.sqlite(.file(settings.sqliteFile.path), sqlLogLevel: .debug), as: .sqlite)
+            try await tuneSQLiteConnections(app)
+        }
+    }
+
+    /// FluentSQLiteDriver keeps one connection per event loop and has no per-connection hook, so
+    /// each loop's connection is tuned once here. WAL is stored in the file; the rest is per
+    /// connection. Foreign keys are switched on by the driver for every connection it opens.
+    private static func tuneSQLiteConnections(_ app: Application) async throws {
+        for eventLoop in app.eventLoopGroup.makeIterator() {
+            guard let database = app.databases.database(.sqlite, logger: app.logger, on: eventLoop) else { continue }
+            try await database.withConnection { connection in
+                let sql = connection.sql
+                try await sql.raw("PRAGMA journal_mode=WAL").run()
+                try await sql.raw("PRAGMA synchronous=NORMAL").run()
+                try await sql.raw("PRAGMA busy_timeout=10000").run()
+            }
+        }
+    }
+}
+
+/// A problem that stops Rapport from starting, with what to do about it.
+public struct RapportStartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,18 @@
+import FluentKit
+
+/// Every migration, in the order it runs. Append only: never edit or reorder a migration that
+/// has shipped; add a new one.
+enum RapportMigrations {
+    static let all: [any Migration] = [
+        CreateOrganizations(),
+        CreateCustomers(),
+        CreateAgents(),
+        CreateTeams(),
+        CreateApiTokens(),
+        CreateTickets(),
+        CreateMessages(),
+        CreateAttachments(),
+        CreateTicketEvents(),
+        CreateTicketSearchIndex(),
+    ]
+}

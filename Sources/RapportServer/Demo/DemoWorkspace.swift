@@ -1,0 +1,186 @@
+import Fluent
+import Foundation
+import RapportCore
+import Vapor
+
+/// Fills an empty workspace with a believable help desk: teams, agents, organizations,
+/// customers and tickets in every status with conversations that read like real support
+/// traffic. The same seed gives the same workspace.
+public struct DemoWorkspace: Sendable {
+    public static let adminEmail = "demo@rapport.example"
+    public static let adminPassword = "rapport-demo"
+
+    public struct Summary: Sendable {
+        public let agents: Int
+        public let customers: Int
+        public let tickets: Int
+        public let messages: Int
+    }
+
+    public var customerCount = 200
+    public var ticketCount = 1_000
+    public var seed: UInt64 = 2026
+
+    public init(customerCount: Int = 200, ticketCount: Int = 1_000, seed: UInt64 = 2026) {
+        self.customerCount = customerCount
+        self.ticketCount = ticketCount
+        self.seed = seed
+    }
+
+    /// Whether the workspace already has tickets or agents, in which case seeding is skipped.
+    public static func isSeeded(_ app: Application) async throws -> Bool {
+        let agents = try await Agent.query(on: app.db).count()
+        let tickets = try await Ticket.query(on: app.db).count()
+        return agents > 0 || tickets > 0
+    }
+
+    public func seed(_ app: Application) async throws -> Summary {
+        let services = app.rapport
+        let now = services.settings.clock.now()
+        let seed = self.seed
+        // One bcrypt hash for every demo agent: they all share the demo password.
+        let passwordHash = try await PasswordHashing(cost: services.settings.passwordHashCost).hash(Self.adminPassword)
+        let (customerCount, ticketCount) = (self.customerCount, self.ticketCount)
+
+        return try await app.db.writeTransaction { db in
+            var random = DemoRandom(seed: seed)
+            // Teams and agents.
+            var teamIDs: [String: Int] = [:]
+            for name in DemoPeople.teams {
+                let team = Team()
+                team.name = name
+                team.description = "The \(name) team."
+                team.createdAt = now.addingTimeInterval(-200 * 86_400)
+                team.updatedAt = team.createdAt
+                try await team.create(on: db)
+                teamIDs[name] = try team.requireID
+            }
+            var agentsByTeam: [String: [(id: Int, firstName: String)]] = [:]
+            let admin = try await Self.makeAgent(name: "Demo Admin", email: Self.adminEmail, isAdmin: true, passwordHash: passwordHash, now: now, on: db)
+            for name in DemoPeople.teams { try await TeamMembership(teamID: teamIDs[name]!, agentID: admin, now: now).create(on: db) }
+            for person in DemoPeople.agents {
+                let email = person.name.lowercased().split(separator: " ").joined(separator: ".") + "@rapport.example"
+                let id = try await Self.makeAgent(name: person.name, email: email, isAdmin: person.isAdmin, passwordHash: passwordHash, now: now, on: db)
+                try await TeamMembership(teamID: teamIDs[person.team]!, agentID: id, now: now).create(on: db)
+                agentsByTeam[person.team, default: []].append((id, String(person.name.split(separator: " ")[0])))
+            }
+
+            // Organizations and customers.
+            var organizationIDs: [(id: Int, domain: String)] = []
+            for (name, domain) in DemoPeople.organizations {
+                let organization = Organization(name: name, domain: domain, notes: "", now: now.addingTimeInterval(-300 * 86_400))
+                try await organization.create(on: db)
+                organizationIDs.append((try organization.requireID, domain))
+            }
+            var customers: [(id: Int, firstName: String)] = []
+            var usedAddresses = Set<String>()
+            for index in 0..<customerCount {
+                let first = random.pick(DemoPeople.firstNames), last = random.pick(DemoPeople.lastNames)
+                let organization = random.chance(0.4) ? random.pick(organizationIDs) : nil
+                let local = "\(first).\(last)".lowercased().folding(options: .diacriticInsensitive, locale: nil).filter { $0.isLetter || $0 == "." }
+                var address = "\(local)@\(organization?.domain ?? random.pick(DemoPeople.personalMailDomains))"
+                if !usedAddresses.insert(address).inserted {
+                    address = "\(local)\(index)@\(organization?.domain ?? DemoPeople.personalMailDomains[0])"
+                    usedAddresses.insert(address)
+                }
+                let customer = Customer()
+                customer.name = "\(first) \(last)"
+                customer.phone = random.chance(0.5) ? "+44 20 7946 \(String(format: "%04d", Int.random(in: 0...9999, using: &random)))" : nil
+                customer.locale = random.pick(["en", "en", "en-GB", "de", "fr", "es", "pt-BR"])
+                customer.timeZone = random.pick(["Europe/London", "Europe/Berlin", "Europe/Madrid", "America/New_York", "America/Sao_Paulo", "Asia/Tokyo"])
+                customer.notes = random.chance(0.1) ? "Prefers phone calls in the afternoon." : ""
+                customer.organizationID = organization?.id
+                customer.createdAt = now.addingTimeInterval(-Double.random(in: 130...400, using: &random) * 86_400)
+                customer.updatedAt = customer.createdAt
+                try await customer.create(on: db)
+                let id = try customer.requireID
+                try await CustomerEmail(customerID: id, address: address, normalized: address.lowercased(), isPrimary: true, now: customer.createdAt).create(on: db)
+                customers.append((id, first))
+            }
+
+            // Tickets, oldest first so numbers grow with time.
+            let statuses: [(TicketStatus, Double)] = [(.new, 0.08), (.open, 0.22), (.pending, 0.15), (.solved, 0.25), (.closed, 0.30)]
+            var messageCount = 0
+            let starts = (0..<ticketCount).map { _ in Double.random(in: 0...1, using: &random) }.sorted()
+            for index in 0..<ticketCount {
+                let age = 120.0 * (1 - starts[index])  // days ago
+                let status = Self.status(forAgeInDays: age, distribution: statuses, random: &random)
+                let (customerID, customerFirst) = random.pick(customers)
+                let conversationTeam = DemoPeople.teams[index % DemoPeople.teams.count]
+                let teamAgents = agentsByTeam[conversationTeam] ?? []
+                let agent = teamAgents.isEmpty ? (admin, "Demo") : random.pick(teamAgents)
+                let conversation = DemoConversationWriter.write(status: status, customerFirstName: customerFirst, agentFirstName: agent.1, random: &random)
+                let teamAgent = agentsByTeam[conversation.team].map { random.pick($0) } ?? agent
+                let opened = now.addingTimeInterval(-age * 86_400)
+                let lastHour = conversation.messages.last?.hoursAfterStart ?? 0
+
+                let ticket = Ticket()
+                ticket.subject = conversation.subject
+                ticket.status = status
+                ticket.priority = conversation.priority
+                ticket.channel = conversation.channel
+                ticket.requesterID = customerID
+                ticket.assigneeID = status == .new && random.chance(0.7) ? nil : teamAgent.0
+                ticket.teamID = teamIDs[conversation.team]
+                ticket.createdAt = opened
+                ticket.updatedAt = min(now, opened.addingTimeInterval(lastHour * 3_600))
+                ticket.firstResponseAt = conversation.messages.first(where: { $0.author == .agent && $0.kind == .reply })
+                    .map { opened.addingTimeInterval($0.hoursAfterStart * 3_600) }
+                if status == .solved || status == .closed { ticket.solvedAt = ticket.updatedAt }
+                if status == .closed { ticket.closedAt = min(now, ticket.updatedAt.addingTimeInterval(4 * 86_400)) }
+                try await ticket.create(on: db)
+                let ticketID = try ticket.requireID
+
+                for line in conversation.messages {
+                    let message = Message()
+                    message.ticketID = ticketID
+                    message.kind = line.kind
+                    message.authorKind = line.author
+                    message.authorAgentID = line.author == .agent ? teamAgent.0 : nil
+                    message.authorCustomerID = line.author == .customer ? customerID : nil
+                    message.body = line.body.replacingOccurrences(of: agent.1, with: teamAgent.1)
+                    message.createdAt = min(now, opened.addingTimeInterval(line.hoursAfterStart * 3_600))
+                    try await message.create(on: db)
+                    messageCount += 1
+                }
+                for tag in conversation.tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
+                let event = TicketEvent()
+                event.ticketID = ticketID
+                event.actorKind = .customer
+                event.actorCustomerID = customerID
+                event.field = TicketChange.Field.created.rawValue
+                event.after = TicketStatus.new.rawValue
+                event.createdAt = opened
+                try await event.create(on: db)
+            }
+            try await TicketSearch.rebuildAll(on: db)
+            return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: messageCount)
+        }
+    }
+
+    /// Old tickets are mostly finished; recent ones are mostly still being worked.
+    private static func status(forAgeInDays age: Double, distribution: [(TicketStatus, Double)], random: inout DemoRandom) -> TicketStatus {
+        if age > 30 { return random.chance(0.85) ? .closed : .solved }
+        if age < 2 { return random.pick([.new, .new, .open, .pending]) }
+        var roll = Double.random(in: 0..<1, using: &random)
+        for (status, share) in distribution {
+            roll -= share
+            if roll < 0 { return status }
+        }
+        return .open
+    }
+
+    private static func makeAgent(name: String, email: String, isAdmin: Bool, passwordHash: String, now: Date, on db: any Database) async throws -> Int {
+        let agent = Agent()
+        agent.name = name
+        agent.email = email
+        agent.role = isAdmin ? .admin : .agent
+        agent.signature = "\(name.split(separator: " ")[0])\nLumen Home Support"
+        agent.passwordHash = passwordHash
+        agent.isActive = true
+        agent.createdAt = now.addingTimeInterval(-200 * 86_400)
+        agent.updatedAt = agent.createdAt
+        try await agent.create(on: db)
+        return try agent.requireID
+    }
+}

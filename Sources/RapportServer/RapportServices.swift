@@ -1,0 +1,44 @@
+import RapportCore
+import Vapor
+
+/// The feature services, built once from the settings. Handlers reach them as `req.rapport`;
+/// the CLI and jobs as `app.rapport`. None of them holds a request, so all can be called from
+/// anywhere with a database.
+public struct RapportServices: Sendable {
+    let settings: RapportSettings
+    let attachments: AttachmentStore
+    let customers: CustomerService
+    let tickets: TicketService
+    let agents: AgentService
+    let teams: TeamService
+    let organizations: OrganizationService
+    let apiTokens: ApiTokenService
+
+    init(settings: RapportSettings) {
+        let clock = settings.clock
+        self.settings = settings
+        attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
+        customers = CustomerService(clock: clock)
+        tickets = TicketService(clock: clock, attachments: attachments, customers: customers)
+        agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
+        teams = TeamService(clock: clock)
+        organizations = OrganizationService(clock: clock)
+        apiTokens = ApiTokenService(clock: clock)
+    }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = RapportServices }
+
+    public internal(set) var rapport: RapportServices {
+        get {
+            guard let services = storage[ServicesKey.self] else { fatalError("configure(_:settings:) has not run on this application") }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var rapport: RapportServices { application.rapport }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import RapportCore
+import Vapor
+
+struct PersonReferenceDTO: Content, Equatable {
+    let id: Int
+    let name: String
+    let email: String?
+}
+
+struct NamedReferenceDTO: Content, Equatable {
+    let id: Int
+    let name: String
+}
+
+/// A ticket as lists and search results show it.
+struct TicketSummaryDTO: Content {
+    let number: Int
+    let subject: String
+    let status: TicketStatus
+    let priority: TicketPriority
+    let channel: TicketChannel
+    let requester: PersonReferenceDTO
+    let assignee: PersonReferenceDTO?
+    let team: NamedReferenceDTO?
+    let tags: [String]
+    let createdAt: Date
+    let updatedAt: Date
+    let firstResponseAt: Date?
+    let solvedAt: Date?
+    let closedAt: Date?
+}
+
+struct AttachmentDTO: Content {
+    let id: Int
+    let filename: String
+    let contentType: String
+    let size: Int
+    let url: String
+}
+
+struct MessageAuthorDTO: Content {
+    let kind: AuthorKind
+    let id: Int?
+    let name: String
+}
+
+struct MessageDTO: Content {
+    let id: Int
+    let kind: MessageKind
+    let author: MessageAuthorDTO
+    let body: String
+    /// The HTML the sender wrote, kept for reference; display `body`, never this, as HTML.
+    let originalHTML: String?
+    let createdAt: Date
+    let attachments: [AttachmentDTO]
+}
+
+/// A ticket with its whole conversation.
+struct TicketDetailDTO: Content {
+    let ticket: TicketSummaryDTO
+    let messages: [MessageDTO]
+}
+
+struct TicketEventDTO: Content {
+    let id: Int
+    let field: String
+    let before: String?
+    let after: String?
+    let actor: MessageAuthorDTO
+    let createdAt: Date
+}
+
+struct TicketPageDTO: Content {
+    let tickets: [TicketSummaryDTO]
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    let nextCursor: String?
+}

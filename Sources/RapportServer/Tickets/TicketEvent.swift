@@ -1,0 +1,44 @@
+import FluentKit
+import Foundation
+import RapportCore
+
+/// The audit trail: one row for every change to a ticket — who, what, before, after, when.
+final class TicketEvent: Model, @unchecked Sendable {
+    static let schema = "ticket_events"
+
+    @ID(custom: .id, generatedBy: .database) var id: Int?
+    @Field(key: "ticket_id") var ticketID: Int
+    @Enum(key: "actor_kind") var actorKind: AuthorKind
+    @OptionalField(key: "actor_agent_id") var actorAgentID: Int?
+    @OptionalField(key: "actor_customer_id") var actorCustomerID: Int?
+    @Field(key: "field") var field: String
+    @OptionalField(key: "before") var before: String?
+    @OptionalField(key: "after") var after: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+struct CreateTicketEvents: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(TicketEvent.schema)
+            .intID()
+            .field("ticket_id", .int, .required)
+            .field("actor_kind", .string, .required)
+            .field("actor_agent_id", .int)
+            .field("actor_customer_id", .int)
+            .field("field", .string, .required)
+            .field("before", .string)
+            .field("after", .string)
+            .field("created_at", .datetime, .required)
+            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_events_ticket")
+            .foreignKey("actor_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_ticket_events_agent")
+            .foreignKey("actor_customer_id", references: Customer.schema, "id", onDelete: .setNull, name: "fk_ticket_events_customer")
+            .create()
+        try await database.createIndex("idx_ticket_events_ticket", on: TicketEvent.schema, columns: ["ticket_id", "id"])
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(TicketEvent.schema).delete()
+    }
+}

@@ -1,0 +1,184 @@
+import FluentKit
+import Foundation
+import RapportCore
+import SQLKit
+
+/// Which assignee a list is narrowed to.
+enum AssigneeFilter: Sendable, Equatable {
+    case anyone
+    case unassigned
+    case agent(Int)
+}
+
+struct TicketListFilters: Sendable {
+    var statuses: [TicketStatus] = []
+    var assignee: AssigneeFilter = .anyone
+    var teamID: Int?
+    var tag: String?
+    var requesterID: Int?
+    var updatedSince: Date?
+}
+
+/// Read-only ticket queries, written in SQL so a page of 50 costs a handful of indexed lookups
+/// and no per-row queries.
+enum TicketQueries {
+    private struct SummaryRow: Decodable {
+        let id: Int
+        let subject: String
+        let status: TicketStatus
+        let priority: TicketPriority
+        let channel: TicketChannel
+        let requesterID: Int
+        let requesterName: String
+        let requesterEmail: String?
+        let assigneeID: Int?
+        let assigneeName: String?
+        let assigneeEmail: String?
+        let teamID: Int?
+        let teamName: String?
+        let createdAt: Date
+        let updatedAt: Date
+        let firstResponseAt: Date?
+        let solvedAt: Date?
+        let closedAt: Date?
+    }
+
+    private static let summaryColumns: SQLQueryString = """
+        t.id AS "id", t.subject AS "subject", t.status AS "status", t.priority AS "priority", t.channel AS "channel",
+        t.requester_id AS "requesterID", c.name AS "requesterName",
+        (SELECT e.address FROM customer_emails e WHERE e.customer_id = t.requester_id ORDER BY e.is_primary DESC, e.id LIMIT 1) AS "requesterEmail",
+        t.assignee_id AS "assigneeID", a.name AS "assigneeName", a.email AS "assigneeEmail",
+        t.team_id AS "teamID", tm.name AS "teamName",
+        t.created_at AS "createdAt", t.updated_at AS "updatedAt", t.first_response_at AS "firstResponseAt",
+        t.solved_at AS "solvedAt", t.closed_at AS "closedAt"
+        FROM tickets t
+        JOIN customers c ON c.id = t.requester_id
+        LEFT JOIN agents a ON a.id = t.assignee_id
+        LEFT JOIN teams tm ON tm.id = t.team_id
+        """
+
+    /// A page of tickets, most recently updated first.
+    static func page(_ filters: TicketListFilters, after cursor: PageCursor?, limit: Int, on database: any Database) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
+        var conditions: [SQLQueryString] = []
+        if !filters.statuses.isEmpty { conditions.append("t.status IN \(SQLBind.group(filters.statuses.map(\.rawValue)))") }
+        switch filters.assignee {
+        case .anyone: break
+        case .unassigned: conditions.append("t.assignee_id IS NULL")
+        case let .agent(id): conditions.append("t.assignee_id = \(bind: id)")
+        }
+        if let team = filters.teamID { conditions.append("t.team_id = \(bind: team)") }
+        if let tag = filters.tag { conditions.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = \(bind: tag))") }
+        if let requester = filters.requesterID { conditions.append("t.requester_id = \(bind: requester)") }
+        if let since = filters.updatedSince { conditions.append("t.updated_at >= \(bind: since)") }
+        if let cursor {
+            conditions.append("(t.updated_at < \(bind: cursor.timestamp) OR (t.updated_at = \(bind: cursor.timestamp) AND t.id < \(bind: cursor.id)))")
+        }
+        let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try await database.sql.raw("""
+            SELECT \(summaryColumns) \(whereClause)
+            ORDER BY t.updated_at DESC, t.id DESC
+            LIMIT \(bind: limit + 1)
+            """).all(decoding: SummaryRow.self)
+        let pageRows = Array(rows.prefix(limit))
+        let next = rows.count > limit ? pageRows.last.map { PageCursor(timestamp: $0.updatedAt, id: $0.id) } : nil
+        return (try await summaries(pageRows, on: database), next)
+    }
+
+    /// Summaries of the given tickets, in the order of `ids`; ids that do not exist are skipped.
+    static func summaries(ids: [Int], on database: any Database) async throws -> [TicketSummaryDTO] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await database.sql.raw("SELECT \(summaryColumns) WHERE t.id IN \(SQLBind.group(ids))").all(decoding: SummaryRow.self)
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+        return try await summaries(ids.compactMap { byID[$0] }, on: database)
+    }
+
+    static func detail(ticketID: Int, on database: any Database) async throws -> TicketDetailDTO {
+        guard let summary = try await summaries(ids: [ticketID], on: database).first else { throw RapportError.notFound("Ticket #\(ticketID)") }
+        return TicketDetailDTO(ticket: summary, messages: try await messages(ticketID: ticketID, on: database))
+    }
+
+    static func messages(ticketID: Int, on database: any Database) async throws -> [MessageDTO] {
+        struct Row: Decodable {
+            let id: Int
+            let kind: MessageKind
+            let authorKind: AuthorKind
+            let authorID: Int?
+            let authorName: String?
+            let body: String
+            let originalHTML: String?
+            let createdAt: Date
+        }
+        let rows = try await database.sql.raw("""
+            SELECT m.id AS "id", m.kind AS "kind", m.author_kind AS "authorKind",
+                COALESCE(m.author_agent_id, m.author_customer_id) AS "authorID", COALESCE(a.name, c.name) AS "authorName",
+                m.body AS "body", m.original_html AS "originalHTML", m.created_at AS "createdAt"
+            FROM messages m
+            LEFT JOIN agents a ON a.id = m.author_agent_id
+            LEFT JOIN customers c ON c.id = m.author_customer_id
+            WHERE m.ticket_id = \(bind: ticketID)
+            ORDER BY m.id
+            """).all(decoding: Row.self)
+        let files = try await Attachment.query(on: database).filter(\.$ticketID == ticketID).sort(\.$id).all()
+        let filesByMessage = Dictionary(grouping: files, by: \.messageID)
+        return rows.map { row in
+            MessageDTO(
+                id: row.id, kind: row.kind,
+                author: MessageAuthorDTO(kind: row.authorKind, id: row.authorID, name: row.authorName ?? (row.authorKind == .system ? "Rapport" : "Unknown")),
+                body: row.body, originalHTML: row.originalHTML, createdAt: row.createdAt,
+                attachments: (filesByMessage[row.id] ?? []).compactMap(AttachmentDTO.init)
+            )
+        }
+    }
+
+    static func events(ticketID: Int, on database: any Database) async throws -> [TicketEventDTO] {
+        struct Row: Decodable {
+            let id: Int
+            let field: String
+            let before: String?
+            let after: String?
+            let actorKind: AuthorKind
+            let actorID: Int?
+            let actorName: String?
+            let createdAt: Date
+        }
+        _ = try await TicketService.find(ticketID, on: database)
+        let rows = try await database.sql.raw("""
+            SELECT ev.id AS "id", ev.field AS "field", ev.before AS "before", ev.after AS "after", ev.actor_kind AS "actorKind",
+                COALESCE(ev.actor_agent_id, ev.actor_customer_id) AS "actorID", COALESCE(a.name, c.name) AS "actorName",
+                ev.created_at AS "createdAt"
+            FROM ticket_events ev
+            LEFT JOIN agents a ON a.id = ev.actor_agent_id
+            LEFT JOIN customers c ON c.id = ev.actor_customer_id
+            WHERE ev.ticket_id = \(bind: ticketID)
+            ORDER BY ev.id
+            """).all(decoding: Row.self)
+        return rows.map {
+            TicketEventDTO(id: $0.id, field: $0.field, before: $0.before, after: $0.after,
+                           actor: MessageAuthorDTO(kind: $0.actorKind, id: $0.actorID, name: $0.actorName ?? "Rapport"), createdAt: $0.createdAt)
+        }
+    }
+
+    private static func summaries(_ rows: [SummaryRow], on database: any Database) async throws -> [TicketSummaryDTO] {
+        guard !rows.isEmpty else { return [] }
+        let tags = try await TicketTag.query(on: database).filter(\.$ticketID ~~ rows.map(\.id)).sort(\.$tag).all()
+        let tagsByTicket = Dictionary(grouping: tags, by: \.ticketID)
+        return rows.map { row in
+            TicketSummaryDTO(
+                number: row.id, subject: row.subject, status: row.status, priority: row.priority, channel: row.channel,
+                requester: PersonReferenceDTO(id: row.requesterID, name: row.requesterName, email: row.requesterEmail),
+                assignee: row.assigneeID.map { PersonReferenceDTO(id: $0, name: row.assigneeName ?? "", email: row.assigneeEmail) },
+                team: row.teamID.map { NamedReferenceDTO(id: $0, name: row.teamName ?? "") },
+                tags: (tagsByTicket[row.id] ?? []).map(\.tag),
+                createdAt: row.createdAt, updatedAt: row.updatedAt, firstResponseAt: row.firstResponseAt,
+                solvedAt: row.solvedAt, closedAt: row.closedAt
+            )
+        }
+    }
+}
+
+extension AttachmentDTO {
+    init?(_ attachment: Attachment) {
+        guard let id = attachment.id else { return nil }
+        self.init(id: id, filename: attachment.filename, contentType: attachment.contentType, size: attachment.size, url: "/api/v1/attachments/\(id)")
+    }
+}

@@ -1,0 +1,300 @@
+import FluentKit
+import Foundation
+import RapportCore
+import SQLKit
+
+/// Everything that changes a ticket: creation, field updates and new messages. Each operation
+/// is one write transaction that also writes the event log and refreshes the search index, so a
+/// ticket is never seen half-changed.
+struct TicketService: Sendable {
+    let clock: any WallClock
+    let attachments: AttachmentStore
+    let customers: CustomerService
+
+    // MARK: Create
+
+    func create(_ input: NewTicket, by actor: Actor, on database: any Database) async throws -> Int {
+        var problems = FieldErrors()
+        let subject = input.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        Self.validateSubject(subject, into: &problems)
+        Self.validate(message: input.firstMessage, field: "message", into: &problems)
+        if input.firstMessage.kind == .note { problems.add("message.kind", "the first message must be a reply; add notes afterwards") }
+        if let status = input.status, status == .closed {
+            problems.add("status", "a ticket cannot be created closed; create it solved instead")
+        }
+        let tags = Self.normalizedTags(input.tags, field: "tags", into: &problems)
+        try problems.throwIfAny()
+        try await validateReferences(assigneeID: input.assigneeID, teamID: input.teamID, on: database)
+        let stored = try await attachments.store(input.firstMessage.attachments)
+
+        return try await database.writeTransaction { db in
+            let now = clock.now()
+            let requesterID = try await resolveRequester(input.requester, now: now, on: db)
+            let ticket = Ticket()
+            ticket.subject = subject
+            ticket.status = input.status ?? (input.firstMessage.author == .agent ? .open : .new)
+            ticket.priority = input.priority
+            ticket.channel = input.channel
+            ticket.requesterID = requesterID
+            ticket.assigneeID = input.assigneeID
+            ticket.teamID = input.teamID
+            ticket.createdAt = now
+            ticket.updatedAt = now
+            if ticket.status == .solved { ticket.solvedAt = now }
+            try await ticket.create(on: db)
+            let ticketID = try ticket.requireID
+
+            let author: Actor = input.firstMessage.author == .customer ? .customer(id: requesterID) : actor
+            try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, on: db)
+            for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
+            try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
+            try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
+            return ticketID
+        }
+    }
+
+    // MARK: Update
+
+    func update(ticketID: Int, with changes: TicketUpdate, by actor: Actor, on database: any Database) async throws {
+        var problems = FieldErrors()
+        let subject = changes.subject?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let subject { Self.validateSubject(subject, into: &problems) }
+        let replacementTags = changes.tags.map { Self.normalizedTags($0, field: "tags", into: &problems) }
+        let addTags = Self.normalizedTags(changes.addTags, field: "add_tags", into: &problems)
+        let removeTags = Self.normalizedTags(changes.removeTags, field: "remove_tags", into: &problems)
+        try problems.throwIfAny()
+        if case let .set(id) = changes.assigneeID, let id { try await validateReferences(assigneeID: id, teamID: nil, on: database) }
+        if case let .set(id) = changes.teamID, let id { try await validateReferences(assigneeID: nil, teamID: id, on: database) }
+
+        try await database.writeTransaction { db in
+            let ticket = try await Self.find(ticketID, on: db)
+            let now = clock.now()
+            var log: [TicketChange] = []
+
+            if let subject, subject != ticket.subject {
+                log.append(TicketChange(field: .subject, before: ticket.subject, after: subject))
+                ticket.subject = subject
+            }
+            if let status = changes.status, status != ticket.status {
+                try TicketLifecycle.validate(from: ticket.status, to: status)
+                log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: status.rawValue))
+                apply(status: status, to: ticket, now: now)
+            } else if ticket.status == .closed, Self.changesAnything(changes) {
+                throw TicketTransitionError(from: .closed, to: .closed)
+            }
+            if let priority = changes.priority, priority != ticket.priority {
+                log.append(TicketChange(field: .priority, before: ticket.priority.rawValue, after: priority.rawValue))
+                ticket.priority = priority
+            }
+            if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
+                log.append(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
+                ticket.assigneeID = assignee
+            }
+            if case let .set(team) = changes.teamID, team != ticket.teamID {
+                log.append(TicketChange(field: .team, before: ticket.teamID.map(String.init), after: team.map(String.init)))
+                ticket.teamID = team
+            }
+            log += try await updateTags(ticketID: ticketID, replaceWith: replacementTags, add: addTags, remove: removeTags, on: db)
+
+            guard !log.isEmpty else { return }
+            ticket.updatedAt = now
+            try await ticket.update(on: db)
+            try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
+            if log.contains(where: { $0.field == .subject }) {
+                try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
+            }
+        }
+    }
+
+    // MARK: Messages
+
+    /// Adds a reply or note and moves the ticket along: an agent's first public reply is the
+    /// first response; a customer's message brings a pending or solved ticket back to open.
+    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: Actor, on database: any Database) async throws -> Int {
+        var problems = FieldErrors()
+        Self.validate(message: message, field: "", into: &problems)
+        if message.author == .customer, message.kind == .note { problems.add("kind", "customers can only write replies") }
+        if message.author == .customer, message.status != nil { problems.add("status", "a customer message cannot set the status") }
+        try problems.throwIfAny()
+        let stored = try await attachments.store(message.attachments)
+
+        return try await database.writeTransaction { db in
+            let ticket = try await Self.find(ticketID, on: db)
+            let now = clock.now()
+            var log: [TicketChange] = []
+            let author: Actor = message.author == .customer ? .customer(id: ticket.requesterID) : actor
+
+            let newStatus: TicketStatus
+            switch (message.author, message.kind) {
+            case (.customer, _):
+                guard let next = TicketLifecycle.statusAfterCustomerMessage(ticket.status) else {
+                    throw TicketTransitionError(from: .closed, to: .open)
+                }
+                newStatus = next
+                log.append(TicketChange(field: .customerMessage, before: nil, after: nil))
+            case (_, .reply):
+                newStatus = message.status ?? TicketLifecycle.statusAfterAgentReply(ticket.status)
+                log.append(TicketChange(field: .reply, before: nil, after: nil))
+                if ticket.firstResponseAt == nil {
+                    ticket.firstResponseAt = now
+                    log.append(TicketChange(field: .firstResponse, before: nil, after: nil))
+                }
+            case (_, .note):
+                newStatus = message.status ?? ticket.status
+                log.append(TicketChange(field: .note, before: nil, after: nil))
+            }
+            if ticket.status == .closed { throw TicketTransitionError(from: .closed, to: newStatus) }
+            if newStatus != ticket.status {
+                try TicketLifecycle.validate(from: ticket.status, to: newStatus)
+                log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: newStatus.rawValue))
+                apply(status: newStatus, to: ticket, now: now)
+            }
+
+            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, on: db)
+            ticket.updatedAt = now
+            try await ticket.update(on: db)
+            try await record(log, ticketID: ticketID, by: author, now: now, on: db)
+            try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
+            return messageID
+        }
+    }
+
+    // MARK: Helpers
+
+    static func find(_ ticketID: Int, on database: any Database) async throws -> Ticket {
+        guard let ticket = try await Ticket.find(ticketID, on: database) else { throw RapportError.notFound("Ticket #\(ticketID)") }
+        return ticket
+    }
+
+    private func apply(status: TicketStatus, to ticket: Ticket, now: Date) {
+        ticket.status = status
+        switch status {
+        case .solved: ticket.solvedAt = now
+        case .closed: ticket.closedAt = now
+        case .new, .open, .pending: ticket.solvedAt = nil
+        }
+    }
+
+    private static func changesAnything(_ changes: TicketUpdate) -> Bool {
+        changes.subject != nil || changes.priority != nil || changes.assigneeID != .unchanged || changes.teamID != .unchanged
+            || changes.tags != nil || !changes.addTags.isEmpty || !changes.removeTags.isEmpty
+    }
+
+    @discardableResult
+    private func insertMessage(_ input: NewMessage, ticketID: Int, author: Actor, stored: [StoredAttachment], now: Date, on db: any Database) async throws -> Int {
+        let message = Message()
+        message.ticketID = ticketID
+        message.kind = input.kind
+        message.authorKind = author.kind
+        message.authorAgentID = author.agentID
+        message.authorCustomerID = author.customerID
+        message.body = input.body
+        message.originalHTML = input.originalHTML
+        message.createdAt = now
+        try await message.create(on: db)
+        let messageID = try message.requireID
+        for file in stored {
+            let attachment = Attachment()
+            attachment.ticketID = ticketID
+            attachment.messageID = messageID
+            attachment.filename = file.filename
+            attachment.contentType = file.contentType
+            attachment.size = file.size
+            attachment.sha256 = file.sha256
+            attachment.createdAt = now
+            try await attachment.create(on: db)
+        }
+        return messageID
+    }
+
+    private func record(_ changes: [TicketChange], ticketID: Int, by actor: Actor, now: Date, on db: any Database) async throws {
+        for change in changes {
+            let event = TicketEvent()
+            event.ticketID = ticketID
+            event.actorKind = actor.kind
+            event.actorAgentID = actor.agentID
+            event.actorCustomerID = actor.customerID
+            event.field = change.field.rawValue
+            event.before = change.before
+            event.after = change.after
+            event.createdAt = now
+            try await event.create(on: db)
+        }
+    }
+
+    private func updateTags(ticketID: Int, replaceWith replacement: [String]?, add: [String], remove: [String], on db: any Database) async throws -> [TicketChange] {
+        guard replacement != nil || !add.isEmpty || !remove.isEmpty else { return [] }
+        let current = try await TicketTag.query(on: db).filter(\.$ticketID == ticketID).all()
+        let currentNames = Set(current.map(\.tag))
+        var wanted = replacement.map(Set.init) ?? currentNames
+        wanted.formUnion(add)
+        wanted.subtract(remove)
+        guard wanted.count <= TicketLimits.tagsMaximumCount else {
+            throw RapportError.invalid(["tags": "a ticket can have at most \(TicketLimits.tagsMaximumCount) tags"])
+        }
+        var log: [TicketChange] = []
+        for tag in current where !wanted.contains(tag.tag) {
+            try await tag.delete(on: db)
+            log.append(TicketChange(field: .tagRemoved, before: tag.tag, after: nil))
+        }
+        for tag in wanted.subtracting(currentNames).sorted() {
+            try await TicketTag(ticketID: ticketID, tag: tag).create(on: db)
+            log.append(TicketChange(field: .tagAdded, before: nil, after: tag))
+        }
+        return log
+    }
+
+    private func resolveRequester(_ reference: RequesterReference, now: Date, on db: any Database) async throws -> Int {
+        switch reference {
+        case let .id(id):
+            guard try await Customer.find(id, on: db) != nil else {
+                throw RapportError.invalid(["requester_id": "no customer has id \(id)"])
+            }
+            return id
+        case let .email(address, name):
+            return try await customers.findOrCreate(email: address, name: name, now: now, on: db)
+        }
+    }
+
+    private func validateReferences(assigneeID: Int?, teamID: Int?, on db: any Database) async throws {
+        var problems = FieldErrors()
+        if let assigneeID {
+            let agent = try await Agent.find(assigneeID, on: db)
+            if agent == nil { problems.add("assignee_id", "no agent has id \(assigneeID)") }
+            else if agent?.isActive == false { problems.add("assignee_id", "agent \(assigneeID) is deactivated") }
+        }
+        if let teamID, try await Team.find(teamID, on: db) == nil {
+            problems.add("team_id", "no team has id \(teamID)")
+        }
+        try problems.throwIfAny()
+    }
+
+    private static func validateSubject(_ subject: String, into problems: inout FieldErrors) {
+        if subject.isEmpty { problems.add("subject", "must not be empty") }
+        else if subject.count > TicketLimits.subjectMaximumLength { problems.add("subject", "must be at most \(TicketLimits.subjectMaximumLength) characters") }
+    }
+
+    private static func validate(message: NewMessage, field: String, into problems: inout FieldErrors) {
+        let prefix = field.isEmpty ? "" : field + "."
+        if message.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, message.attachments.isEmpty {
+            problems.add(prefix + "body", "must not be empty")
+        }
+        if message.body.count > TicketLimits.bodyMaximumLength { problems.add(prefix + "body", "must be at most \(TicketLimits.bodyMaximumLength) characters") }
+        if let html = message.originalHTML, html.utf8.count > TicketLimits.htmlMaximumLength {
+            problems.add(prefix + "html", "must be at most \(TicketLimits.htmlMaximumLength) bytes")
+        }
+        if message.author == .system { problems.add(prefix + "author", "must be customer or agent") }
+        if message.attachments.count > TicketLimits.attachmentsMaximumCount {
+            problems.add(prefix + "attachments", "at most \(TicketLimits.attachmentsMaximumCount) files per message")
+        }
+    }
+
+    private static func normalizedTags(_ raw: [String], field: String, into problems: inout FieldErrors) -> [String] {
+        let (tags, invalid) = TagName.normalize(raw)
+        if let bad = invalid.first {
+            problems.add(field, "'\(bad.prefix(60))' is not a valid tag: use letters, digits, '-', '_', '.' or ':' (up to \(TagName.maximumLength))")
+        }
+        if tags.count > TicketLimits.tagsMaximumCount { problems.add(field, "at most \(TicketLimits.tagsMaximumCount) tags") }
+        return tags
+    }
+}

@@ -1,0 +1,27 @@
+import Fluent
+import FluentKit
+import Vapor
+
+/// Sets up an application: database, migrations, services, middleware and routes. The `rapport`
+/// command and the tests both call this.
+public func configure(_ app: Application, settings: RapportSettings) async throws {
+    ContentConfiguration.global.use(encoder: RapportJSON.encoder(), for: .json)
+    ContentConfiguration.global.use(decoder: RapportJSON.decoder(), for: .json)
+
+    try await DatabaseSetup.configure(app, settings: settings)
+    app.migrations.add(RapportMigrations.all)
+    app.rapport = RapportServices(settings: settings)
+
+    // Replace Vapor's default middleware so every error, including 404s for unknown routes,
+    // is answered in the API's JSON shape.
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RapportErrorMiddleware())
+    app.routes.defaultMaxBodySize = "1mb"
+
+    try Routes.register(on: app, settings: settings)
+
+    if settings.migrateOnStart {
+        try await app.autoMigrate()
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+import RapportServer
+import Vapor
+
+/// Starts an application configured for a command, runs `body`, and always shuts it down.
+func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rapport"], migrate: Bool = true, _ body: (Application) async throws -> T) async throws -> T {
+    var environment = Environment(name: Environment.get("RAPPORT_ENV") ?? "production", arguments: arguments)
+    try LoggingSystem.bootstrap(from: &environment)
+    let app = try await Application.make(environment)
+    do {
+        try await configure(app, settings: storage.settings(migrate: migrate))
+        let result = try await body(app)
+        try await app.asyncShutdown()
+        return result
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+}
+

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import RapportServer
+
+@main
+struct Rapport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rapport",
+        abstract: "Rapport, the help desk: one binary for the agent workspace, the API and the background work.",
+        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self]
+    )
+}
+
+/// Options every command that touches the database shares.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder for the SQLite file and attachments.")
+    var dataDir: String = "rapport-data"
+
+    func settings(migrate: Bool = true) -> RapportSettings {
+        let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        let cost = ProcessInfo.processInfo.environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
+        return RapportSettings(
+            dataDirectory: directory,
+            databaseURL: ProcessInfo.processInfo.environment["DATABASE_URL"],
+            passwordHashCost: cost,
+            migrateOnStart: migrate
+        )
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (migrates the database first).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Fill an empty workspace with demo data and print a demo login.") var demo = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await withApplication(storage, arguments: ["rapport", "serve", "--hostname", host, "--port", String(port)]) { app in
+            if demo {
+                if try await DemoWorkspace.isSeeded(app) {
+                    print("Using the existing workspace in \(storage.dataDir).")
+                } else {
+                    print("Creating the demo workspace (about 10 seconds)...")
+                    let summary = try await DemoWorkspace().seed(app)
+                    print("Demo workspace: \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets, \(summary.messages) messages.")
+                }
+                let token = try await RapportAdministration.issueToken(app, email: DemoWorkspace.adminEmail, name: "demo")
+                print("""
+
+                    Rapport is starting at http://\(host):\(port)
+                      Demo login:  \(DemoWorkspace.adminEmail) / \(DemoWorkspace.adminPassword)
+                      API token:   \(token)
+                      Try:         curl -H 'Authorization: Bearer \(token)' http://\(host):\(port)/api/v1/tickets?limit=5
+
+                    """)
+            } else {
+                print("Rapport is starting at http://\(host):\(port)")
+            }
+            try await RapportAdministration.serve(app)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database schema up to date (or revert it with --revert).")
+
+    @Flag(help: "Revert every migration, deleting all data.") var revert = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await withApplication(storage, migrate: !revert) { app in
+            if revert {
+                try await RapportAdministration.revertAllMigrations(app)
+                print("All migrations reverted.")
+            } else {
+                print("The database is up to date.")
+            }
+        }
+    }
+}
+
+struct User: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage agents.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an agent (or an admin with --role admin).")
+
+        @Option(help: "The agent's full name.") var name: String
+        @Option(help: "The address they sign in with.") var email: String
+        @Option(help: "admin or agent.") var role: String = "agent"
+        @Flag(help: "Read the password from the first line of standard input instead of generating one.") var passwordStdin = false
+        @Flag(help: "Also issue an API token and print it.") var withToken = false
+        @OptionGroup var storage: StorageOptions
+
+        func validate() throws {
+            guard ["admin", "agent"].contains(role) else { throw ValidationError("--role must be admin or agent") }
+        }
+
+        func run() async throws {
+            let generated = passwordStdin ? nil : Self.randomPassword()
+            guard let password = generated ?? readLine(strippingNewline: true) else {
+                throw ValidationError("--password-stdin was given but standard input was empty")
+            }
+            try await withApplication(storage) { app in
+                let agent = try await RapportAdministration.createAgent(app, name: name, email: email, isAdmin: role == "admin", password: password)
+                print("Created \(role) \(agent.email) (id \(agent.id)).")
+                if let generated { print("Password: \(generated)") }
+                if withToken {
+                    print("API token: \(try await RapportAdministration.issueToken(app, email: agent.email, name: "cli"))")
+                }
+            }
+        }
+
+        static func randomPassword() -> String {
+            let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            return String((0..<20).map { _ in alphabet.randomElement()! })
+        }
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage API tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue an API token for an agent and print it once.")
+
+        @Option(help: "The agent's sign-in address.") var email: String
+        @Option(help: "A label for the token.") var name = "cli"
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await withApplication(storage) { app in
+                print(try await RapportAdministration.issueToken(app, email: email, name: name))
+            }
+        }
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill an empty workspace with data.")
+
+    @Flag(help: "A believable demo help desk: teams, agents, customers and tickets in every status.") var demo = false
+    @Option(help: "How many customers.") var customers = 200
+    @Option(help: "How many tickets.") var tickets = 1_000
+    @OptionGroup var storage: StorageOptions
+
+    func validate() throws {
+        guard demo else { throw ValidationError("Say what to seed: --demo") }
+        guard customers > 0, tickets >= 0 else { throw ValidationError("--customers must be positive and --tickets not negative") }
+    }
+
+    func run() async throws {
+        try await withApplication(storage) { app in
+            if try await DemoWorkspace.isSeeded(app) {
+                print("The workspace already has agents or tickets; nothing was added.")
+                return
+            }
+            let summary = try await DemoWorkspace(customerCount: customers, ticketCount: tickets).seed(app)
+            print("Seeded \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets and \(summary.messages) messages.")
+            print("Sign in as \(DemoWorkspace.adminEmail) / \(DemoWorkspace.adminPassword).")
+        }
+    }
+}
