@@ -60,10 +60,10 @@ public enum TicketLifecycle {
         transitions[status] ?? []
     }
 
-    /// Whether `from → to` is allowed. Staying in the same status is always allowed, except that a
-    /// closed ticket accepts no change at all.
+    /// Whether `from → to` is allowed. Staying in the same status is not a change and always
+    /// allowed; a closed ticket allows nothing else.
     public static func canTransition(from: TicketStatus, to: TicketStatus) -> Bool {
-        if from == to { return from != .closed || to == .closed }
+        if from == to { return true }
         return allowedTargets(from: from).contains(to)
     }
 

@@ -62,7 +62,7 @@ enum TicketSearch {
                 INSERT INTO ticket_search (ticket_id, subject, people, body, document)
                 SELECT d.id, d.subject, d.people, d.body,
                     setweight(to_tsvector('english', d.subject), 'A')
-                    || setweight(to_tsvector('simple', d.people), 'B')
+                    || setweight(to_tsvector('english', d.people), 'B')
                     || setweight(to_tsvector('english', d.body), 'C')
                 FROM (
                     SELECT t.id, t.subject,

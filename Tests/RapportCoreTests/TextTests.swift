@@ -1,0 +1,108 @@
+import Foundation
+import RapportCore
+import Testing
+
+@Suite("Tags")
+struct TagNameTests {
+    @Test("typed tags are lowercased and hyphenated", arguments: [
+        ("Billing", "billing"), ("  VIP customer ", "vip-customer"), ("fw:4.2", "fw:4.2"), ("Zoë", "zoë"),
+    ])
+    func normalizes(raw: String, expected: String) {
+        #expect(TagName.normalize(raw) == expected)
+    }
+
+    @Test("unusable tags are rejected", arguments: ["", "   ", "<script>", "a/b", String(repeating: "x", count: 51)])
+    func rejects(raw: String) {
+        #expect(TagName.normalize(raw) == nil)
+    }
+
+    @Test("a list keeps first-seen order without duplicates and reports the invalid ones")
+    func list() {
+        let (tags, invalid) = TagName.normalize(["Billing", "billing", "refund", "no way!"])
+        #expect(tags == ["billing", "refund"])
+        #expect(invalid == ["no way!"])
+    }
+}
+
+@Suite("Search query")
+struct SearchQueryTests {
+    @Test("punctuation and operators never reach the engine")
+    func sanitizes() {
+        let query = SearchQuery("refund\" OR subject:* NEAR(\"x\") -- ;DROP")
+        #expect(query.terms == ["refund", "or", "subject", "near", "x", "drop"])
+        #expect(!query.fts5Expression.contains(":"))
+        #expect(query.tsqueryExpression == "refund & or & subject & near & x & drop:*")
+    }
+
+    @Test("the last word matches as a prefix while it is being typed")
+    func prefix() {
+        #expect(SearchQuery("wifi conn").fts5Expression == "\"wifi\" \"conn\" *")
+        #expect(SearchQuery("wifi conn ").fts5Expression == "\"wifi\" \"conn\"")
+        #expect(SearchQuery("a").lastTermIsPrefix == false)
+    }
+
+    @Test("empty and symbol-only input is an empty query")
+    func empty() {
+        #expect(SearchQuery("").isEmpty)
+        #expect(SearchQuery("?!* ()").isEmpty)
+    }
+
+    @Test("snippets are escaped before matches are marked")
+    func snippet() {
+        let marked = "<b>\(SnippetMarkup.startMarker)refund\(SnippetMarkup.endMarker)</b> & more"
+        #expect(SnippetMarkup.html(fromMarked: marked) == "&lt;b&gt;<mark>refund</mark>&lt;/b&gt; &amp; more")
+    }
+}
+
+@Suite("Page cursor")
+struct PageCursorTests {
+    @Test("a cursor survives the round trip exactly")
+    func roundTrip() throws {
+        let cursor = PageCursor(timestamp: Date(timeIntervalSince1970: 1_790_000_123.456789), id: 4711)
+        let decoded = try #require(PageCursor(encoded: cursor.encoded))
+        #expect(decoded == cursor)
+        #expect(!cursor.encoded.contains("="))
+    }
+
+    @Test("garbage is not a cursor", arguments: ["", "abc", "djE6eDox", "djE6MTow", String(repeating: "A", count: 200)])
+    func rejects(text: String) {
+        #expect(PageCursor(encoded: text) == nil)
+    }
+
+    @Test("page sizes are clamped")
+    func pageSize() {
+        #expect(PageSize.clamp(nil) == PageSize.default)
+        #expect(PageSize.clamp(10_000) == PageSize.maximum)
+        #expect(PageSize.clamp(0) == nil)
+    }
+}
+
+@Suite("Demo conversations")
+struct DemoConversationTests {
+    @Test("conversations match their status", arguments: TicketStatus.allCases)
+    func matchStatus(status: TicketStatus) {
+        var random = DemoRandom(seed: 7)
+        for _ in 0..<50 {
+            let conversation = DemoConversationWriter.write(status: status, customerFirstName: "Ada", agentFirstName: "Mira", random: &random)
+            let publicMessages = conversation.messages.filter { $0.kind == .reply }
+            #expect(publicMessages.first?.author == .customer)
+            switch status {
+            case .new: #expect(publicMessages.count == 1)
+            case .pending: #expect(publicMessages.last?.author == .agent)
+            case .open: #expect(publicMessages.last?.author == .customer && publicMessages.count >= 3)
+            case .solved: #expect(publicMessages.last?.author == .agent && publicMessages.count >= 4)
+            case .closed: #expect(publicMessages.count >= 4)
+            }
+            #expect(!conversation.messages.contains { $0.body.contains("{") })
+            #expect(zip(conversation.messages, conversation.messages.dropFirst()).allSatisfy { $0.hoursAfterStart <= $1.hoursAfterStart })
+        }
+    }
+
+    @Test("the same seed writes the same workspace")
+    func deterministic() {
+        var a = DemoRandom(seed: 42), b = DemoRandom(seed: 42)
+        let first = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: "Mira", random: &a)
+        let second = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: "Mira", random: &b)
+        #expect(first == second)
+    }
+}

@@ -1,0 +1,32 @@
+import Fluent
+import Foundation
+import RapportCore
+@testable import RapportServer
+import Testing
+import Vapor
+
+@Suite("Demo workspace")
+struct DemoWorkspaceTests {
+    @Test("the demo workspace has every status, conversations, a working login and search", arguments: TestDatabase.allCases)
+    func seeds(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            #expect(try await DemoWorkspace.isSeeded(app) == false)
+            let summary = try await DemoWorkspace(customerCount: 30, ticketCount: 120).seed(app)
+            #expect(summary.tickets == 120)
+            #expect(summary.messages > 240)
+            #expect(try await DemoWorkspace.isSeeded(app))
+
+            let login = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": DemoWorkspace.adminEmail, "password": DemoWorkspace.adminPassword])
+            #expect(login.status == .created)
+            let token = try #require(login.object["token"] as? String)
+            for status in TicketStatus.allCases {
+                let page = try await ctx.api(.GET, "tickets?status=\(status.rawValue)&limit=1", token: token)
+                #expect((page.object["tickets"] as? [Any])?.count == 1, "some ticket is \(status)")
+            }
+            let search = try await ctx.api(.GET, "search?q=thermostat", token: token)
+            #expect(!((search.object["results"] as? [Any]) ?? []).isEmpty)
+            let teams = try await ctx.api(.GET, "teams", token: token)
+            #expect(teams.array.count == DemoPeople.teams.count)
+        }
+    }
+}
