@@ -13,9 +13,10 @@ public struct RapportServices: Sendable {
     let teams: TeamService
     let organizations: OrganizationService
     let apiTokens: ApiTokenService
+    let signInGuard: SignInGuard
 
     init(settings: RapportSettings) {
-        let clock = settings.clock
+        let clock = MillisecondClock(settings.clock)
         self.settings = settings
         attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
@@ -24,6 +25,7 @@ public struct RapportServices: Sendable {
         teams = TeamService(clock: clock)
         organizations = OrganizationService(clock: clock)
         apiTokens = ApiTokenService(clock: clock)
+        signInGuard = SignInGuard(clock: clock)
     }
 }
 

@@ -7,6 +7,10 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
     var environment = Environment(name: Environment.get("RAPPORT_ENV") ?? "production", arguments: arguments)
     try LoggingSystem.bootstrap(from: &environment)
     let app = try await Application.make(environment)
+    if arguments.count < 2 {
+        // Commands other than serve print their own results; migration chatter would bury them.
+        app.logger.logLevel = .warning
+    }
     do {
         try await configure(app, settings: storage.settings(migrate: migrate))
         let result = try await body(app)

@@ -58,15 +58,25 @@ struct SearchQueryTests {
 struct PageCursorTests {
     @Test("a cursor survives the round trip exactly")
     func roundTrip() throws {
-        let cursor = PageCursor(timestamp: Date(timeIntervalSince1970: 1_790_000_123.456789), id: 4711)
+        let cursor = PageCursor(timestamp: Date(timeIntervalSince1970: 1_790_000_123.456789).roundedToMilliseconds, id: 4711)
         let decoded = try #require(PageCursor(encoded: cursor.encoded))
         #expect(decoded == cursor)
+        #expect(decoded.timestamp.timeIntervalSince1970 == cursor.timestamp.timeIntervalSince1970)
         #expect(!cursor.encoded.contains("="))
     }
 
     @Test("garbage is not a cursor", arguments: ["", "abc", "djE6eDox", "djE6MTow", String(repeating: "A", count: 200)])
     func rejects(text: String) {
         #expect(PageCursor(encoded: text) == nil)
+    }
+
+    @Test("millisecond rounding is stable", arguments: [0.0004, 0.1235, 123_456.789_4, 814_000_000.000_5])
+    func rounding(offset: Double) {
+        let date = Date(timeIntervalSinceReferenceDate: offset).roundedToMilliseconds
+        #expect(date.roundedToMilliseconds == date)
+        // The SQLite driver rounds what it reads to microseconds; a millisecond time survives that.
+        let readBack = Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1e6).rounded() / 1e6)
+        #expect(readBack == date)
     }
 
     @Test("page sizes are clamped")

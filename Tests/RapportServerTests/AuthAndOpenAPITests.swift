@@ -87,6 +87,24 @@ struct AuthAndOpenAPITests {
         }
     }
 
+    @Test("repeated wrong passwords lock the account for a while, even for the right password")
+    func lockout() async throws {
+        try await withApp(.sqlite) { app, ctx in
+            _ = try await ctx.agent(name: "Sam Agent", email: "sam@desk.example")
+            for _ in 0..<5 {
+                let wrong = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "guess guess guess"])
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "Sam@desk.example", "password": "correct horse battery"])
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.errorCode == "too_many_attempts")
+            #expect(Int(locked.headers.first(name: .retryAfter) ?? "") == 900)
+            ctx.clock.advance(by: 901)
+            let later = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "correct horse battery"])
+            #expect(later.status == .created)
+        }
+    }
+
     @Test("a deactivated agent's tokens stop working", arguments: TestDatabase.allCases)
     func deactivated(database: TestDatabase) async throws {
         try await withApp(database) { app, ctx in

@@ -54,6 +54,10 @@ struct CustomerAndTeamAPITests {
 
             #expect(try await ctx.api(.GET, "customers/999999", token: adminToken).status == .notFound)
             #expect(try await ctx.api(.GET, "organizations/\(organizationID)", token: adminToken).status == .ok)
+            let organizations = try await ctx.api(.GET, "organizations", token: adminToken)
+            #expect(organizations.array.compactMap { $0["name"] as? String } == ["Harbor Dental"])
+            #expect(try await ctx.api(.POST, "organizations", token: adminToken, json: ["name": "Harbor Dental"]).status == .conflict)
+            #expect(try await ctx.api(.POST, "organizations", token: adminToken, json: ["name": "Bad Domain", "domain": "not a domain"]).fields["domain"] != nil)
             #expect(try await ctx.api(.PATCH, "organizations/\(organizationID)", token: adminToken, json: ["domain": NSNull()]).object["domain"] == nil)
         }
     }
@@ -102,6 +106,9 @@ struct CustomerAndTeamAPITests {
             let left = try await ctx.api(.DELETE, "teams/\(teamID)/members/\(agentID)", token: adminToken)
             #expect((left.object["members"] as? [[String: Any]])?.isEmpty == true)
             #expect(try await ctx.api(.PATCH, "teams/\(teamID)", token: adminToken, json: ["name": "Tech"]).object["name"] as? String == "Tech")
+            let read = try await ctx.api(.GET, "teams/\(teamID)", token: adminToken)
+            #expect(read.object["description"] as? String == "Devices and apps")
+            #expect(try await ctx.api(.GET, "teams/424242", token: adminToken).status == .notFound)
 
             let demote = try await ctx.api(.PATCH, "agents/\(adminID)", token: adminToken, json: ["role": "agent"])
             #expect(demote.status == .conflict)

@@ -47,6 +47,14 @@ struct TicketAPITests {
             let a = try await ctx.api(.GET, "tickets/\(first)", token: token)
             let b = try await ctx.api(.GET, "tickets/\(second)", token: token)
             #expect((a["ticket"]?["requester"] as? [String: Any])?["id"] as? Int == (b["ticket"]?["requester"] as? [String: Any])?["id"] as? Int)
+
+            // A new person from an organization's domain joins that organization.
+            let (_, adminToken) = try await ctx.admin()
+            let organization = try await ctx.api(.POST, "organizations", token: adminToken, json: ["name": "Oakline", "domain": "Oakline.example"])
+            let third = try await ctx.ticket(token: token, email: "lee@oakline.example")
+            let requester = try #require(try await ctx.api(.GET, "tickets/\(third)", token: token)["ticket"]?["requester"] as? [String: Any])
+            let customer = try await ctx.api(.GET, "customers/\(requester["id"] as! Int)", token: token)
+            #expect((customer["customer"]?["organization"] as? [String: Any])?["id"] as? Int == organization.object["id"] as? Int)
         }
     }
 
@@ -98,6 +106,38 @@ struct TicketAPITests {
             let statusChanges = events.array.filter { $0["field"] as? String == "status" }.map { "\($0["before"] ?? "")→\($0["after"] ?? "")" }
             #expect(statusChanges == ["new→pending", "pending→open", "open→solved", "solved→closed"])
             #expect((events.array.last?["actor"] as? [String: Any])?["name"] as? String == "Mira Agent")
+        }
+    }
+
+    @Test("many tickets created at once all land, with distinct numbers", arguments: TestDatabase.allCases)
+    func concurrentWrites(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            let (_, token) = try await ctx.agent()
+            let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<24 {
+                    group.addTask { try await ctx.ticket(token: token, subject: "Parallel \(index)", email: "p\(index % 5)@example.com") }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(Set(numbers).count == 24)
+            let customers = try await ctx.api(.GET, "customers?limit=50", token: token)
+            #expect((customers.object["customers"] as? [Any])?.count == 5, "concurrent tickets from one address share one customer")
+        }
+    }
+
+    @Test("a ticket can be moved to another requester", arguments: TestDatabase.allCases)
+    func changeRequester(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            let (_, token) = try await ctx.agent()
+            let number = try await ctx.ticket(token: token, email: "wrong@example.com", name: "Wrong Person")
+            let right = try await ctx.api(.POST, "customers", token: token, json: ["name": "Right Person", "emails": ["right@example.com"]])
+            let rightID = try #require(right["customer"]?["id"] as? Int)
+            let moved = try await ctx.api(.PATCH, "tickets/\(number)", token: token, json: ["requester_id": rightID])
+            #expect((moved["ticket"]?["requester"] as? [String: Any])?["name"] as? String == "Right Person")
+            let search = try await ctx.api(.GET, "search?q=right", token: token)
+            #expect((search.object["results"] as? [Any])?.count == 1)
+            let missing = try await ctx.api(.PATCH, "tickets/\(number)", token: token, json: ["requester_id": 987_654])
+            #expect(missing.fields["requester_id"] == "no customer has id 987654")
         }
     }
 
@@ -175,6 +215,28 @@ struct TicketAPITests {
             #expect(try await numbersFor("requester=\(requester["id"] as! Int)") == [numbers[5], numbers[3], numbers[1]])
             let since = ISO8601DateFormatter().string(from: ctx.clock.now().addingTimeInterval(-90))
             #expect(try await numbersFor("updated_since=\(since)") == [numbers[6], numbers[5]])
+        }
+    }
+
+    @Test("paging never skips or repeats tickets whose times differ by fractions of a millisecond", arguments: TestDatabase.allCases)
+    func pagingWithFractionalTimes(database: TestDatabase) async throws {
+        let clock = ManualWallClock(Date(timeIntervalSince1970: 1_790_000_000.123_456_789))
+        try await withApp(database, clock: clock) { app, ctx in
+            let (_, token) = try await ctx.agent()
+            var created: [Int] = []
+            for index in 0..<9 {
+                created.append(try await ctx.ticket(token: token, subject: "Ticket \(index)"))
+                if index % 3 != 2 { ctx.clock.advance(by: 0.000_37) } else { ctx.clock.advance(by: 1.000_9) }
+            }
+            var seen: [Int] = []
+            var cursor: String?
+            repeat {
+                let page = try await ctx.api(.GET, "tickets?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token)
+                seen += (page.object["tickets"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? Int }
+                cursor = page.object["next_cursor"] as? String
+            } while cursor != nil && seen.count < 20
+            #expect(seen.count == 9)
+            #expect(Set(seen) == Set(created))
         }
     }
 

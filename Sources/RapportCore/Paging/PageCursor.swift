@@ -16,9 +16,10 @@ public struct PageCursor: Sendable, Equatable {
     }
 
     public var encoded: String {
-        // Microseconds keep the value exact through a round trip on both databases.
-        let micros = Int64((timestamp.timeIntervalSince1970 * 1_000_000).rounded())
-        let raw = "v1:\(micros):\(id)"
+        // Stored times are on whole milliseconds since the reference date (see
+        // `Date.roundedToMilliseconds`), so this integer gives back the exact stored value.
+        let milliseconds = Int64((timestamp.timeIntervalSinceReferenceDate * 1_000).rounded())
+        let raw = "v1:\(milliseconds):\(id)"
         return Data(raw.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -32,8 +33,8 @@ public struct PageCursor: Sendable, Equatable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
         let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let id = Int(parts[2]), id > 0 else { return nil }
-        self.timestamp = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        guard parts.count == 3, parts[0] == "v1", let milliseconds = Int64(parts[1]), let id = Int(parts[2]), id > 0 else { return nil }
+        self.timestamp = Date(timeIntervalSinceReferenceDate: Double(milliseconds) / 1_000)
         self.id = id
     }
 }

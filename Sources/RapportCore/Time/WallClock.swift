@@ -28,3 +28,19 @@ public final class ManualWallClock: WallClock, @unchecked Sendable {
         lock.withLock { current = date }
     }
 }
+
+extension Date {
+    /// This time on a whole millisecond, computed so that it survives a round trip through both
+    /// databases unchanged. Every timestamp Rapport stores is rounded this way, which lets list
+    /// cursors compare stored times for equality.
+    public var roundedToMilliseconds: Date {
+        Date(timeIntervalSinceReferenceDate: (timeIntervalSinceReferenceDate * 1_000).rounded() / 1_000)
+    }
+}
+
+/// Wraps a clock so every time it gives is on a whole millisecond (see `roundedToMilliseconds`).
+public struct MillisecondClock: WallClock {
+    public let base: any WallClock
+    public init(_ base: any WallClock) { self.base = base }
+    public func now() -> Date { base.now().roundedToMilliseconds }
+}

@@ -33,7 +33,7 @@ enum OpenAPIDocument {
         Operation(method: .POST, path: "/tickets", summary: "Create a ticket with its first message.", tag: "Tickets",
                   requestSchema: "CreateTicketRequest", response: (201, "TicketDetail")),
         Operation(method: .GET, path: "/tickets/{number}", summary: "A ticket with its whole conversation.", tag: "Tickets", response: (200, "TicketDetail")),
-        Operation(method: .PATCH, path: "/tickets/{number}", summary: "Change subject, status, priority, assignee, team or tags.", tag: "Tickets",
+        Operation(method: .PATCH, path: "/tickets/{number}", summary: "Change subject, status, priority, requester, assignee, team or tags.", tag: "Tickets",
                   requestSchema: "UpdateTicketRequest", response: (200, "TicketDetail")),
         Operation(method: .POST, path: "/tickets/{number}/messages", summary: "Add a public reply or an internal note.", tag: "Tickets",
                   requestSchema: "MessageInput", response: (201, "Message")),

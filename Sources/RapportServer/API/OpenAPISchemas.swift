@@ -64,7 +64,7 @@ enum OpenAPISchemas {
             ], required: ["subject", "message"]),
             "UpdateTicketRequest": object([
                 "subject": string, "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),
-                "assignee_id": nullableInteger, "team_id": nullableInteger, "tags": strings, "add_tags": strings, "remove_tags": strings,
+                "requester_id": integer, "assignee_id": nullableInteger, "team_id": nullableInteger, "tags": strings, "add_tags": strings, "remove_tags": strings,
             ]),
             "Customer": object([
                 "id": integer, "name": string, "emails": strings, "phone": nullableString, "locale": nullableString,

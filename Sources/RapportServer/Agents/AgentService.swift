@@ -27,7 +27,7 @@ struct AgentService: Sendable {
 
     func create(_ input: NewAgent, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
-        let name = Self.validName(input.name, into: &problems)
+        let name = problems.requiredText(input.name, field: "name", maximumLength: 200)
         let email = Self.validEmail(input.email, into: &problems)
         if let problem = PasswordHashing.problem(with: input.password) { problems.add("password", problem) }
         if input.signature.count > 2_000 { problems.add("signature", "must be at most 2000 characters") }
@@ -50,7 +50,7 @@ struct AgentService: Sendable {
 
     func update(agentID: Int, with changes: AgentUpdate, on database: any Database) async throws {
         var problems = FieldErrors()
-        let name = changes.name.map { Self.validName($0, into: &problems) }
+        let name = changes.name.map { problems.requiredText($0, field: "name", maximumLength: 200) }
         let email = changes.email.flatMap { Self.validEmail($0, into: &problems) }
         if let password = changes.password, let problem = PasswordHashing.problem(with: password) { problems.add("password", problem) }
         if let signature = changes.signature, signature.count > 2_000 { problems.add("signature", "must be at most 2000 characters") }
@@ -81,13 +81,6 @@ struct AgentService: Sendable {
         }
         guard try await passwords.verify(password, against: agent.passwordHash), agent.isActive else { return nil }
         return agent
-    }
-
-    private static func validName(_ raw: String, into problems: inout FieldErrors) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { problems.add("name", "must not be empty") }
-        if name.count > 200 { problems.add("name", "must be at most 200 characters") }
-        return name
     }
 
     private static func validEmail(_ raw: String, into problems: inout FieldErrors) -> EmailAddress? {

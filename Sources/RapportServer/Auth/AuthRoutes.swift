@@ -1,3 +1,4 @@
+import RapportCore
 import Fluent
 import Vapor
 
@@ -31,9 +32,20 @@ struct AuthRoutes: RouteCollection {
 
     func createToken(req: Request) async throws -> Response {
         let input = try req.decodeJSON(CreateTokenRequest.self)
+        let signInGuard = req.rapport.signInGuard
+        if let until = await signInGuard.lockedUntil(input.email) {
+            let seconds = max(1, Int(until.timeIntervalSince(req.rapport.settings.clock.now()).rounded(.up)))
+            let error = RapportError(.tooManyRequests, code: "too_many_attempts",
+                                     reason: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.")
+            let response = try await RapportErrorMiddleware.Body(error: error.code, reason: error.reason, fields: [:]).encodeResponse(status: error.status, for: req)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            return response
+        }
         guard let agent = try await req.rapport.agents.verifyLogin(email: input.email, password: input.password, on: req.db) else {
+            await signInGuard.recordFailure(input.email)
             throw RapportError(.unauthorized, code: "invalid_credentials", reason: "The email or password is not right, or the account is deactivated.")
         }
+        await signInGuard.recordSuccess(input.email)
         let issued = try await req.rapport.apiTokens.issue(forAgent: try agent.requireID, name: input.name ?? "API token", on: req.db)
         return try await IssuedTokenDTO(
             token: issued.token, prefix: issued.prefix,

@@ -33,7 +33,7 @@ struct CustomerService: Sendable {
 
     func create(_ input: NewCustomer, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
-        let name = Self.validName(input.name, into: &problems)
+        let name = problems.requiredText(input.name, field: "name", maximumLength: 200)
         let emails = Self.validEmails(input.emails, required: true, into: &problems)
         Self.validateOptional(phone: input.phone, locale: input.locale, timeZone: input.timeZone, notes: input.notes, into: &problems)
         try problems.throwIfAny()
@@ -62,7 +62,7 @@ struct CustomerService: Sendable {
 
     func update(customerID: Int, with changes: CustomerUpdate, on database: any Database) async throws {
         var problems = FieldErrors()
-        let name = changes.name.map { Self.validName($0, into: &problems) }
+        let name = changes.name.map { problems.requiredText($0, field: "name", maximumLength: 200) }
         let emails = changes.emails.map { Self.validEmails($0, required: true, into: &problems) }
         func value(_ update: FieldUpdate<String>) -> String? { if case let .set(v) = update { v } else { nil } }
         Self.validateOptional(phone: value(changes.phone), locale: value(changes.locale), timeZone: value(changes.timeZone), notes: changes.notes ?? "", into: &problems)
@@ -100,6 +100,12 @@ struct CustomerService: Sendable {
         do { email = try EmailAddress(raw) } catch {
             throw RapportError.invalid(["requester.email": "'\(raw.prefix(80))' \(error.description)"])
         }
+        if db.flavor == .postgres {
+            // Two messages from a new address at once must not both create the customer: take a
+            // lock on the address for the rest of the transaction (SQLite's write lock already
+            // serializes this).
+            try await db.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: email.normalized)))").run()
+        }
         if let existing = try await CustomerEmail.query(on: db).filter(\.$normalized == email.normalized).first() {
             return existing.customerID
         }
@@ -107,6 +113,8 @@ struct CustomerService: Sendable {
         let trimmedName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         customer.name = trimmedName.isEmpty ? String(email.value.prefix(while: { $0 != "@" })) : String(trimmedName.prefix(200))
         customer.notes = ""
+        // Someone new writing from a company's domain belongs to that company.
+        customer.organizationID = try await Organization.query(on: db).filter(\.$domain == String(email.domain)).first()?.id
         customer.createdAt = now
         customer.updatedAt = now
         try await customer.create(on: db)
@@ -120,13 +128,6 @@ struct CustomerService: Sendable {
     private static func nonEmpty(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
-    }
-
-    private static func validName(_ raw: String, into problems: inout FieldErrors) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { problems.add("name", "must not be empty") }
-        if name.count > 200 { problems.add("name", "must be at most 200 characters") }
-        return name
     }
 
     private static func validEmails(_ raws: [String], required: Bool, into problems: inout FieldErrors) -> [EmailAddress] {

@@ -36,7 +36,7 @@ public struct DemoWorkspace: Sendable {
 
     public func seed(_ app: Application) async throws -> Summary {
         let services = app.rapport
-        let now = services.settings.clock.now()
+        let now = services.settings.clock.now().roundedToMilliseconds
         let seed = self.seed
         // One bcrypt hash for every demo agent: they all share the demo password.
         let passwordHash = try await PasswordHashing(cost: services.settings.passwordHashCost).hash(Self.adminPassword)
@@ -90,7 +90,7 @@ public struct DemoWorkspace: Sendable {
                 customer.timeZone = random.pick(["Europe/London", "Europe/Berlin", "Europe/Madrid", "America/New_York", "America/Sao_Paulo", "Asia/Tokyo"])
                 customer.notes = random.chance(0.1) ? "Prefers phone calls in the afternoon." : ""
                 customer.organizationID = organization?.id
-                customer.createdAt = now.addingTimeInterval(-Double.random(in: 130...400, using: &random) * 86_400)
+                customer.createdAt = now.addingTimeInterval(-Double.random(in: 130...400, using: &random) * 86_400).roundedToMilliseconds
                 customer.updatedAt = customer.createdAt
                 try await customer.create(on: db)
                 let id = try customer.requireID
@@ -111,7 +111,7 @@ public struct DemoWorkspace: Sendable {
                 let agent = teamAgents.isEmpty ? (admin, "Demo") : random.pick(teamAgents)
                 let conversation = DemoConversationWriter.write(status: status, customerFirstName: customerFirst, agentFirstName: agent.1, random: &random)
                 let teamAgent = agentsByTeam[conversation.team].map { random.pick($0) } ?? agent
-                let opened = now.addingTimeInterval(-age * 86_400)
+                let opened = now.addingTimeInterval(-age * 86_400).roundedToMilliseconds
                 let lastHour = conversation.messages.last?.hoursAfterStart ?? 0
 
                 let ticket = Ticket()
@@ -123,11 +123,11 @@ public struct DemoWorkspace: Sendable {
                 ticket.assigneeID = status == .new && random.chance(0.7) ? nil : teamAgent.0
                 ticket.teamID = teamIDs[conversation.team]
                 ticket.createdAt = opened
-                ticket.updatedAt = min(now, opened.addingTimeInterval(lastHour * 3_600))
+                ticket.updatedAt = min(now, opened.addingTimeInterval(lastHour * 3_600)).roundedToMilliseconds
                 ticket.firstResponseAt = conversation.messages.first(where: { $0.author == .agent && $0.kind == .reply })
-                    .map { opened.addingTimeInterval($0.hoursAfterStart * 3_600) }
+                    .map { opened.addingTimeInterval($0.hoursAfterStart * 3_600).roundedToMilliseconds }
                 if status == .solved || status == .closed { ticket.solvedAt = ticket.updatedAt }
-                if status == .closed { ticket.closedAt = min(now, ticket.updatedAt.addingTimeInterval(4 * 86_400)) }
+                if status == .closed { ticket.closedAt = min(now, ticket.updatedAt.addingTimeInterval(4 * 86_400)).roundedToMilliseconds }
                 try await ticket.create(on: db)
                 let ticketID = try ticket.requireID
 
@@ -139,7 +139,7 @@ public struct DemoWorkspace: Sendable {
                     message.authorAgentID = line.author == .agent ? teamAgent.0 : nil
                     message.authorCustomerID = line.author == .customer ? customerID : nil
                     message.body = line.body.replacingOccurrences(of: agent.1, with: teamAgent.1)
-                    message.createdAt = min(now, opened.addingTimeInterval(line.hoursAfterStart * 3_600))
+                    message.createdAt = min(now, opened.addingTimeInterval(line.hoursAfterStart * 3_600)).roundedToMilliseconds
                     try await message.create(on: db)
                     messageCount += 1
                 }

@@ -33,9 +33,7 @@ struct OrganizationService: Sendable {
 
     private static func validate(name raw: String, domain: String?, notes: String) throws -> String {
         var problems = FieldErrors()
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { problems.add("name", "must not be empty") }
-        if name.count > 200 { problems.add("name", "must be at most 200 characters") }
+        let name = problems.requiredText(raw, field: "name", maximumLength: 200)
         if let domain = cleanDomain(domain), domain.count > 253 || !domain.contains(".") || domain.contains(where: { $0.isWhitespace || $0 == "@" || $0 == "/" }) {
             problems.add("domain", "must be a domain like example.com")
         }

@@ -49,9 +49,9 @@ struct TeamService: Sendable {
     }
 
     private static func validName(_ raw: String) throws -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { throw RapportError.invalid(["name": "must not be empty"]) }
-        if name.count > 100 { throw RapportError.invalid(["name": "must be at most 100 characters"]) }
+        var problems = FieldErrors()
+        let name = problems.requiredText(raw, field: "name", maximumLength: 100)
+        try problems.throwIfAny()
         return name
     }
 

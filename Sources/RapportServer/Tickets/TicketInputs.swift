@@ -67,6 +67,8 @@ struct TicketUpdate: Sendable {
     var subject: String?
     var status: TicketStatus?
     var priority: TicketPriority?
+    /// Moves the ticket to another customer (e.g. it was logged under the wrong person).
+    var requesterID: Int?
     var assigneeID: FieldUpdate<Int> = .unchanged
     var teamID: FieldUpdate<Int> = .unchanged
     /// Replaces all tags when given.

@@ -90,6 +90,7 @@ struct UpdateTicketRequest: Decodable {
     let subject: String?
     let status: String?
     let priority: String?
+    let requesterID: Int?
     let assigneeID: FieldUpdate<Int>
     let teamID: FieldUpdate<Int>
     let tags: [String]?
@@ -101,6 +102,7 @@ struct UpdateTicketRequest: Decodable {
         subject = try container.decodeIfPresent(String.self, forKey: InputKey("subject"))
         status = try container.decodeIfPresent(String.self, forKey: InputKey("status"))
         priority = try container.decodeIfPresent(String.self, forKey: InputKey("priority"))
+        requesterID = try container.decodeIfPresent(Int.self, forKey: InputKey("requesterID"))
         assigneeID = try container.decodeUpdate(Int.self, forKey: InputKey("assigneeID"))
         teamID = try container.decodeUpdate(Int.self, forKey: InputKey("teamID"))
         tags = try container.decodeIfPresent([String].self, forKey: InputKey("tags"))
@@ -114,7 +116,7 @@ struct UpdateTicketRequest: Decodable {
             subject: subject,
             status: parseChoice(status, TicketStatus.self, field: "status", into: &problems),
             priority: parseChoice(priority, TicketPriority.self, field: "priority", into: &problems),
-            assigneeID: assigneeID, teamID: teamID, tags: tags, addTags: addTags ?? [], removeTags: removeTags ?? []
+            requesterID: requesterID, assigneeID: assigneeID, teamID: teamID, tags: tags, addTags: addTags ?? [], removeTags: removeTags ?? []
         )
         try problems.throwIfAny()
         return update

@@ -65,6 +65,9 @@ struct TicketService: Sendable {
         try problems.throwIfAny()
         if case let .set(id) = changes.assigneeID, let id { try await validateReferences(assigneeID: id, teamID: nil, on: database) }
         if case let .set(id) = changes.teamID, let id { try await validateReferences(assigneeID: nil, teamID: id, on: database) }
+        if let requester = changes.requesterID, try await Customer.find(requester, on: database) == nil {
+            throw RapportError.invalid(["requester_id": "no customer has id \(requester)"])
+        }
 
         try await database.writeTransaction { db in
             let ticket = try await Self.find(ticketID, on: db)
@@ -86,6 +89,10 @@ struct TicketService: Sendable {
                 log.append(TicketChange(field: .priority, before: ticket.priority.rawValue, after: priority.rawValue))
                 ticket.priority = priority
             }
+            if let requester = changes.requesterID, requester != ticket.requesterID {
+                log.append(TicketChange(field: .requester, before: String(ticket.requesterID), after: String(requester)))
+                ticket.requesterID = requester
+            }
             if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
                 log.append(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
                 ticket.assigneeID = assignee
@@ -100,7 +107,7 @@ struct TicketService: Sendable {
             ticket.updatedAt = now
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
-            if log.contains(where: { $0.field == .subject }) {
+            if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
                 try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             }
         }
@@ -176,7 +183,7 @@ struct TicketService: Sendable {
     }
 
     private static func changesAnything(_ changes: TicketUpdate) -> Bool {
-        changes.subject != nil || changes.priority != nil || changes.assigneeID != .unchanged || changes.teamID != .unchanged
+        changes.subject != nil || changes.priority != nil || changes.requesterID != nil || changes.assigneeID != .unchanged || changes.teamID != .unchanged
             || changes.tags != nil || !changes.addTags.isEmpty || !changes.removeTags.isEmpty
     }
 

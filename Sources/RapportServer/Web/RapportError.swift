@@ -51,6 +51,14 @@ struct FieldErrors {
 
     var isEmpty: Bool { fields.isEmpty }
 
+    /// The trimmed text of a required field, noting a problem if it is empty or too long.
+    mutating func requiredText(_ raw: String, field: String, maximumLength: Int) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { add(field, "must not be empty") }
+        if text.count > maximumLength { add(field, "must be at most \(maximumLength) characters") }
+        return text
+    }
+
     func throwIfAny() throws {
         if !fields.isEmpty { throw RapportError.invalid(fields) }
     }

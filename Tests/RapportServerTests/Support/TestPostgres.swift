@@ -28,7 +28,7 @@ actor TestPostgres {
         Self.clusterToStop = started
         atexit {
             guard let cluster = TestPostgres.clusterToStop else { return }
-            _ = try? TestPostgres.run(cluster.binaries + "/pg_ctl", ["-D", cluster.directory + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true)
+            _ = try? Subprocess.run(cluster.binaries + "/pg_ctl", ["-D", cluster.directory + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true)
             try? FileManager.default.removeItem(atPath: cluster.directory)
         }
         return started
@@ -54,12 +54,15 @@ actor TestPostgres {
         template = build
         try await build.value
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        // A connection of the template's builder can linger a moment after its shutdown, and
+        // PostgreSQL refuses to copy a database that has connections.
+        try Self.psql(cluster, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'rapport_template'")
         try Self.psql(cluster, "CREATE DATABASE \(name) TEMPLATE rapport_template")
         return cluster.url(database: name)
     }
 
     private static func psql(_ cluster: Cluster, _ statement: String) throws {
-        try run(cluster.binaries + "/psql", ["-h", "127.0.0.1", "-p", String(cluster.port), "-U", "rapport", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", statement])
+        try Subprocess.run(cluster.binaries + "/psql", ["-h", "127.0.0.1", "-p", String(cluster.port), "-U", "rapport", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", statement])
     }
 
     private static func start() throws -> Cluster {
@@ -71,13 +74,13 @@ actor TestPostgres {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if getuid() == 0 { try run("/bin/chown", ["postgres:", directory]) }
-        try run(binaries + "/initdb", ["-D", directory + "/data", "-U", "rapport", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], asPostgres: true)
+        if getuid() == 0 { try Subprocess.run("/bin/chown", ["postgres:", directory]) }
+        try Subprocess.run(binaries + "/initdb", ["-D", directory + "/data", "-U", "rapport", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], asPostgres: true)
         var lastError: (any Error)?
         for _ in 0..<8 {
             let port = Int.random(in: 20_000...60_000)
             do {
-                try run(binaries + "/pg_ctl", [
+                try Subprocess.run(binaries + "/pg_ctl", [
                     "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30",
                     "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                     "start",
@@ -88,37 +91,6 @@ actor TestPostgres {
             }
         }
         throw lastError ?? TestSetupError("PostgreSQL did not start")
-    }
-
-    /// Runs a program to completion with posix_spawn and waitpid. Foundation's `Process` can miss
-    /// the exit of a program whose child outlives it (pg_ctl leaves the server running).
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
-        let (program, argv) = asPostgres && getuid() == 0
-            // initdb and postgres refuse to run as root.
-            ? ("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
-            : (executable, arguments)
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-run-\(UUID().uuidString).log").path
-        defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArguments = ([program] + argv).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, nil, cArguments, environ)
-        guard spawned == 0 else { throw TestSetupError("could not start \(program): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exitCode == 0 else {
-            throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) failed (\(exitCode)): \(text)")
-        }
-        return text
     }
 }
 
