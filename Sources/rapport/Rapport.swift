@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
                 if try await DemoWorkspace.isSeeded(app) {
                     print("Using the existing workspace in \(storage.dataDir).")
                 } else {
-                    print("Creating the demo workspace (about 10 seconds)...")
+                    print("Creating the demo workspace (a few seconds)...")
                     let summary = try await DemoWorkspace().seed(app)
                     print("Demo workspace: \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets, \(summary.messages) messages.")
                 }

@@ -93,7 +93,7 @@ struct DemoConversationTests {
     func matchStatus(status: TicketStatus) {
         var random = DemoRandom(seed: 7)
         for _ in 0..<50 {
-            let conversation = DemoConversationWriter.write(status: status, customerFirstName: "Ada", agentFirstName: "Mira", random: &random)
+            let conversation = DemoConversationWriter.write(status: status, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &random)
             let publicMessages = conversation.messages.filter { $0.kind == .reply }
             #expect(publicMessages.first?.author == .customer)
             switch status {
@@ -111,8 +111,8 @@ struct DemoConversationTests {
     @Test("the same seed writes the same workspace")
     func deterministic() {
         var a = DemoRandom(seed: 42), b = DemoRandom(seed: 42)
-        let first = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: "Mira", random: &a)
-        let second = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: "Mira", random: &b)
+        let first = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &a)
+        let second = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &b)
         #expect(first == second)
     }
 }

@@ -28,13 +28,16 @@ public enum DemoConversationWriter {
 
     /// A conversation whose messages match `status`: a new ticket has only the customer's
     /// message, a pending one ends with the agent's question, a solved one with the resolution.
+    ///
+    /// `agentFirstName` names the agent who answers for a team; the scenario decides the team.
     public static func write(
-        status: TicketStatus, customerFirstName: String, agentFirstName: String, random: inout DemoRandom
+        status: TicketStatus, customerFirstName: String, agentFirstName: (_ team: String) -> String, random: inout DemoRandom
     ) -> DemoConversation {
         let scenario = random.pick(DemoScenario.all)
+        let thread = random.pick(scenario.threads)
         let values: [String: String] = [
             "{customer}": customerFirstName,
-            "{agent}": agentFirstName,
+            "{agent}": agentFirstName(scenario.team),
             "{order}": "LM-\(Int.random(in: 10000...99999, using: &random))",
             "{device}": random.pick(devices),
             "{amount}": String(format: "€%d.%02d", Int.random(in: 4...189, using: &random), random.pick([0, 49, 95, 99])),
@@ -51,18 +54,18 @@ public enum DemoConversationWriter {
             messages.append(DemoMessage(author: author, kind: kind, body: fill(template), hoursAfterStart: hours))
         }
 
-        add(.customer, .reply, random.pick(scenario.openings), after: 0...0)
+        add(.customer, .reply, thread.opening, after: 0...0)
         if status != .new {
             if random.chance(0.35) { add(.agent, .note, random.pick(scenario.internalNotes), after: 0.1...2) }
-            add(.agent, .reply, random.pick(scenario.agentReplies), after: 0.2...6)
+            add(.agent, .reply, thread.agentReply, after: 0.2...6)
             switch status {
             case .pending:
                 break
             case .open:
-                add(.customer, .reply, random.pick(scenario.customerFollowUps), after: 1...20)
+                add(.customer, .reply, thread.customerFollowUp, after: 1...20)
             case .solved, .closed:
-                add(.customer, .reply, random.pick(scenario.customerFollowUps), after: 1...20)
-                add(.agent, .reply, random.pick(scenario.resolutions), after: 0.5...24)
+                add(.customer, .reply, thread.customerFollowUp, after: 1...20)
+                add(.agent, .reply, thread.resolution, after: 0.5...24)
                 if status == .closed, random.chance(0.5) {
                     add(.customer, .reply, random.pick(["Thanks again!", "Much appreciated, have a good week.", "Great, thank you."]), after: 1...12)
                 }
@@ -73,7 +76,7 @@ public enum DemoConversationWriter {
 
         let channel: TicketChannel = random.pick([.email, .email, .email, .web, .web, .chat, .phone, .api])
         return DemoConversation(
-            subject: fill(random.pick(scenario.subjects)), team: scenario.team, tags: scenario.tags,
+            subject: fill(random.pick(thread.subjects)), team: scenario.team, tags: scenario.tags,
             priority: scenario.priority == .high && random.chance(0.2) ? .urgent : scenario.priority,
             channel: channel, status: status, messages: messages
         )

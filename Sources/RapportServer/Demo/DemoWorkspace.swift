@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import RapportCore
+import SQLKit
 import Vapor
 
 /// Fills an empty workspace with a believable help desk: teams, agents, organizations,
@@ -98,21 +99,24 @@ public struct DemoWorkspace: Sendable {
                 customers.append((id, first))
             }
 
-            // Tickets, oldest first so numbers grow with time.
+            // Tickets, oldest first so numbers grow with time. Tickets are created one by one for
+            // their ids; their messages, tags and events go in as bulk inserts.
             let statuses: [(TicketStatus, Double)] = [(.new, 0.08), (.open, 0.22), (.pending, 0.15), (.solved, 0.25), (.closed, 0.30)]
-            var messageCount = 0
+            var rows = DemoRows()
             let starts = (0..<ticketCount).map { _ in Double.random(in: 0...1, using: &random) }.sorted()
             for index in 0..<ticketCount {
                 let age = 120.0 * (1 - starts[index])  // days ago
                 let status = Self.status(forAgeInDays: age, distribution: statuses, random: &random)
                 let (customerID, customerFirst) = random.pick(customers)
-                let conversationTeam = DemoPeople.teams[index % DemoPeople.teams.count]
-                let teamAgents = agentsByTeam[conversationTeam] ?? []
-                let agent = teamAgents.isEmpty ? (admin, "Demo") : random.pick(teamAgents)
-                let conversation = DemoConversationWriter.write(status: status, customerFirstName: customerFirst, agentFirstName: agent.1, random: &random)
-                let teamAgent = agentsByTeam[conversation.team].map { random.pick($0) } ?? agent
+                var answering: [String: (id: Int, firstName: String)] = [:]
+                for team in DemoPeople.teams { answering[team] = agentsByTeam[team].map { random.pick($0) } ?? (admin, "Demo") }
+                let conversation = DemoConversationWriter.write(
+                    status: status, customerFirstName: customerFirst,
+                    agentFirstName: { answering[$0]?.firstName ?? "Demo" }, random: &random
+                )
+                let agentID = answering[conversation.team]?.id ?? admin
                 let opened = now.addingTimeInterval(-age * 86_400).roundedToMilliseconds
-                let lastHour = conversation.messages.last?.hoursAfterStart ?? 0
+                func at(_ hours: Double) -> Date { min(now, opened.addingTimeInterval(hours * 3_600)).roundedToMilliseconds }
 
                 let ticket = Ticket()
                 ticket.subject = conversation.subject
@@ -120,41 +124,54 @@ public struct DemoWorkspace: Sendable {
                 ticket.priority = conversation.priority
                 ticket.channel = conversation.channel
                 ticket.requesterID = customerID
-                ticket.assigneeID = status == .new && random.chance(0.7) ? nil : teamAgent.0
+                ticket.assigneeID = status == .new && random.chance(0.7) ? nil : agentID
                 ticket.teamID = teamIDs[conversation.team]
                 ticket.createdAt = opened
-                ticket.updatedAt = min(now, opened.addingTimeInterval(lastHour * 3_600)).roundedToMilliseconds
-                ticket.firstResponseAt = conversation.messages.first(where: { $0.author == .agent && $0.kind == .reply })
-                    .map { opened.addingTimeInterval($0.hoursAfterStart * 3_600).roundedToMilliseconds }
+                ticket.updatedAt = at(conversation.messages.last?.hoursAfterStart ?? 0)
+                ticket.firstResponseAt = conversation.messages.first(where: { $0.author == .agent && $0.kind == .reply }).map { at($0.hoursAfterStart) }
                 if status == .solved || status == .closed { ticket.solvedAt = ticket.updatedAt }
                 if status == .closed { ticket.closedAt = min(now, ticket.updatedAt.addingTimeInterval(4 * 86_400)).roundedToMilliseconds }
                 try await ticket.create(on: db)
                 let ticketID = try ticket.requireID
 
                 for line in conversation.messages {
-                    let message = Message()
-                    message.ticketID = ticketID
-                    message.kind = line.kind
-                    message.authorKind = line.author
-                    message.authorAgentID = line.author == .agent ? teamAgent.0 : nil
-                    message.authorCustomerID = line.author == .customer ? customerID : nil
-                    message.body = line.body.replacingOccurrences(of: agent.1, with: teamAgent.1)
-                    message.createdAt = min(now, opened.addingTimeInterval(line.hoursAfterStart * 3_600)).roundedToMilliseconds
-                    try await message.create(on: db)
-                    messageCount += 1
+                    rows.messages.append([
+                        SQLBind(ticketID), SQLBind(line.kind.rawValue), SQLBind(line.author.rawValue),
+                        SQLBind(line.author == .agent ? agentID : nil), SQLBind(line.author == .customer ? customerID : nil),
+                        SQLBind(line.body), SQLBind(at(line.hoursAfterStart)),
+                    ])
                 }
-                for tag in conversation.tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
-                let event = TicketEvent()
-                event.ticketID = ticketID
-                event.actorKind = .customer
-                event.actorCustomerID = customerID
-                event.field = TicketChange.Field.created.rawValue
-                event.after = TicketStatus.new.rawValue
-                event.createdAt = opened
-                try await event.create(on: db)
+                for tag in conversation.tags { rows.tags.append([SQLBind(ticketID), SQLBind(tag)]) }
+                rows.events.append([
+                    SQLBind(ticketID), SQLBind(AuthorKind.customer.rawValue), SQLBind(customerID),
+                    SQLBind(TicketChange.Field.created.rawValue), SQLBind(TicketStatus.new.rawValue), SQLBind(opened),
+                ])
             }
+            try await rows.insert(on: db)
             try await TicketSearch.rebuildAll(on: db)
-            return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: messageCount)
+            return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
+        }
+    }
+
+    /// Rows collected for bulk insertion.
+    private struct DemoRows {
+        var messages: [[SQLBind]] = []
+        var tags: [[SQLBind]] = []
+        var events: [[SQLBind]] = []
+
+        func insert(on db: any Database) async throws {
+            try await Self.insert(messages, into: Message.schema,
+                                  columns: ["ticket_id", "kind", "author_kind", "author_agent_id", "author_customer_id", "body", "created_at"], on: db)
+            try await Self.insert(tags, into: TicketTag.schema, columns: ["ticket_id", "tag"], on: db)
+            try await Self.insert(events, into: TicketEvent.schema, columns: ["ticket_id", "actor_kind", "actor_customer_id", "field", "after", "created_at"], on: db)
+        }
+
+        private static func insert(_ rows: [[SQLBind]], into table: String, columns: [String], on db: any Database) async throws {
+            for start in stride(from: 0, to: rows.count, by: 500) {
+                var insert = db.sql.insert(into: table).columns(columns)
+                for row in rows[start..<min(start + 500, rows.count)] { insert = insert.values(row) }
+                try await insert.run()
+            }
         }
     }
 
