@@ -104,9 +104,12 @@ public struct DemoWorkspace: Sendable {
             let statuses: [(TicketStatus, Double)] = [(.new, 0.08), (.open, 0.22), (.pending, 0.15), (.solved, 0.25), (.closed, 0.30)]
             var rows = DemoRows()
             let starts = (0..<ticketCount).map { _ in Double.random(in: 0...1, using: &random) }.sorted()
+            let ages = starts.map { 120.0 * (1 - $0) }  // days ago
+            var ticketStatuses = ages.map { Self.status(forAgeInDays: $0, distribution: statuses, random: &random) }
+            Self.coverEveryStatus(&ticketStatuses)
             for index in 0..<ticketCount {
-                let age = 120.0 * (1 - starts[index])  // days ago
-                let status = Self.status(forAgeInDays: age, distribution: statuses, random: &random)
+                let age = ages[index]
+                let status = ticketStatuses[index]
                 let (customerID, customerFirst) = random.pick(customers)
                 var answering: [String: (id: Int, firstName: String)] = [:]
                 for team in DemoPeople.teams { answering[team] = agentsByTeam[team].map { random.pick($0) } ?? (admin, "Demo") }
@@ -172,6 +175,17 @@ public struct DemoWorkspace: Sendable {
                 for row in rows[start..<min(start + 500, rows.count)] { insert = insert.values(row) }
                 try await insert.run()
             }
+        }
+    }
+
+    /// A small workspace could miss a status by chance; give any missing one to a recent ticket
+    /// (or, for closed, an old one) whose status is common.
+    private static func coverEveryStatus(_ statuses: inout [TicketStatus]) {
+        guard statuses.count >= TicketStatus.allCases.count else { return }
+        for missing in TicketStatus.allCases where !statuses.contains(missing) {
+            let counts = Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count)
+            let candidates = missing == .closed ? Array(statuses.indices) : Array(statuses.indices.reversed())
+            if let index = candidates.first(where: { counts[statuses[$0], default: 0] > 1 }) { statuses[index] = missing }
         }
     }
 
