@@ -10,6 +10,7 @@ struct RobustnessTests {
         "{\"name\": {\"a\": 1}, \"emails\": \"x\"}", "{\"status\": \"🙂\", \"assignee_id\": 1e400, \"tags\": [1, 2]}",
         "{\"requester_id\": -1, \"subject\": \"x\", \"message\": {\"body\": \"b\", \"attachments\": [{\"filename\": \"a\", \"data_base64\": \"%%%\"}]}}",
         "{\"updated_since\": \"yesterday\", \"team_id\": 99999999999999999999}", String(repeating: "[", count: 5_000),
+        "{\"name\": \"\\u0000X\", \"subject\": \"a\\u0000b\", \"message\": {\"body\": \"\\u0000\"}, \"emails\": [\"a\\u0000@b.example\"]}",
         "{\"email\": \"a@b.c\", \"password\": \"\(String(repeating: "p", count: 5_000))\"}",
     ]
 
@@ -33,12 +34,20 @@ struct RobustnessTests {
             }
             let queries = ["tickets?status=bogus", "tickets?limit=0", "tickets?limit=abc", "tickets?cursor=nonsense", "tickets?assignee=x",
                            "tickets?updated_since=tomorrow", "tickets?tag=%3Cb%3E", "search?q=", "search?q=%22%27%3B--", "search?q=*+OR+NEAR(",
-                           "customers?q=%25_%5C", "customers?limit=-1", "search?q=refund&status=nope&team=abc"]
+                           "customers?q=%25_%5C", "customers?q=%00", "customers?q=a%00b", "search?q=a%00b", "customers?limit=-1", "search?q=refund&status=nope&team=abc"]
             for query in queries {
                 let result = try await ctx.api(.GET, query, token: token)
                 #expect(result.status.code < 500, "\(query) → \(result.status) \(result.text.prefix(200))")
             }
         }
+    }
+
+    @Test("an escaped NUL is refused; an escaped backslash before u0000 is ordinary text")
+    func nul() {
+        #expect(Request.containsEscapedNUL(Data(#"{"name": "\u0000X"}"#.utf8)))
+        #expect(Request.containsEscapedNUL(Data(#"{"name": "\\\u0000"}"#.utf8)))
+        #expect(!Request.containsEscapedNUL(Data(#"{"name": "\\u0000"}"#.utf8)))
+        #expect(!Request.containsEscapedNUL(Data(#"{"name": "u0000 \u0041"}"#.utf8)))
     }
 
     @Test("a wrong media type is a 415 and an oversized body a 413")

@@ -10,7 +10,7 @@ struct AuthenticatedAgent: Authenticatable, Sendable {
     let tokenID: Int?
 
     var isAdmin: Bool { role == .admin }
-    var actor: Actor { .agent(id: id) }
+    var actor: ActingParty { .agent(id: id) }
 }
 
 /// Reads `Authorization: Bearer <token>` and logs the token's agent in.

@@ -2,7 +2,7 @@ import Foundation
 import RapportCore
 
 /// Who is acting: recorded on every message and event.
-enum Actor: Sendable, Equatable {
+enum ActingParty: Sendable, Equatable {
     case agent(id: Int)
     case customer(id: Int)
     case system

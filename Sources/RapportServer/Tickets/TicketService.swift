@@ -13,7 +13,7 @@ struct TicketService: Sendable {
 
     // MARK: Create
 
-    func create(_ input: NewTicket, by actor: Actor, on database: any Database) async throws -> Int {
+    func create(_ input: NewTicket, by actor: ActingParty, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
         let subject = input.subject.trimmingCharacters(in: .whitespacesAndNewlines)
         Self.validateSubject(subject, into: &problems)
@@ -44,7 +44,7 @@ struct TicketService: Sendable {
             try await ticket.create(on: db)
             let ticketID = try ticket.requireID
 
-            let author: Actor = input.firstMessage.author == .customer ? .customer(id: requesterID) : actor
+            let author: ActingParty = input.firstMessage.author == .customer ? .customer(id: requesterID) : actor
             try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, on: db)
             for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
             try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
@@ -55,7 +55,7 @@ struct TicketService: Sendable {
 
     // MARK: Update
 
-    func update(ticketID: Int, with changes: TicketUpdate, by actor: Actor, on database: any Database) async throws {
+    func update(ticketID: Int, with changes: TicketUpdate, by actor: ActingParty, on database: any Database) async throws {
         var problems = FieldErrors()
         let subject = changes.subject?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let subject { Self.validateSubject(subject, into: &problems) }
@@ -117,7 +117,7 @@ struct TicketService: Sendable {
 
     /// Adds a reply or note and moves the ticket along: an agent's first public reply is the
     /// first response; a customer's message brings a pending or solved ticket back to open.
-    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: Actor, on database: any Database) async throws -> Int {
+    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
         Self.validate(message: message, field: "", into: &problems)
         if message.author == .customer, message.kind == .note { problems.add("kind", "customers can only write replies") }
@@ -129,7 +129,7 @@ struct TicketService: Sendable {
             let ticket = try await Self.find(ticketID, on: db)
             let now = clock.now()
             var log: [TicketChange] = []
-            let author: Actor = message.author == .customer ? .customer(id: ticket.requesterID) : actor
+            let author: ActingParty = message.author == .customer ? .customer(id: ticket.requesterID) : actor
 
             let newStatus: TicketStatus
             switch (message.author, message.kind) {
@@ -188,7 +188,7 @@ struct TicketService: Sendable {
     }
 
     @discardableResult
-    private func insertMessage(_ input: NewMessage, ticketID: Int, author: Actor, stored: [StoredAttachment], now: Date, on db: any Database) async throws -> Int {
+    private func insertMessage(_ input: NewMessage, ticketID: Int, author: ActingParty, stored: [StoredAttachment], now: Date, on db: any Database) async throws -> Int {
         let message = Message()
         message.ticketID = ticketID
         message.kind = input.kind
@@ -214,7 +214,7 @@ struct TicketService: Sendable {
         return messageID
     }
 
-    private func record(_ changes: [TicketChange], ticketID: Int, by actor: Actor, now: Date, on db: any Database) async throws {
+    private func record(_ changes: [TicketChange], ticketID: Int, by actor: ActingParty, now: Date, on db: any Database) async throws {
         for change in changes {
             let event = TicketEvent()
             event.ticketID = ticketID

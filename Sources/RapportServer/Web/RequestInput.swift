@@ -10,10 +10,12 @@ extension Request {
         return id
     }
 
-    /// A query-string value, or `nil` when absent or empty.
+    /// A query-string value, or `nil` when absent or empty. NUL characters are dropped: no
+    /// database stores them in text and PostgreSQL rejects them outright.
     func queryString(_ name: String) -> String? {
-        guard let value = query[String.self, at: name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        return value
+        guard let raw = query[String.self, at: name] else { return nil }
+        let value = raw.replacingOccurrences(of: "\0", with: "").trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
     }
 
     func queryInt(_ name: String, into problems: inout FieldErrors) -> Int? {
@@ -52,7 +54,33 @@ extension Request {
         guard let body = body.data, body.readableBytes > 0 else {
             throw RapportError.badRequest("The request needs a JSON body.", code: "invalid_json")
         }
-        return try RapportJSON.decoder().decode(T.self, from: Data(body.readableBytesView))
+        let bytes = Data(body.readableBytesView)
+        if Self.containsEscapedNUL(bytes) {
+            throw RapportError.invalid(["body": "text must not contain NUL (\\u0000) characters"], reason: "Text fields must not contain NUL characters.")
+        }
+        return try RapportJSON.decoder().decode(T.self, from: bytes)
+    }
+
+    /// Whether JSON text holds the escape `\u0000` (and not merely an escaped backslash followed
+    /// by "u0000"). A raw NUL byte is invalid JSON and fails decoding anyway.
+    static func containsEscapedNUL(_ json: Data) -> Bool {
+        let pattern = Array("u0000".utf8)
+        var backslashes = 0
+        var index = json.startIndex
+        while index < json.endIndex {
+            let byte = json[index]
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if backslashes % 2 == 1, byte == UInt8(ascii: "u"), json.endIndex - index >= 5,
+                   json[index..<(index + 5)].elementsEqual(pattern) {
+                    return true
+                }
+                backslashes = 0
+            }
+            index += 1
+        }
+        return false
     }
 }
 
