@@ -62,15 +62,15 @@ enum OpenAPIDocument {
         Operation(method: .PUT, path: "/teams/{id}/members/{agentID}", summary: "Add an agent to a team.", tag: "Agents", adminOnly: true, response: (200, "Team")),
         Operation(method: .DELETE, path: "/teams/{id}/members/{agentID}", summary: "Remove an agent from a team.", tag: "Agents", adminOnly: true, response: (200, "Team")),
         Operation(method: .GET, path: "/search", summary: "Full-text search over ticket subjects, conversations and requesters.", tag: "Search",
-                  query: [("q", "The words to look for", ["type": "string"]), ("status", "Comma-separated statuses", ["type": "string"]),
+                  query: [("q", "The words to look for", ["type": "string", "minLength": 1, "maxLength": 500, "pattern": "[A-Za-z0-9]"]), ("status", "Comma-separated statuses", ["type": "string"]),
                           ("assignee", "An agent id or 'me'", ["type": "string"]), ("team", "A team id", ["type": "integer"]),
-                          ("limit", "Results, 1-100 (default 50)", ["type": "integer"])],
+                          ("limit", "Results, 1-100 (default 50)", ["type": "integer", "minimum": 1, "maximum": 100])],
                   response: (200, "SearchResults")),
         Operation(method: .GET, path: "/openapi.json", summary: "This document.", tag: "Meta", isPublic: true, response: (200, nil)),
     ] }
 
     private static var pageParameters: [(name: String, description: String, schema: [String: Any])] { [
-        ("limit", "Page size, 1-\(PageSize.maximum) (default \(PageSize.default))", ["type": "integer"]),
+        ("limit", "Page size, 1-\(PageSize.maximum) (default \(PageSize.default))", ["type": "integer", "minimum": 1, "maximum": PageSize.maximum]),
         ("cursor", "next_cursor from the previous page", ["type": "string"]),
     ] }
 

@@ -11,6 +11,14 @@ enum OpenAPISchemas {
     private static var boolean: [String: Any] { ["type": "boolean"] }
     private static var strings: [String: Any] { ["type": "array", "items": string] }
 
+    private static func text(_ minimum: Int, _ maximum: Int) -> [String: Any] {
+        ["type": "string", "minLength": minimum, "maxLength": maximum, "pattern": "\\S"]
+    }
+    private static var email: [String: Any] { ["type": "string", "format": "email", "maxLength": 254] }
+    private static var tag: [String: Any] { ["type": "string", "pattern": "^[a-z0-9][a-z0-9._:-]{0,49}$"] }
+    private static var tags: [String: Any] { ["type": "array", "items": tag, "maxItems": 30] }
+    private static var id: [String: Any] { ["type": "integer", "minimum": 1] }
+
     private static func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> [String: Any] where T.RawValue == String {
         ["type": "string", "enum": T.allCases.map(\.rawValue)]
     }
@@ -29,7 +37,7 @@ enum OpenAPISchemas {
             "Error": object(["error": string, "reason": string, "fields": ["type": "object", "additionalProperties": string]], required: ["error", "reason", "fields"]),
             "Person": object(["id": integer, "name": string, "email": nullableString], required: ["id", "name"]),
             "NamedReference": object(["id": integer, "name": string], required: ["id", "name"]),
-            "CreateTokenRequest": object(["email": string, "password": string, "name": string], required: ["email", "password"]),
+            "CreateTokenRequest": object(["email": email, "password": string, "name": text(1, 100)], required: ["email", "password"]),
             "IssuedToken": object(["token": string, "prefix": string, "agent": OpenAPIDocument.ref("Person")], required: ["token", "prefix", "agent"]),
             "Me": object(["agent": OpenAPIDocument.ref("Agent")], required: ["agent"]),
             "TicketSummary": object([
@@ -50,21 +58,23 @@ enum OpenAPISchemas {
                 "id": integer, "field": string, "before": nullableString, "after": nullableString,
                 "actor": object(["kind": choice(AuthorKind.self), "id": nullableInteger, "name": string]), "created_at": dateTime,
             ])],
-            "AttachmentInput": object(["filename": string, "content_type": string, "data_base64": string], required: ["filename", "data_base64"]),
+            "AttachmentInput": object(["filename": text(1, 200), "content_type": string, "data_base64": ["type": "string", "contentEncoding": "base64", "minLength": 4]],
+                                      required: ["filename", "data_base64"]),
             "MessageInput": object([
-                "body": string, "html": string, "kind": choice(MessageKind.self),
+                "body": text(1, 200_000), "html": ["type": "string", "maxLength": 1_000_000], "kind": choice(MessageKind.self),
                 "author": ["type": "string", "enum": ["agent", "customer"]], "status": choice(TicketStatus.self),
                 "attachments": array(of: "AttachmentInput"),
             ], required: ["body"]),
             "CreateTicketRequest": object([
-                "subject": string, "requester_id": integer,
-                "requester": object(["email": string, "name": string], required: ["email"]),
+                "subject": text(1, 250), "requester_id": id,
+                "requester": object(["email": email, "name": text(1, 200)], required: ["email"]),
                 "message": OpenAPIDocument.ref("MessageInput"), "priority": choice(TicketPriority.self), "channel": choice(TicketChannel.self),
-                "status": choice(TicketStatus.self), "assignee_id": integer, "team_id": integer, "tags": strings,
+                "status": ["type": "string", "enum": ["new", "open", "pending", "solved"]], "assignee_id": id, "team_id": id, "tags": tags,
             ], required: ["subject", "message"]),
             "UpdateTicketRequest": object([
-                "subject": string, "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),
-                "requester_id": integer, "assignee_id": nullableInteger, "team_id": nullableInteger, "tags": strings, "add_tags": strings, "remove_tags": strings,
+                "subject": text(1, 250), "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),
+                "requester_id": id, "assignee_id": ["type": ["integer", "null"], "minimum": 1], "team_id": ["type": ["integer", "null"], "minimum": 1],
+                "tags": tags, "add_tags": tags, "remove_tags": tags,
             ]),
             "Customer": object([
                 "id": integer, "name": string, "emails": strings, "phone": nullableString, "locale": nullableString,
@@ -74,7 +84,9 @@ enum OpenAPISchemas {
             "CustomerPage": object(["customers": array(of: "Customer"), "next_cursor": nullableString], required: ["customers"]),
             "CustomerDetail": object(["customer": OpenAPIDocument.ref("Customer"), "tickets": array(of: "TicketSummary")], required: ["customer", "tickets"]),
             "CreateCustomerRequest": object([
-                "name": string, "emails": strings, "phone": string, "locale": string, "time_zone": string, "notes": string, "organization_id": integer,
+                "name": text(1, 200), "emails": ["type": "array", "items": email, "minItems": 1, "maxItems": 10],
+                "phone": ["type": "string", "maxLength": 40], "locale": ["type": "string", "pattern": "^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"],
+                "time_zone": ["type": "string", "examples": ["Europe/Berlin"]], "notes": ["type": "string", "maxLength": 20_000], "organization_id": id,
             ], required: ["name", "emails"]),
             "UpdateCustomerRequest": object([
                 "name": string, "emails": strings, "phone": nullableString, "locale": nullableString, "time_zone": nullableString,
@@ -82,18 +94,19 @@ enum OpenAPISchemas {
             ]),
             "Organization": object(["id": integer, "name": string, "domain": nullableString, "notes": string, "created_at": dateTime, "updated_at": dateTime]),
             "OrganizationList": array(of: "Organization"),
-            "OrganizationInput": object(["name": string, "domain": nullableString, "notes": string]),
+            "OrganizationInput": object(["name": text(1, 200), "domain": ["type": ["string", "null"], "format": "hostname"], "notes": ["type": "string", "maxLength": 20_000]]),
             "Agent": object([
                 "id": integer, "name": string, "email": string, "role": choice(AgentRole.self), "signature": string,
                 "is_active": boolean, "teams": array(of: "NamedReference"), "created_at": dateTime,
             ], required: ["id", "name", "email", "role", "is_active"]),
             "AgentList": array(of: "Agent"),
-            "CreateAgentRequest": object(["name": string, "email": string, "role": choice(AgentRole.self), "password": string, "signature": string],
+            "CreateAgentRequest": object(["name": text(1, 200), "email": email, "role": choice(AgentRole.self),
+                                          "password": ["type": "string", "minLength": 10, "maxLength": 72], "signature": ["type": "string", "maxLength": 2_000]],
                                          required: ["name", "email", "password"]),
             "UpdateAgentRequest": object(["name": string, "email": string, "role": choice(AgentRole.self), "signature": string, "is_active": boolean, "password": string]),
             "Team": object(["id": integer, "name": string, "description": string, "members": array(of: "Person"), "created_at": dateTime]),
             "TeamList": array(of: "Team"),
-            "TeamInput": object(["name": string, "description": string]),
+            "TeamInput": object(["name": text(1, 100), "description": ["type": "string", "maxLength": 2_000]]),
             "SearchResults": object([
                 "query": string, "terms": strings,
                 "results": ["type": "array", "items": object(["ticket": OpenAPIDocument.ref("TicketSummary"), "snippet": string])],
