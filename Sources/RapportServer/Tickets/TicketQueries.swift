@@ -97,7 +97,8 @@ enum TicketQueries {
         return TicketDetailDTO(ticket: summary, messages: try await messages(ticketID: ticketID, on: database))
     }
 
-    static func messages(ticketID: Int, on database: any Database) async throws -> [MessageDTO] {
+    /// The ticket's conversation in order, or just one of its messages when `messageID` is given.
+    static func messages(ticketID: Int, only messageID: Int? = nil, on database: any Database) async throws -> [MessageDTO] {
         struct Row: Decodable {
             let id: Int
             let kind: MessageKind
@@ -115,10 +116,12 @@ enum TicketQueries {
             FROM messages m
             LEFT JOIN agents a ON a.id = m.author_agent_id
             LEFT JOIN customers c ON c.id = m.author_customer_id
-            WHERE m.ticket_id = \(bind: ticketID)
+            WHERE m.ticket_id = \(bind: ticketID) \(messageID.map { SQLQueryString("AND m.id = \(bind: $0)") } ?? "")
             ORDER BY m.id
             """).all(decoding: Row.self)
-        let files = try await Attachment.query(on: database).filter(\.$ticketID == ticketID).sort(\.$id).all()
+        var fileQuery = Attachment.query(on: database).filter(\.$ticketID == ticketID)
+        if let messageID { fileQuery = fileQuery.filter(\.$messageID == messageID) }
+        let files = try await fileQuery.sort(\.$id).all()
         let filesByMessage = Dictionary(grouping: files, by: \.messageID)
         return rows.map { row in
             MessageDTO(

@@ -69,8 +69,9 @@ struct TicketRoutes: RouteCollection {
         let message = try req.decodeJSON(MessageInput.self).validated(field: "", defaultAuthor: .agent, into: &problems)
         try problems.throwIfAny()
         let messageID = try await req.rapport.tickets.addMessage(message, toTicket: number, by: try req.agent.actor, on: req.db)
-        let messages = try await TicketQueries.messages(ticketID: number, on: req.db)
-        guard let created = messages.first(where: { $0.id == messageID }) else { throw RapportError.notFound("Message \(messageID)") }
+        guard let created = try await TicketQueries.messages(ticketID: number, only: messageID, on: req.db).first else {
+            throw RapportError.notFound("Message \(messageID)")
+        }
         return try await created.encodeResponse(status: .created, for: req)
     }
 
