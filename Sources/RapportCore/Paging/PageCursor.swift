@@ -20,18 +20,13 @@ public struct PageCursor: Sendable, Equatable {
         // `Date.roundedToMilliseconds`), so this integer gives back the exact stored value.
         let milliseconds = Int64((timestamp.timeIntervalSinceReferenceDate * 1_000).rounded())
         let raw = "v1:\(milliseconds):\(id)"
-        return Data(raw.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Data(raw.utf8).base64URLEncodedString()
     }
 
     /// Reads a cursor a client sent back; `nil` if it was not made by `encoded`.
     public init?(encoded text: String) {
         guard text.count <= 100 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
+        guard let data = Data(base64URLEncoded: text), let raw = String(data: data, encoding: .utf8) else { return nil }
         let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "v1", let milliseconds = Int64(parts[1]), let id = Int(parts[2]), id > 0 else { return nil }
         self.timestamp = Date(timeIntervalSinceReferenceDate: Double(milliseconds) / 1_000)

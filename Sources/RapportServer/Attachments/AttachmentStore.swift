@@ -26,7 +26,7 @@ struct AttachmentStore: Sendable {
         try problems.throwIfAny()
         var stored: [StoredAttachment] = []
         for file in files {
-            let digest = SHA256.hash(data: file.data).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hex(of: file.data)
             try await write(file.data, as: digest)
             stored.append(StoredAttachment(
                 filename: Self.safeFilename(file.filename), contentType: Self.safeContentType(file.contentType),

@@ -16,8 +16,7 @@ struct ApiTokenService: Sendable {
     static let tokenPrefix = "rpt_"
 
     func issue(forAgent agentID: Int, name: String, on database: any Database) async throws -> Issued {
-        let secret = Self.tokenPrefix + Data([UInt8].random(count: 32)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = Self.tokenPrefix + Data([UInt8].random(count: 32)).base64URLEncodedString()
         let token = ApiToken()
         token.agentID = agentID
         token.name = String(name.prefix(100))
@@ -48,6 +47,6 @@ struct ApiTokenService: Sendable {
     }
 
     static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(of: Data(secret.utf8))
     }
 }

@@ -15,8 +15,7 @@ struct TicketService: Sendable {
 
     func create(_ input: NewTicket, by actor: ActingParty, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
-        let subject = input.subject.trimmingCharacters(in: .whitespacesAndNewlines)
-        Self.validateSubject(subject, into: &problems)
+        let subject = problems.requiredText(input.subject, field: "subject", maximumLength: TicketLimits.subjectMaximumLength)
         Self.validate(message: input.firstMessage, field: "message", into: &problems)
         if input.firstMessage.kind == .note { problems.add("message.kind", "the first message must be a reply; add notes afterwards") }
         if let status = input.status, status == .closed {
@@ -24,7 +23,9 @@ struct TicketService: Sendable {
         }
         let tags = Self.normalizedTags(input.tags, field: "tags", into: &problems)
         try problems.throwIfAny()
-        try await validateReferences(assigneeID: input.assigneeID, teamID: input.teamID, on: database)
+        var requesterID: Int?
+        if case let .id(id) = input.requester { requesterID = id }
+        try await validateReferences(requesterID: requesterID, assigneeID: input.assigneeID, teamID: input.teamID, on: database)
         let stored = try await attachments.store(input.firstMessage.attachments)
 
         return try await database.writeTransaction { db in
@@ -57,17 +58,13 @@ struct TicketService: Sendable {
 
     func update(ticketID: Int, with changes: TicketUpdate, by actor: ActingParty, on database: any Database) async throws {
         var problems = FieldErrors()
-        let subject = changes.subject?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let subject { Self.validateSubject(subject, into: &problems) }
+        let subject = changes.subject.map { problems.requiredText($0, field: "subject", maximumLength: TicketLimits.subjectMaximumLength) }
         let replacementTags = changes.tags.map { Self.normalizedTags($0, field: "tags", into: &problems) }
         let addTags = Self.normalizedTags(changes.addTags, field: "add_tags", into: &problems)
         let removeTags = Self.normalizedTags(changes.removeTags, field: "remove_tags", into: &problems)
         try problems.throwIfAny()
-        if case let .set(id) = changes.assigneeID, let id { try await validateReferences(assigneeID: id, teamID: nil, on: database) }
-        if case let .set(id) = changes.teamID, let id { try await validateReferences(assigneeID: nil, teamID: id, on: database) }
-        if let requester = changes.requesterID, try await Customer.find(requester, on: database) == nil {
-            throw RapportError.invalid(["requester_id": "no customer has id \(requester)"])
-        }
+        func newValue(_ update: FieldUpdate<Int>) -> Int? { if case let .set(value) = update { value } else { nil } }
+        try await validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID), on: database)
 
         try await database.writeTransaction { db in
             let ticket = try await Self.find(ticketID, on: db)
@@ -254,17 +251,18 @@ struct TicketService: Sendable {
     private func resolveRequester(_ reference: RequesterReference, now: Date, on db: any Database) async throws -> Int {
         switch reference {
         case let .id(id):
-            guard try await Customer.find(id, on: db) != nil else {
-                throw RapportError.invalid(["requester_id": "no customer has id \(id)"])
-            }
-            return id
+            return id  // checked by validateReferences; customers are never deleted
         case let .email(address, name):
             return try await customers.findOrCreate(email: address, name: name, now: now, on: db)
         }
     }
 
-    private func validateReferences(assigneeID: Int?, teamID: Int?, on db: any Database) async throws {
+    /// Checks that the customer, agent and team a change points at exist (and the agent is active).
+    private func validateReferences(requesterID: Int?, assigneeID: Int?, teamID: Int?, on db: any Database) async throws {
         var problems = FieldErrors()
+        if let requesterID, try await Customer.find(requesterID, on: db) == nil {
+            problems.add("requester_id", "no customer has id \(requesterID)")
+        }
         if let assigneeID {
             let agent = try await Agent.find(assigneeID, on: db)
             if agent == nil { problems.add("assignee_id", "no agent has id \(assigneeID)") }
@@ -274,11 +272,6 @@ struct TicketService: Sendable {
             problems.add("team_id", "no team has id \(teamID)")
         }
         try problems.throwIfAny()
-    }
-
-    private static func validateSubject(_ subject: String, into problems: inout FieldErrors) {
-        if subject.isEmpty { problems.add("subject", "must not be empty") }
-        else if subject.count > TicketLimits.subjectMaximumLength { problems.add("subject", "must be at most \(TicketLimits.subjectMaximumLength) characters") }
     }
 
     private static func validate(message: NewMessage, field: String, into problems: inout FieldErrors) {
