@@ -77,9 +77,7 @@ struct AgentRoutes: RouteCollection {
         try problems.throwIfAny()
         let id = try await req.rapport.agents.create(NewAgent(name: input.name, email: input.email, role: role, password: input.password, signature: input.signature ?? ""), on: req.db)
         guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Agent \(id)") }
-        let response = try await agent.encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .location, value: "/api/v1/agents/\(id)")
-        return response
+        return try await agent.created(at: "/api/v1/agents/\(id)", for: req)
     }
 
     func update(req: Request) async throws -> AgentDTO {

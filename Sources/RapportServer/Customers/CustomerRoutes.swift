@@ -87,9 +87,7 @@ struct CustomerRoutes: RouteCollection {
             name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
             notes: input.notes ?? "", organizationID: input.organizationID
         ), on: req.db)
-        let response = try await CustomerQueries.detail(customerID: id, on: req.db).encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .location, value: "/api/v1/customers/\(id)")
-        return response
+        return try await CustomerQueries.detail(customerID: id, on: req.db).created(at: "/api/v1/customers/\(id)", for: req)
     }
 
     func read(req: Request) async throws -> CustomerDetailDTO {

@@ -60,9 +60,7 @@ struct OrganizationRoutes: RouteCollection {
         let domain: String? = if case let .set(value) = input.domain { value } else { nil }
         let id = try await req.rapport.organizations.create(name: name, domain: domain, notes: input.notes ?? "", on: req.db)
         guard let organization = try await Organization.find(id, on: req.db) else { throw RapportError.notFound("Organization \(id)") }
-        let response = try await OrganizationDTO(organization).encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .location, value: "/api/v1/organizations/\(id)")
-        return response
+        return try await OrganizationDTO(organization).created(at: "/api/v1/organizations/\(id)", for: req)
     }
 
     func update(req: Request) async throws -> OrganizationDTO {

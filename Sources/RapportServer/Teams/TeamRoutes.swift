@@ -43,9 +43,7 @@ struct TeamRoutes: RouteCollection {
         guard let name = input.name else { throw RapportError.invalid(["name": "is required"]) }
         let id = try await req.rapport.teams.create(name: name, description: input.description ?? "", on: req.db)
         guard let team = try await Self.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Team \(id)") }
-        let response = try await team.encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .location, value: "/api/v1/teams/\(id)")
-        return response
+        return try await team.created(at: "/api/v1/teams/\(id)", for: req)
     }
 
     func update(req: Request) async throws -> TeamDTO {

@@ -47,9 +47,7 @@ struct TicketRoutes: RouteCollection {
         let input = try req.decodeJSON(CreateTicketRequest.self).validated()
         let number = try await req.rapport.tickets.create(input, by: try req.agent.actor, on: req.db)
         let detail = try await TicketQueries.detail(ticketID: number, on: req.db)
-        let response = try await detail.encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .location, value: "/api/v1/tickets/\(number)")
-        return response
+        return try await detail.created(at: "/api/v1/tickets/\(number)", for: req)
     }
 
     func read(req: Request) async throws -> TicketDetailDTO {
