@@ -1,3 +1,4 @@
+import AsyncKit
 import Foundation
 @testable import RapportServer
 import Testing
@@ -48,6 +49,13 @@ struct RobustnessTests {
         #expect(Request.containsEscapedNUL(Data(#"{"name": "\\\u0000"}"#.utf8)))
         #expect(!Request.containsEscapedNUL(Data(#"{"name": "\\u0000"}"#.utf8)))
         #expect(!Request.containsEscapedNUL(Data(#"{"name": "u0000 \u0041"}"#.utf8)))
+    }
+
+    @Test("running out of database connections is a 503 to retry, not a 500")
+    func overload() {
+        let mapped = RapportErrorMiddleware.map(ConnectionPoolTimeoutError.connectionRequestTimeout)
+        #expect(mapped.status == .serviceUnavailable)
+        #expect(mapped.code == "busy")
     }
 
     @Test("a wrong media type is a 415 and an oversized body a 413")

@@ -1,3 +1,4 @@
+import AsyncKit
 import FluentKit
 import RapportCore
 import Vapor
@@ -22,6 +23,9 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             }
             let response = Response(status: mapped.status)
             try response.content.encode(Body(error: mapped.code, reason: mapped.reason, fields: mapped.fields), as: .json)
+            if mapped.status == .serviceUnavailable {
+                response.headers.replaceOrAdd(name: .retryAfter, value: "5")
+            }
             if mapped.status == .unauthorized {
                 response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"rapport\"")
             }
@@ -37,6 +41,9 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             return RapportError(.unprocessableEntity, code: "invalid_status_transition", reason: error.description, fields: ["status": error.description])
         case let error as DecodingError:
             return decodingError(error)
+        case is ConnectionPoolTimeoutError:
+            // Every database connection stayed busy for the whole wait: overload, not a bug.
+            return RapportError(.serviceUnavailable, code: "busy", reason: "The server is too busy to answer right now; try again in a few seconds.")
         case let error as any DatabaseError where error.isConstraintFailure:
             return .conflict("This would duplicate or break a link to an existing record.")
         case let error as any AbortError where error.status == .notFound && error.reason == HTTPResponseStatus.notFound.reasonPhrase:
