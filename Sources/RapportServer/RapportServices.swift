@@ -14,6 +14,8 @@ public struct RapportServices: Sendable {
     let organizations: OrganizationService
     let apiTokens: ApiTokenService
     let signInGuard: SignInGuard
+    let webSessions: WebSessionService
+    let macros: MacroService
 
     init(settings: RapportSettings) {
         let clock = MillisecondClock(settings.clock)
@@ -26,6 +28,8 @@ public struct RapportServices: Sendable {
         organizations = OrganizationService(clock: clock)
         apiTokens = ApiTokenService(clock: clock)
         signInGuard = SignInGuard(clock: clock)
+        webSessions = WebSessionService(clock: clock)
+        macros = MacroService(clock: clock)
     }
 }
 

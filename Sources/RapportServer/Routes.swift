@@ -4,7 +4,6 @@ import Vapor
 enum Routes {
     static func register(on app: Application, settings: RapportSettings) throws {
         app.get("health") { _ in HealthDTO(status: "ok") }
-        app.get { _ in Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: LandingPage.html)) }
 
         let api = app.grouped("api", "v1")
         api.get("openapi.json") { req in try await OpenAPIDocument.response(for: req) }
@@ -21,25 +20,31 @@ enum Routes {
         try authenticated.register(collection: AgentRoutes())
         try authenticated.register(collection: TeamRoutes())
         try authenticated.register(collection: SearchRoutes())
+
+        try registerWorkspace(on: app, settings: settings, messageBodyLimit: messageBodyLimit)
+    }
+
+    /// The agent workspace: HTML pages behind a session cookie, every form CSRF-checked.
+    private static func registerWorkspace(on app: Application, settings: RapportSettings, messageBodyLimit: Int) throws {
+        try app.register(collection: AssetRoutes(directory: settings.publicDirectory))
+        let web = app.grouped(SecurityHeadersMiddleware(), WebSessionAuthenticator())
+        try web.register(collection: SignInPage())
+        let signedIn = web.grouped(RequireSignedInMiddleware())
+        // The ticket page takes attachments; every other form is small.
+        try signedIn.grouped(CSRFProtectionMiddleware(maximumBodyBytes: messageBodyLimit))
+            .register(collection: TicketPage(maximumBodyBytes: messageBodyLimit))
+        let forms = signedIn.grouped(CSRFProtectionMiddleware(maximumBodyBytes: 1024 * 1024))
+        forms.get { req in req.redirect(to: "/inbox") }
+        forms.post("sign-out", use: SignInPage.signOut)
+        try forms.register(collection: InboxPage())
+        try forms.register(collection: NewTicketPage())
+        try forms.register(collection: CustomerPages())
+        try forms.register(collection: OrganizationPages())
+        try forms.register(collection: SearchPage())
+        try forms.register(collection: AdminPages())
     }
 }
 
 struct HealthDTO: Content {
     let status: String
-}
-
-/// What `/` shows until the agent workspace is served there: where to go next.
-enum LandingPage {
-    static let html = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Rapport</title>
-        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2933}
-        code{background:#f0f4f8;padding:.1rem .3rem;border-radius:4px}</style></head>
-        <body><h1>Rapport is running</h1>
-        <p>The JSON API is at <code>/api/v1</code>; its OpenAPI description is at
-        <a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a>.</p>
-        <p>Get a token with <code>POST /api/v1/auth/tokens</code> and send it as
-        <code>Authorization: Bearer &lt;token&gt;</code>.</p></body></html>
-        """
 }

@@ -1,5 +1,7 @@
 import Fluent
 import FluentKit
+import Leaf
+import LeafKit
 import Vapor
 
 /// Sets up an application: database, migrations, services, middleware and routes. The `rapport`
@@ -11,6 +13,8 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     try await DatabaseSetup.configure(app, settings: settings)
     app.migrations.add(RapportMigrations.all)
     app.rapport = RapportServices(settings: settings)
+    app.views.use(.leaf)
+    app.leaf.configuration = LeafConfiguration(rootDirectory: settings.viewsDirectory.path + "/")
 
     // Replace Vapor's default middleware so every error, including 404s for unknown routes,
     // is answered in the API's JSON shape.

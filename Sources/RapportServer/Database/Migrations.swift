@@ -14,5 +14,8 @@ enum RapportMigrations {
         CreateAttachments(),
         CreateTicketEvents(),
         CreateTicketSearchIndex(),
+        CreateWebSessions(),
+        AddTicketAwaitingReply(),
+        CreateMacros(),
     ]
 }

@@ -151,6 +151,7 @@ public struct DemoWorkspace: Sendable {
                 ])
             }
             try await rows.insert(on: db)
+            try await TicketWaiting.backfill(on: db)
             try await TicketSearch.rebuildAll(on: db)
             return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
         }

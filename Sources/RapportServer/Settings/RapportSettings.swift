@@ -16,6 +16,11 @@ public struct RapportSettings: Sendable {
     public var clock: any WallClock
     /// Whether to run pending migrations during `configure`.
     public var migrateOnStart: Bool
+    /// Marks session cookies `Secure` even when a request does not look like HTTPS (for TLS
+    /// terminated by a proxy that does not send `X-Forwarded-Proto`).
+    public var secureCookies: Bool
+    /// Where `Resources/Views` (templates) and `Public` (CSS, JavaScript) are found.
+    public var resourcesDirectory: URL
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -25,7 +30,9 @@ public struct RapportSettings: Sendable {
         attachmentMaximumBytes: Int = defaultAttachmentMaximumBytes,
         passwordHashCost: Int = 12,
         clock: any WallClock = SystemWallClock(),
-        migrateOnStart: Bool = true
+        migrateOnStart: Bool = true,
+        secureCookies: Bool = false,
+        resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory
     ) {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
@@ -33,7 +40,26 @@ public struct RapportSettings: Sendable {
         self.passwordHashCost = passwordHashCost
         self.clock = clock
         self.migrateOnStart = migrateOnStart
+        self.secureCookies = secureCookies
+        self.resourcesDirectory = resourcesDirectory
     }
+
+    /// The folder holding `Resources/` and `Public/`: `RAPPORT_RESOURCES` when set, else the
+    /// current directory when it has them, else the source checkout this binary was built from.
+    public static var defaultResourcesDirectory: URL {
+        let fileManager = FileManager.default
+        if let configured = ProcessInfo.processInfo.environment["RAPPORT_RESOURCES"], !configured.isEmpty {
+            return URL(fileURLWithPath: configured, isDirectory: true)
+        }
+        let current = URL(fileURLWithPath: fileManager.currentDirectoryPath, isDirectory: true)
+        if fileManager.fileExists(atPath: current.appendingPathComponent("Resources/Views").path) { return current }
+        // Sources/RapportServer/Settings/RapportSettings.swift → the package root.
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    public var viewsDirectory: URL { resourcesDirectory.appendingPathComponent("Resources/Views", isDirectory: true) }
+    public var publicDirectory: URL { resourcesDirectory.appendingPathComponent("Public", isDirectory: true) }
 
     /// The default data directory, `./rapport-data`, relative to where Rapport is started.
     public static var defaultDataDirectory: URL {

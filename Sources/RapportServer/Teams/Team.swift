@@ -58,3 +58,9 @@ struct CreateTeams: AsyncMigration {
         try await database.schema(Team.schema).delete()
     }
 }
+
+extension TeamMembership {
+    static func teamIDs(ofAgent agentID: Int, on database: any Database) async throws -> [Int] {
+        try await TeamMembership.query(on: database).filter(\.$agentID == agentID).all().map(\.teamID)
+    }
+}

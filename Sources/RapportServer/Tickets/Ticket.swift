@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import RapportCore
+import SQLKit
 
 /// A ticket. Its integer id is also the human-friendly number customers see (`#1234`).
 final class Ticket: Model, @unchecked Sendable {
@@ -19,6 +20,9 @@ final class Ticket: Model, @unchecked Sendable {
     @OptionalField(key: "first_response_at") var firstResponseAt: Date?
     @OptionalField(key: "solved_at") var solvedAt: Date?
     @OptionalField(key: "closed_at") var closedAt: Date?
+    /// When the customer started waiting for an answer: their first message since the last
+    /// public reply. `nil` while the ball is in the customer's court or the ticket is done.
+    @OptionalField(key: "awaiting_reply_since") var awaitingReplySince: Date?
 
     init() {}
 }
@@ -78,5 +82,35 @@ struct CreateTickets: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema(TicketTag.schema).delete()
         try await database.schema(Ticket.schema).delete()
+    }
+}
+
+/// Adds `awaiting_reply_since`, which the inbox shows as waiting time and sorts by, and fills it
+/// in for tickets that already exist.
+struct AddTicketAwaitingReply: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Ticket.schema).field("awaiting_reply_since", .datetime).update()
+        try await database.createIndex("idx_tickets_status_awaiting", on: Ticket.schema, columns: ["status", "awaiting_reply_since", "id"])
+        try await TicketWaiting.backfill(on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql.raw("DROP INDEX IF EXISTS idx_tickets_status_awaiting").run()
+        try await database.schema(Ticket.schema).deleteField("awaiting_reply_since").update()
+    }
+}
+
+enum TicketWaiting {
+    /// Sets `awaiting_reply_since` of open tickets from their messages: the first customer reply
+    /// after the last agent reply. Used by the migration and by bulk imports.
+    static func backfill(on database: any Database) async throws {
+        try await database.sql.raw("""
+            UPDATE tickets SET awaiting_reply_since = (
+                SELECT MIN(m.created_at) FROM messages m
+                WHERE m.ticket_id = tickets.id AND m.author_kind = 'customer' AND m.kind = 'reply'
+                  AND m.id > COALESCE((SELECT MAX(r.id) FROM messages r
+                                       WHERE r.ticket_id = tickets.id AND r.author_kind = 'agent' AND r.kind = 'reply'), 0))
+            WHERE status IN ('new', 'open')
+            """).run()
     }
 }

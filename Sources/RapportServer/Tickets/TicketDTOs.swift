@@ -29,6 +29,8 @@ struct TicketSummaryDTO: Content {
     let firstResponseAt: Date?
     let solvedAt: Date?
     let closedAt: Date?
+    /// Since when the customer has been waiting for an answer, while they are.
+    let awaitingReplySince: Date?
 }
 
 struct AttachmentDTO: Content {

@@ -14,9 +14,43 @@ struct TicketListFilters: Sendable {
     var statuses: [TicketStatus] = []
     var assignee: AssigneeFilter = .anyone
     var teamID: Int?
+    /// Any of these teams (an agent's "my teams" view). Empty means no restriction.
+    var teamIDs: [Int] = []
+    var priority: TicketPriority?
     var tag: String?
     var requesterID: Int?
     var updatedSince: Date?
+}
+
+/// The orders a ticket list can be read in. Each is a keyset on an indexed column plus the id,
+/// so every page costs the same however deep it is.
+enum TicketSort: String, CaseIterable, Sendable {
+    case updatedNewest = "updated"
+    case updatedOldest = "updated-oldest"
+    case createdNewest = "created"
+    case createdOldest = "created-oldest"
+    /// Tickets waiting for our answer, longest first; others are left out.
+    case waitingLongest = "waiting"
+
+    var label: String {
+        switch self {
+        case .updatedNewest: "Recently updated"
+        case .updatedOldest: "Least recently updated"
+        case .createdNewest: "Newest"
+        case .createdOldest: "Oldest"
+        case .waitingLongest: "Waiting longest for us"
+        }
+    }
+
+    fileprivate var column: SQLQueryString {
+        switch self {
+        case .updatedNewest, .updatedOldest: "t.updated_at"
+        case .createdNewest, .createdOldest: "t.created_at"
+        case .waitingLongest: "t.awaiting_reply_since"
+        }
+    }
+
+    fileprivate var descending: Bool { self == .updatedNewest || self == .createdNewest }
 }
 
 /// Read-only ticket queries, written in SQL so a page of 50 costs a handful of indexed lookups
@@ -41,6 +75,15 @@ enum TicketQueries {
         let firstResponseAt: Date?
         let solvedAt: Date?
         let closedAt: Date?
+        let awaitingReplySince: Date?
+
+        func sortKey(_ sort: TicketSort) -> Date? {
+            switch sort {
+            case .updatedNewest, .updatedOldest: updatedAt
+            case .createdNewest, .createdOldest: createdAt
+            case .waitingLongest: awaitingReplySince
+            }
+        }
     }
 
     private static let summaryColumns: SQLQueryString = """
@@ -50,15 +93,47 @@ enum TicketQueries {
         t.assignee_id AS "assigneeID", a.name AS "assigneeName", a.email AS "assigneeEmail",
         t.team_id AS "teamID", tm.name AS "teamName",
         t.created_at AS "createdAt", t.updated_at AS "updatedAt", t.first_response_at AS "firstResponseAt",
-        t.solved_at AS "solvedAt", t.closed_at AS "closedAt"
+        t.solved_at AS "solvedAt", t.closed_at AS "closedAt", t.awaiting_reply_since AS "awaitingReplySince"
         FROM tickets t
         JOIN customers c ON c.id = t.requester_id
         LEFT JOIN agents a ON a.id = t.assignee_id
         LEFT JOIN teams tm ON tm.id = t.team_id
         """
 
-    /// A page of tickets, most recently updated first.
-    static func page(_ filters: TicketListFilters, after cursor: PageCursor?, limit: Int, on database: any Database) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
+    /// A page of tickets in the given order (most recently updated first by default).
+    static func page(_ filters: TicketListFilters, sort: TicketSort = .updatedNewest, after cursor: PageCursor?, limit: Int, on database: any Database) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
+        var conditions = conditions(for: filters)
+        let column = sort.column
+        if sort == .waitingLongest { conditions.append("t.awaiting_reply_since IS NOT NULL") }
+        if let cursor {
+            let beyond: SQLQueryString = sort.descending ? "<" : ">"
+            conditions.append("(\(column) \(beyond) \(bind: cursor.timestamp) OR (\(column) = \(bind: cursor.timestamp) AND t.id \(beyond) \(bind: cursor.id)))")
+        }
+        let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let direction: SQLQueryString = sort.descending ? "DESC" : "ASC"
+        let rows = try await database.sql.raw("""
+            SELECT \(summaryColumns) \(whereClause)
+            ORDER BY \(column) \(direction), t.id \(direction)
+            LIMIT \(bind: limit + 1)
+            """).all(decoding: SummaryRow.self)
+        let pageRows = Array(rows.prefix(limit))
+        let next = rows.count > limit ? pageRows.last.flatMap { row in row.sortKey(sort).map { PageCursor(timestamp: $0, id: row.id) } } : nil
+        return (try await summaries(pageRows, on: database), next)
+    }
+
+    /// How many tickets match each set of filters, in one round trip.
+    static func counts(_ filterSets: [TicketListFilters], on database: any Database) async throws -> [Int] {
+        guard !filterSets.isEmpty else { return [] }
+        let selects = filterSets.enumerated().map { index, filters -> SQLQueryString in
+            let conditions = conditions(for: filters)
+            let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return "(SELECT COUNT(*) FROM tickets t \(whereClause)) AS \(unsafeRaw: "c\(index)")"
+        }
+        guard let row = try await database.sql.raw("SELECT \(selects.joined(separator: ", "))").first() else { return filterSets.map { _ in 0 } }
+        return try filterSets.indices.map { try row.decode(column: "c\($0)", as: Int.self) }
+    }
+
+    private static func conditions(for filters: TicketListFilters) -> [SQLQueryString] {
         var conditions: [SQLQueryString] = []
         if !filters.statuses.isEmpty { conditions.append("t.status IN \(SQLBind.group(filters.statuses.map(\.rawValue)))") }
         switch filters.assignee {
@@ -67,21 +142,12 @@ enum TicketQueries {
         case let .agent(id): conditions.append("t.assignee_id = \(bind: id)")
         }
         if let team = filters.teamID { conditions.append("t.team_id = \(bind: team)") }
+        if !filters.teamIDs.isEmpty { conditions.append("t.team_id IN \(SQLBind.group(filters.teamIDs))") }
+        if let priority = filters.priority { conditions.append("t.priority = \(bind: priority.rawValue)") }
         if let tag = filters.tag { conditions.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = \(bind: tag))") }
         if let requester = filters.requesterID { conditions.append("t.requester_id = \(bind: requester)") }
         if let since = filters.updatedSince { conditions.append("t.updated_at >= \(bind: since)") }
-        if let cursor {
-            conditions.append("(t.updated_at < \(bind: cursor.timestamp) OR (t.updated_at = \(bind: cursor.timestamp) AND t.id < \(bind: cursor.id)))")
-        }
-        let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let rows = try await database.sql.raw("""
-            SELECT \(summaryColumns) \(whereClause)
-            ORDER BY t.updated_at DESC, t.id DESC
-            LIMIT \(bind: limit + 1)
-            """).all(decoding: SummaryRow.self)
-        let pageRows = Array(rows.prefix(limit))
-        let next = rows.count > limit ? pageRows.last.map { PageCursor(timestamp: $0.updatedAt, id: $0.id) } : nil
-        return (try await summaries(pageRows, on: database), next)
+        return conditions
     }
 
     /// Summaries of the given tickets, in the order of `ids`; ids that do not exist are skipped.
@@ -173,7 +239,7 @@ enum TicketQueries {
                 team: row.teamID.map { NamedReferenceDTO(id: $0, name: row.teamName ?? "") },
                 tags: (tagsByTicket[row.id] ?? []).map(\.tag),
                 createdAt: row.createdAt, updatedAt: row.updatedAt, firstResponseAt: row.firstResponseAt,
-                solvedAt: row.solvedAt, closedAt: row.closedAt
+                solvedAt: row.solvedAt, closedAt: row.closedAt, awaitingReplySince: row.awaitingReplySince
             )
         }
     }

@@ -42,6 +42,9 @@ struct TicketService: Sendable {
             ticket.createdAt = now
             ticket.updatedAt = now
             if ticket.status == .solved { ticket.solvedAt = now }
+            if input.firstMessage.author == .customer, ticket.status == .new || ticket.status == .open {
+                ticket.awaitingReplySince = now
+            }
             try await ticket.create(on: db)
             let ticketID = try ticket.requireID
 
@@ -136,9 +139,11 @@ struct TicketService: Sendable {
                 }
                 newStatus = next
                 log.append(TicketChange(field: .customerMessage, before: nil, after: nil))
+                if ticket.awaitingReplySince == nil { ticket.awaitingReplySince = now }
             case (_, .reply):
                 newStatus = message.status ?? TicketLifecycle.statusAfterAgentReply(ticket.status)
                 log.append(TicketChange(field: .reply, before: nil, after: nil))
+                ticket.awaitingReplySince = nil
                 if ticket.firstResponseAt == nil {
                     ticket.firstResponseAt = now
                     log.append(TicketChange(field: .firstResponse, before: nil, after: nil))
@@ -173,8 +178,12 @@ struct TicketService: Sendable {
     private func apply(status: TicketStatus, to ticket: Ticket, now: Date) {
         ticket.status = status
         switch status {
-        case .solved: ticket.solvedAt = now
-        case .closed: ticket.closedAt = now
+        case .solved:
+            ticket.solvedAt = now
+            ticket.awaitingReplySince = nil
+        case .closed:
+            ticket.closedAt = now
+            ticket.awaitingReplySince = nil
         case .new, .open, .pending: ticket.solvedAt = nil
         }
     }

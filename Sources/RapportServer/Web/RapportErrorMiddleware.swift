@@ -21,6 +21,9 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             if mapped.status == .internalServerError {
                 request.logger.report(error: error)
             }
+            if Self.wantsPage(request) {
+                return await ErrorPage.response(for: mapped, request: request)
+            }
             let response = Response(status: mapped.status)
             try response.content.encode(Body(error: mapped.code, reason: mapped.reason, fields: mapped.fields), as: .json)
             if mapped.status == .serviceUnavailable {
@@ -31,6 +34,14 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             }
             return response
         }
+    }
+
+    /// Workspace pages get an HTML error page; the API, health checks and scripts get JSON.
+    static func wantsPage(_ request: Request) -> Bool {
+        let path = request.url.path
+        if path == "/api" || path.hasPrefix("/api/") || path == "/health" { return false }
+        if request.headers.first(name: .accept)?.contains("application/json") == true { return false }
+        return true
     }
 
     static func map(_ error: any Error) -> RapportError {

@@ -1,0 +1,233 @@
+import Fluent
+import RapportCore
+import Vapor
+
+/// The ticket page: the conversation, the composer, the side panel and the requester card.
+struct TicketPage: RouteCollection {
+    let maximumBodyBytes: Int
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("tickets", ":number", use: show)
+        routes.on(.POST, "tickets", ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: addMessage)
+        routes.post("tickets", ":number", "properties", use: updateProperties)
+        routes.get("tickets", ":number", "macros", ":macroID", use: applyMacro)
+        routes.get("attachments", ":id", use: AttachmentRoutes().download)
+    }
+
+    func show(req: Request) async throws -> Response {
+        let number = try req.idParameter("number", naming: "Ticket")
+        var composer = ComposerState()
+        if let macroID = req.queryString("macro").flatMap(Int.init) {
+            let macro = try await req.rapport.macros.render(macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
+            composer.body = macro.body
+            composer.macroID = macro.id
+            composer.macroTitle = macro.title
+        }
+        if req.queryString("compose") == "note" { composer.kind = "note" }
+        return try await render(req, number: number, composer: composer)
+    }
+
+    struct MessageForm: Decodable {
+        var body: String?
+        var kind: String?
+        var status: String?
+        var macroID: String?
+        var attachments: [File]?
+
+        enum CodingKeys: String, CodingKey { case body, kind, status, macroID = "macro_id", attachments }
+    }
+
+    /// `POST /tickets/:number/messages` — a reply or a note, optionally setting the status and
+    /// applying a macro's field changes. On a problem the page comes back with the draft intact.
+    func addMessage(req: Request) async throws -> Response {
+        let agent = try req.agent
+        let number = try req.idParameter("number", naming: "Ticket")
+        let form = try req.content.decode(MessageForm.self)
+        let kind: MessageKind = form.kind == "note" ? .note : .reply
+        let macroID = form.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        var composer = ComposerState(kind: kind.rawValue, body: form.body ?? "", macroID: macroID)
+        do {
+            let status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
+            let files = (form.attachments ?? []).filter { !$0.filename.isEmpty || $0.data.readableBytes > 0 }.map {
+                NewAttachment(filename: $0.filename, contentType: $0.contentType?.serialize() ?? "application/octet-stream", data: Data($0.data.readableBytesView))
+            }
+            let macro = try await macroID.asyncMap { try await MacroService.find($0, on: req.db) }
+            let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+            if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty, let macro {
+                // A macro without text: only its field changes.
+                var changes = req.rapport.macros.fieldChanges(of: macro, agentID: agent.id)
+                changes.status = status ?? macro.setStatus
+                try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
+                return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
+            }
+            let message = NewMessage(kind: kind, author: .agent, body: body, attachments: files, status: status)
+            _ = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, on: req.db)
+            if let macro {
+                try await req.rapport.tickets.update(ticketID: number, with: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id), by: agent.actor, on: req.db)
+            }
+            return req.redirect(to: "/tickets/\(number)", notice: kind == .note ? .noteAdded : .replySent)
+        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge {
+            composer.error = Self.sentence(error)
+        } catch let error as TicketTransitionError {
+            composer.error = error.description
+        }
+        return try await render(req, number: number, composer: composer, status: .unprocessableEntity)
+    }
+
+    struct PropertiesForm: Decodable {
+        var status: String?
+        var priority: String?
+        var assignee: String?
+        var team: String?
+        var tags: String?
+    }
+
+    /// `POST /tickets/:number/properties` — the side panel: status, priority, assignee, team, tags.
+    func updateProperties(req: Request) async throws -> Response {
+        let agent = try req.agent
+        let number = try req.idParameter("number", naming: "Ticket")
+        let form = try req.content.decode(PropertiesForm.self)
+        do {
+            var changes = TicketUpdate()
+            changes.status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
+            changes.priority = try WebForm.optionalChoice(form.priority, TicketPriority.self, field: "priority")
+            changes.assigneeID = try WebForm.assignee(form.assignee, currentAgent: agent.id)
+            changes.teamID = try WebForm.team(form.team)
+            if form.tags != nil { changes.tags = WebForm.tags(form.tags) }
+            try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
+            return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
+        } catch let error as RapportError where error.status == .unprocessableEntity {
+            return try await render(req, number: number, composer: ComposerState(), propertiesError: Self.sentence(error), status: .unprocessableEntity)
+        } catch let error as TicketTransitionError {
+            return try await render(req, number: number, composer: ComposerState(), propertiesError: error.description, status: .unprocessableEntity)
+        }
+    }
+
+    /// `GET /tickets/:number/macros/:macroID` — the macro filled in for this ticket, as JSON for
+    /// the composer script.
+    func applyMacro(req: Request) async throws -> AppliedMacroDTO {
+        let number = try req.idParameter("number", naming: "Ticket")
+        let macroID = try req.idParameter("macroID", naming: "Macro")
+        let applied = try await req.rapport.macros.render(macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
+        return AppliedMacroDTO(id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue)
+    }
+
+    // MARK: Rendering
+
+    private func render(_ req: Request, number: Int, composer: ComposerState, propertiesError: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+        async let detailResult = TicketQueries.detail(ticketID: number, on: req.db)
+        async let eventsResult = TicketQueries.events(ticketID: number, on: req.db)
+        async let directoryResult = StaffDirectory.load(on: req.db)
+        async let macrosResult = MacroService.all(on: req.db)
+        let (detail, events, directory, macros) = try await (detailResult, eventsResult, directoryResult, macrosResult)
+        let ticket = detail.ticket
+        let now = req.rapport.settings.clock.now()
+        let requester = try await requesterCard(ticket, now: now, on: req.db)
+
+        var items: [(date: Date, order: Int, item: TimelineItem)] = []
+        for message in detail.messages {
+            let kind = message.kind == .note ? "note" : (message.author.kind == .customer ? "customer" : "reply")
+            let label = message.kind == .note ? "Internal note" : (message.author.kind == .customer ? "Customer" : "Public reply")
+            items.append((message.createdAt, message.id * 2, TimelineItem(
+                kind: kind, kindLabel: label, authorName: message.author.name,
+                when: PageDates.relative(message.createdAt, now: now), whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
+                body: message.body, eventText: nil, attachments: message.attachments.map(Self.link),
+                hasAttachments: !message.attachments.isEmpty
+            )))
+        }
+        for event in events {
+            guard let field = TicketChange.Field(rawValue: event.field), !TimelineWording.hiddenFields.contains(field) else { continue }
+            let text = TimelineWording.describe(field: field, before: event.before, after: event.after, agentName: directory.agentName, teamName: directory.teamName)
+            items.append((event.createdAt, event.id * 2 + 1, TimelineItem(
+                kind: "event", kindLabel: "Change", authorName: event.actor.name,
+                when: PageDates.relative(event.createdAt, now: now), whenFull: PageDates.full(event.createdAt), iso: PageDates.iso(event.createdAt),
+                body: nil, eventText: text, attachments: []
+            )))
+        }
+        // Same instant: messages before the changes they caused.
+        items.sort { ($0.date, $0.item.kind == "event" ? 1 : 0) < ($1.date, $1.item.kind == "event" ? 1 : 0) }
+
+        let allowedStatuses = [ticket.status] + TicketStatus.allCases.filter { TicketLifecycle.canTransition(from: ticket.status, to: $0) && $0 != ticket.status }
+        let sendStatuses: [TicketStatus] = [.open, .pending, .solved].filter { $0 != ticket.status && TicketLifecycle.canTransition(from: ticket.status, to: $0) }
+        var composer = composer
+        let chosenSendStatus = composer.macroID.flatMap { id in macros.first { $0.id == id }?.setStatus }
+        if composer.macroTitle == nil, let id = composer.macroID { composer.macroTitle = macros.first { $0.id == id }?.title }
+
+        let context = TicketPageContext(
+            page: try req.chrome(title: "#\(ticket.number) \(ticket.subject)", section: "inbox"),
+            ticket: TicketHeader(
+                number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: ticket.status.label,
+                priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label, channelLabel: ticket.channel.label,
+                created: PageDates.relative(ticket.createdAt, now: now), createdFull: PageDates.full(ticket.createdAt),
+                tags: ticket.tags, tagsText: ticket.tags.joined(separator: " "), isClosed: ticket.status == .closed
+            ),
+            timeline: items.map(\.item),
+            composer: composer,
+            sendStatusOptions: [SelectOption(value: "", label: "Send, keep status", selected: chosenSendStatus == nil)]
+                + sendStatuses.map { SelectOption(value: $0.rawValue, label: "Send and set \($0.label.lowercased())", selected: $0 == chosenSendStatus) },
+            macroOptions: macros.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
+            statusOptions: allowedStatuses.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == ticket.status) },
+            priorityOptions: TicketPriority.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == ticket.priority) },
+            assigneeOptions: directory.assigneeOptions(selected: ticket.assignee?.id),
+            teamOptions: directory.teamOptions(selected: ticket.team?.id),
+            requester: requester,
+            attachments: detail.messages.flatMap { $0.attachments.map(Self.link) },
+            hasAttachments: detail.messages.contains { !$0.attachments.isEmpty },
+            propertiesError: propertiesError
+        )
+        return try await req.page("ticket", context, status: status)
+    }
+
+    private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, on db: any Database) async throws -> RequesterCard {
+        let customer = try await CustomerQueries.customers(ids: [ticket.requester.id], on: db).first
+        var filters = TicketListFilters()
+        filters.requesterID = ticket.requester.id
+        let others = try await TicketQueries.page(filters, after: nil, limit: 6, on: db).tickets.filter { $0.number != ticket.number }.prefix(5)
+        return RequesterCard(
+            name: ticket.requester.name, url: "/customers/\(ticket.requester.id)", emails: customer?.emails ?? [],
+            phone: customer?.phone, organizationName: customer?.organization?.name,
+            organizationURL: customer?.organization.map { "/organizations/\($0.id)" },
+            notes: customer.flatMap { $0.notes.isEmpty ? nil : $0.notes },
+            otherTickets: others.map {
+                OtherTicket(number: $0.number, subject: $0.subject, url: "/tickets/\($0.number)", status: $0.status.rawValue,
+                            statusLabel: $0.status.label, updated: PageDates.relative($0.updatedAt, now: now))
+            },
+            hasOtherTickets: !others.isEmpty
+        )
+    }
+
+    private static func link(_ attachment: AttachmentDTO) -> AttachmentLink {
+        AttachmentLink(filename: attachment.filename, url: "/attachments/\(attachment.id)", size: FileSize.text(attachment.size))
+    }
+
+    /// A validation error as one sentence for the page: "body: must not be empty".
+    static func sentence(_ error: RapportError) -> String {
+        guard !error.fields.isEmpty else { return error.reason }
+        return error.fields.sorted { $0.key < $1.key }.map { "\(FieldNames.label($0.key)) \($0.value)" }.joined(separator: "; ")
+    }
+}
+
+struct AppliedMacroDTO: Content {
+    let id: Int
+    let title: String
+    let body: String
+    let setStatus: String?
+}
+
+/// Field names from validation errors as a form labels them.
+enum FieldNames {
+    static func label(_ field: String) -> String {
+        switch field {
+        case "body", "message.body": "The message"
+        case "assignee_id": "The assignee"
+        case "team_id": "The team"
+        case "tags", "add_tags": "Tags:"
+        case "emails": "Email addresses:"
+        default: field.replacingOccurrences(of: "_", with: " ").capitalizedFirst + ":"
+        }
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

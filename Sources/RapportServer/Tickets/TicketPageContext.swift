@@ -1,0 +1,124 @@
+import Foundation
+import RapportCore
+
+struct AttachmentLink: Encodable, Sendable {
+    let filename: String
+    let url: String
+    let size: String
+}
+
+/// One entry of the conversation: a message or a change to the ticket.
+struct TimelineItem: Encodable, Sendable {
+    /// "customer", "reply", "note" or "event"; decides how the entry looks.
+    let kind: String
+    let kindLabel: String
+    let authorName: String
+    let when: String
+    let whenFull: String
+    let iso: String
+    let body: String?
+    let eventText: String?
+    let attachments: [AttachmentLink]
+    var hasAttachments: Bool = false
+}
+
+struct TicketHeader: Encodable, Sendable {
+    let number: Int
+    let subject: String
+    let status: String
+    let statusLabel: String
+    let priority: String
+    let priorityLabel: String
+    let channelLabel: String
+    let created: String
+    let createdFull: String
+    let tags: [String]
+    let tagsText: String
+    let isClosed: Bool
+}
+
+struct OtherTicket: Encodable, Sendable {
+    let number: Int
+    let subject: String
+    let url: String
+    let status: String
+    let statusLabel: String
+    let updated: String
+}
+
+struct RequesterCard: Encodable, Sendable {
+    let name: String
+    let url: String
+    let emails: [String]
+    let phone: String?
+    let organizationName: String?
+    let organizationURL: String?
+    let notes: String?
+    let otherTickets: [OtherTicket]
+    let hasOtherTickets: Bool
+}
+
+struct ComposerState: Encodable, Sendable {
+    var kind: String = "reply"
+    var body: String = ""
+    var macroID: Int?
+    var macroTitle: String?
+    var error: String?
+}
+
+struct TicketPageContext: Encodable, Sendable {
+    let page: PageChrome
+    let ticket: TicketHeader
+    let timeline: [TimelineItem]
+    let composer: ComposerState
+    let sendStatusOptions: [SelectOption]
+    let macroOptions: [SelectOption]
+    let statusOptions: [SelectOption]
+    let priorityOptions: [SelectOption]
+    let assigneeOptions: [SelectOption]
+    let teamOptions: [SelectOption]
+    let requester: RequesterCard
+    let attachments: [AttachmentLink]
+    let hasAttachments: Bool
+    let propertiesError: String?
+}
+
+/// Wording for the ticket's event log in the timeline: "set status to Pending".
+enum TimelineWording {
+    /// Messages are shown themselves, so their bookkeeping events are not repeated.
+    static let hiddenFields: Set<TicketChange.Field> = [.reply, .note, .customerMessage, .firstResponse]
+
+    static func describe(field: TicketChange.Field, before: String?, after: String?, agentName: (Int?) -> String?, teamName: (Int?) -> String?) -> String {
+        func status(_ raw: String?) -> String { raw.flatMap(TicketStatus.init(rawValue:))?.label ?? (raw ?? "none") }
+        func priority(_ raw: String?) -> String { raw.flatMap(TicketPriority.init(rawValue:))?.label ?? (raw ?? "none") }
+        switch field {
+        case .created: return "created the ticket"
+        case .status: return "changed the status from \(status(before)) to \(status(after))"
+        case .priority: return "changed the priority from \(priority(before)) to \(priority(after))"
+        case .assignee:
+            guard let after else { return "unassigned the ticket" }
+            return "assigned the ticket to \(agentName(Int(after)) ?? "a former agent")"
+        case .team:
+            guard let after else { return "removed the team" }
+            return "moved the ticket to \(teamName(Int(after)) ?? "a deleted team")"
+        case .subject: return "changed the subject to “\(after ?? "")”"
+        case .requester: return "changed the requester"
+        case .tagAdded: return "added the tag \(after ?? "")"
+        case .tagRemoved: return "removed the tag \(before ?? "")"
+        case .reply: return "replied"
+        case .note: return "added a note"
+        case .customerMessage: return "wrote"
+        case .firstResponse: return "sent the first response"
+        }
+    }
+}
+
+enum FileSize {
+    static func text(_ bytes: Int) -> String {
+        switch bytes {
+        case ..<1024: "\(bytes) B"
+        case ..<(1024 * 1024): "\(bytes / 1024) KB"
+        default: String(format: "%.1f MB", Double(bytes) / 1_048_576)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import FluentKit
+import RapportCore
+
+/// Agents and teams by id, for the pickers and names on workspace pages. Both tables are small
+/// (a desk has tens of agents, not thousands), so a page loads them whole in two queries.
+struct StaffDirectory: Sendable {
+    struct Person: Sendable {
+        let id: Int
+        let name: String
+        let isActive: Bool
+    }
+
+    let agents: [Person]
+    let teams: [(id: Int, name: String)]
+
+    static func load(on database: any Database) async throws -> StaffDirectory {
+        let agents = try await Agent.query(on: database).sort(\.$name).all()
+        let teams = try await Team.query(on: database).sort(\.$name).all()
+        return StaffDirectory(
+            agents: agents.compactMap { agent in agent.id.map { Person(id: $0, name: agent.name, isActive: agent.isActive) } },
+            teams: teams.compactMap { team in team.id.map { ($0, team.name) } }
+        )
+    }
+
+    func agentName(_ id: Int?) -> String? { id.flatMap { id in agents.first { $0.id == id }?.name } }
+    func teamName(_ id: Int?) -> String? { id.flatMap { id in teams.first { $0.id == id }?.name } }
+
+    /// Active agents to assign to, with "Unassigned" first.
+    func assigneeOptions(selected: Int?, includeNoChange: Bool = false) -> [SelectOption] {
+        var options: [SelectOption] = []
+        if includeNoChange { options.append(SelectOption(value: "", label: "Assignee: no change", selected: true)) }
+        options.append(SelectOption(value: "none", label: "Unassigned", selected: !includeNoChange && selected == nil))
+        for agent in agents where agent.isActive || agent.id == selected {
+            options.append(SelectOption(value: String(agent.id), label: agent.name, selected: agent.id == selected))
+        }
+        return options
+    }
+
+    func teamOptions(selected: Int?, noneLabel: String = "No team") -> [SelectOption] {
+        [SelectOption(value: "none", label: noneLabel, selected: selected == nil)]
+            + teams.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == selected) }
+    }
+}
+
+/// Status and priority names as agents read them.
+extension TicketStatus {
+    var label: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+}
+
+extension TicketPriority {
+    var label: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+}
+
+extension TicketChannel {
+    var label: String {
+        switch self {
+        case .email: "Email"
+        case .web: "Web form"
+        case .chat: "Chat"
+        case .phone: "Phone"
+        case .api: "API"
+        }
+    }
+}

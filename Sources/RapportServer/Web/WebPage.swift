@@ -1,0 +1,137 @@
+import Fluent
+import Leaf
+import RapportCore
+import Vapor
+
+/// What every workspace page shows around its content: who is signed in, the navigation, the
+/// CSRF token for its forms, and a one-line notice after an action.
+struct PageChrome: Encodable, Sendable {
+    let title: String
+    /// Which navigation entry is current: "inbox", "customers", "organizations", "search", "admin".
+    let section: String
+    let agentName: String
+    let agentInitials: String
+    let isAdmin: Bool
+    let csrfToken: String
+    let notice: String?
+    let views: [InboxViewLink]
+}
+
+/// A navigation entry for an inbox view. The count is filled in on the inbox page and
+/// refreshed by the page script everywhere.
+struct InboxViewLink: Encodable, Sendable {
+    let key: String
+    let label: String
+    /// The count as text, empty when it is not known yet.
+    let count: String
+    let isCurrent: Bool
+}
+
+/// One option of a `<select>`, with its selected state worked out in Swift so templates stay
+/// free of logic.
+struct SelectOption: Encodable, Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+}
+
+extension Request {
+    /// The chrome for a page in `section`, for the signed-in agent.
+    func chrome(title: String, section: String, counts: InboxCounts? = nil, currentView: InboxView? = nil) throws -> PageChrome {
+        let agent = try self.agent
+        return PageChrome(
+            title: title, section: section, agentName: agent.name, agentInitials: Self.initials(agent.name),
+            isAdmin: agent.isAdmin, csrfToken: webSession?.csrfToken ?? "",
+            notice: queryString("notice").flatMap(PageNotice.text(for:)),
+            views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) }
+        )
+    }
+
+    /// Renders a template into an HTML response that browsers must not cache or frame.
+    func page(_ template: String, _ context: some Encodable, status: HTTPStatus = .ok) async throws -> Response {
+        let view = try await self.view.render(template, context)
+        let response = try await view.encodeResponse(status: status, for: self)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// After a form: back to `path` with a notice from `PageNotice`.
+    func redirect(to path: String, notice: PageNotice) -> Response {
+        let separator = path.contains("?") ? "&" : "?"
+        return redirect(to: path + separator + "notice=" + notice.rawValue, redirectType: .normal)
+    }
+
+    private static func initials(_ name: String) -> String {
+        let letters = name.split(separator: " ").prefix(2).compactMap(\.first)
+        return String(letters).uppercased()
+    }
+}
+
+/// The fixed set of notices a redirect can ask for; the query string only names one, so a link
+/// cannot put arbitrary text on the page.
+enum PageNotice: String, CaseIterable {
+    case replySent = "reply-sent"
+    case noteAdded = "note-added"
+    case ticketUpdated = "ticket-updated"
+    case ticketCreated = "ticket-created"
+    case bulkUpdated = "bulk-updated"
+    case bulkPartlyUpdated = "bulk-partly-updated"
+    case bulkNothingSelected = "bulk-nothing-selected"
+    case customerSaved = "customer-saved"
+    case organizationSaved = "organization-saved"
+    case agentSaved = "agent-saved"
+    case teamSaved = "team-saved"
+    case macroSaved = "macro-saved"
+    case macroDeleted = "macro-deleted"
+    case signedOut = "signed-out"
+
+    static func text(for raw: String) -> String? {
+        guard let notice = PageNotice(rawValue: raw) else { return nil }
+        switch notice {
+        case .replySent: return "Your reply was sent."
+        case .noteAdded: return "Your internal note was added."
+        case .ticketUpdated: return "The ticket was updated."
+        case .ticketCreated: return "The ticket was created."
+        case .bulkUpdated: return "The selected tickets were updated."
+        case .bulkPartlyUpdated: return "The selected tickets were updated, except closed ones or changes they could not take."
+        case .bulkNothingSelected: return "Select one or more tickets first."
+        case .customerSaved: return "The customer's details were saved."
+        case .organizationSaved: return "The organization was saved."
+        case .agentSaved: return "The agent was saved."
+        case .teamSaved: return "The team was saved."
+        case .macroSaved: return "The macro was saved."
+        case .macroDeleted: return "The macro was deleted."
+        case .signedOut: return "You are signed out."
+        }
+    }
+}
+
+/// Headers for every HTML page: no framing, no sniffing, and a Content-Security-Policy that lets
+/// only this server's own scripts and styles run, so injected markup could not execute.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    static let contentSecurityPolicy = [
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+        "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: .contentSecurityPolicy, value: Self.contentSecurityPolicy)
+        response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
+        response.headers.replaceOrAdd(name: .xFrameOptions, value: "DENY")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        return response
+    }
+}
+
+/// Dates as the workspace shows them.
+enum PageDates {
+    static func relative(_ date: Date, now: Date) -> String { RelativeTime.ago(date, now: now) }
+
+    /// "2 Dec 2026, 14:05" in UTC, for tooltips and the timeline.
+    static func full(_ date: Date) -> String {
+        date.formatted(Date.FormatStyle(date: .abbreviated, time: .shortened, timeZone: TimeZone(identifier: "UTC")!).locale(Locale(identifier: "en_GB"))) + " UTC"
+    }
+
+    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""End-to-end flow of the agent workspace in a real Chromium, driven over WebDriver.
+
+Usage: workspace_flow.py BASE_URL EMAIL PASSWORD ARTIFACT_DIR
+
+The server and its data are prepared by the Swift test that runs this script (BrowserTests):
+an admin with EMAIL/PASSWORD, an agent "Sam Support", a macro "Refund on its way", and an open
+ticket "Heating will not turn on" from Pat Customer. Every step waits on a condition with a
+deadline, never a fixed sleep. A failing step saves a screenshot and the page's HTML in
+ARTIFACT_DIR and exits 1 with the step's name.
+"""
+import os
+import sys
+import traceback
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE, EMAIL, PASSWORD, ARTIFACTS = sys.argv[1:5]
+TICKET_SUBJECT = "Heating will not turn on"
+WAIT_SECONDS = 20
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
+        options.add_argument(flag)
+    service = Service(os.environ.get("RAPPORT_CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+class Flow:
+    def __init__(self, driver):
+        self.driver = driver
+        self.wait = WebDriverWait(driver, WAIT_SECONDS)
+        self.step_name = "start"
+
+    # -- helpers -----------------------------------------------------------------------------
+    def go(self, path):
+        self.driver.get(BASE + path)
+
+    def find(self, css):
+        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def clickable(self, css):
+        return self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+
+    def wait_text(self, css, text):
+        try:
+            self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        except TimeoutException:
+            raise AssertionError(f"expected {text!r} in {css}")
+
+    def wait_url(self, fragment):
+        try:
+            self.wait.until(EC.url_contains(fragment))
+        except TimeoutException:
+            raise AssertionError(f"expected the address to contain {fragment!r}, it is {self.driver.current_url}")
+
+    def press(self, keys):
+        """Types into whatever has focus, as a person at the keyboard would."""
+        ActionChains(self.driver).send_keys(keys).perform()
+
+    def check(self, condition, message):
+        if not condition:
+            raise AssertionError(message)
+
+    def step(self, name, action):
+        self.step_name = name
+        print(f"step: {name}", flush=True)
+        action()
+
+    # -- the flow ----------------------------------------------------------------------------
+    def sign_in(self):
+        self.go("/inbox?view=open")
+        self.wait_url("/sign-in")
+        self.find("#email").send_keys(EMAIL)
+        self.find("#password").send_keys("not the password")
+        self.find("#password").submit()
+        self.wait_text(".form-error", "do not match")
+        self.check(self.find("#email").get_attribute("value") == EMAIL, "the email was not kept after a wrong password")
+        self.find("#password").send_keys(PASSWORD)
+        self.find("#password").submit()
+        self.wait_url("/inbox?view=open")
+        cookie = self.driver.get_cookie("rapport_session")
+        self.check(cookie is not None and cookie.get("httpOnly"), "the session cookie must be HttpOnly")
+
+    def open_inbox(self):
+        self.wait_text("h1", "All open")
+        self.wait_text(".ticket-table", TICKET_SUBJECT)
+        counts = self.driver.find_element(By.CSS_SELECTOR, "[data-count=open]").text
+        self.check(counts.isdigit() and int(counts) >= 1, f"the All open count should be a number, it is {counts!r}")
+
+    def open_ticket_with_keyboard(self):
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "[data-row]")
+        index = next(i for i, row in enumerate(rows) if TICKET_SUBJECT in row.text)
+        self.press("j" * (index + 1))
+        self.wait.until(lambda d: "is-current" in d.find_elements(By.CSS_SELECTOR, "[data-row]")[index].get_attribute("class"))
+        self.press("o")
+        self.wait_url("/tickets/")
+        self.wait_text("#ticket-title", TICKET_SUBJECT)
+        self.wait_text(".timeline", "thermostat")
+
+    def send_reply(self):
+        self.press("r")
+        self.wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "composer-body")
+        self.driver.switch_to.active_element.send_keys("Hello Pat, I have reset your thermostat remotely. Could you check it now?")
+        self.clickable("[data-send]").click()
+        self.wait_text(".notice", "Your reply was sent.")
+        self.wait_text(".timeline-reply .message-body", "reset your thermostat remotely")
+
+    def add_note(self):
+        self.press("n")
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "input[name=kind][value=note]").is_selected())
+        self.check("is-note" in self.find("[data-composer]").get_attribute("class"), "the composer should look like a note")
+        self.driver.switch_to.active_element.send_keys("Internal: firmware 2.1 has this bug, see the vendor bulletin.")
+        self.clickable("[data-send]").click()
+        self.wait_text(".notice", "Your internal note was added.")
+        self.wait_text(".timeline-note .message-body", "firmware 2.1")
+        self.check("internal note" in self.find(".timeline-note .message-kind").text.lower(), "a note must be labelled as internal")
+
+    def change_status_and_assignee(self):
+        Select(self.find("#prop-status")).select_by_visible_text("Pending")
+        Select(self.find("#prop-assignee")).select_by_visible_text("Sam Support")
+        self.clickable(".ticket-side button[type=submit]").click()
+        self.wait_text(".notice", "The ticket was updated.")
+        self.wait_text(".ticket-badges", "Pending")
+        self.wait_text(".timeline", "assigned the ticket to Sam Support")
+        self.check(Select(self.find("#prop-assignee")).first_selected_option.text == "Sam Support", "the assignee did not stick")
+
+    def use_macro(self):
+        Select(self.find("#macro")).select_by_visible_text("Refund on its way")
+        body = self.find("#composer-body")
+        self.wait.until(lambda d: "Hi Pat," in body.get_attribute("value"))
+        number = self.find("[data-ticket]").get_attribute("data-ticket")
+        self.check(f"#{number}" in body.get_attribute("value"), "the macro should fill in the ticket number")
+        self.wait_text("[data-macro-applied]", "Refund on its way")
+        self.clickable("[data-send]").click()
+        self.wait_text(".notice", "Your reply was sent.")
+        self.wait_text(".timeline", "Hi Pat,")
+        self.wait_text(".ticket-badges", "refund")
+
+    def search(self):
+        self.press("/")
+        self.wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "global-search")
+        self.driver.switch_to.active_element.send_keys("thermostat", Keys.ENTER)
+        self.wait_url("/search?q=thermostat")
+        self.wait_text(".search-results", TICKET_SUBJECT)
+        marks = self.driver.find_elements(By.CSS_SELECTOR, ".snippet mark")
+        self.check(any("thermostat" in m.text.lower() for m in marks), "the search snippet should highlight the word")
+
+    def phone_width(self):
+        self.driver.set_window_size(390, 844)
+        for path in ("/inbox?view=open", "/search?q=thermostat"):
+            self.go(path)
+            self.find("main")
+            overflow = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            self.check(overflow <= 1, f"{path} scrolls sideways on a phone ({overflow}px too wide)")
+        self.driver.set_window_size(1280, 900)
+
+    def sign_out(self):
+        self.go("/inbox")
+        self.clickable(".account summary").click()
+        self.clickable(".account-menu button[type=submit]").click()
+        self.wait_url("/sign-in")
+        self.wait_text(".notice", "You are signed out.")
+        self.go("/inbox")
+        self.wait_url("/sign-in")
+
+    def run(self):
+        self.step("sign in (after one wrong password)", self.sign_in)
+        self.step("open the inbox", self.open_inbox)
+        self.step("open a ticket with j and o", self.open_ticket_with_keyboard)
+        self.step("send a reply", self.send_reply)
+        self.step("add an internal note", self.add_note)
+        self.step("change status and assignee", self.change_status_and_assignee)
+        self.step("use a macro", self.use_macro)
+        self.step("search", self.search)
+        self.step("phone-width layout", self.phone_width)
+        self.step("sign out", self.sign_out)
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver = make_driver()
+    flow = Flow(driver)
+    try:
+        flow.run()
+        print("browser flow passed", flush=True)
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure must leave evidence
+        safe = "".join(c if c.isalnum() else "-" for c in flow.step_name)
+        shot = os.path.join(ARTIFACTS, f"failed-{safe}.png")
+        driver.save_screenshot(shot)
+        with open(os.path.join(ARTIFACTS, f"failed-{safe}.html"), "w", encoding="utf-8") as page:
+            page.write(driver.page_source)
+        print(f"FAILED at step '{flow.step_name}' on {driver.current_url}: {error}", flush=True)
+        traceback.print_exc()
+        print(f"screenshot: {shot}", flush=True)
+        return 1
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
