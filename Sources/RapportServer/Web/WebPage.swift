@@ -116,7 +116,10 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
-        response.headers.replaceOrAdd(name: .contentSecurityPolicy, value: Self.contentSecurityPolicy)
+        // A route that set a stricter policy (attachments are sandboxed) keeps it.
+        if !response.headers.contains(name: .contentSecurityPolicy) {
+            response.headers.replaceOrAdd(name: .contentSecurityPolicy, value: Self.contentSecurityPolicy)
+        }
         response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
         response.headers.replaceOrAdd(name: .xFrameOptions, value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
