@@ -16,6 +16,7 @@ public struct RapportServices: Sendable {
     let signInGuard: SignInGuard
     let webSessions: WebSessionService
     let macros: MacroService
+    let inboxCounts: InboxCountCache
 
     init(settings: RapportSettings) {
         let clock = MillisecondClock(settings.clock)
@@ -30,6 +31,7 @@ public struct RapportServices: Sendable {
         signInGuard = SignInGuard(clock: clock)
         webSessions = WebSessionService(clock: clock)
         macros = MacroService(clock: clock)
+        inboxCounts = InboxCountCache()
     }
 }
 

@@ -22,7 +22,7 @@ extension Database {
 
     var flavor: DatabaseFlavor { DatabaseFlavor(sql) }
 
-    /// Runs `work` in a transaction that takes the write lock up front.
+    /// Runs `work` in a transaction that takes the write lock up front. Never nest these.
     ///
     /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and a concurrent
     /// writer then makes the transaction fail instead of wait; `BEGIN IMMEDIATE` waits its turn.
@@ -31,17 +31,61 @@ extension Database {
         case .postgres:
             return try await transaction { try await work($0) }
         case .sqlite:
-            return try await withConnection { connection in
-                try await connection.sql.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await work(connection)
-                    try await connection.sql.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await connection.sql.raw("ROLLBACK").run()
-                    throw error
-                }
+            // Writers queue here, without holding a connection, instead of inside SQLite's busy
+            // handler, which would block one of the few pool threads while it waits.
+            return try await SQLiteWriteGate.shared.serialized { try await self.sqliteTransaction(work) }
+        }
+    }
+
+    private func sqliteTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try await connection.sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await work(connection)
+                try await connection.sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await connection.sql.raw("ROLLBACK").run()
+                throw error
             }
+        }
+    }
+}
+
+/// Lets one SQLite write transaction run at a time in this process, first come first served.
+/// Other processes on the same file (the CLI beside a running server) still meet SQLite's own
+/// lock and its busy timeout.
+actor SQLiteWriteGate {
+    static let shared = SQLiteWriteGate()
+
+    private var isHeld = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func serialized<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await work()
+            release()
+            return result
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        guard isHeld else {
+            isHeld = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            isHeld = false
+        } else {
+            waiting.removeFirst().resume()
         }
     }
 }

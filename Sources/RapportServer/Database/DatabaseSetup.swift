@@ -18,7 +18,7 @@ enum DatabaseSetup {
             }
         } else {
             try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
-            app.databases.use(.sqlite(.file(settings.sqliteFile.path), sqlLogLevel: .debug), as: .sqlite)
+            app.databases.use(.sqlite(.file(settings.sqliteFile.path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .sqlite)
             try await tuneSQLiteConnections(app)
         }
     }

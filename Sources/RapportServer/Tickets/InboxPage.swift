@@ -93,7 +93,7 @@ struct InboxPage: RouteCollection {
         filters.tag = query.tag
 
         async let pageResult = TicketQueries.page(filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
-        async let countsResult = InboxCounts.load(agentID: agent.id, on: req.db)
+        async let countsResult = InboxCounts.load(agentID: agent.id, cache: req.rapport.inboxCounts, on: req.db)
         async let directoryResult = StaffDirectory.load(on: req.db)
         let (page, counts, directory) = try await (pageResult, countsResult, directoryResult)
 
@@ -134,7 +134,7 @@ struct InboxPage: RouteCollection {
 
     /// `GET /inbox/counts` — the view counts as JSON, polled by the page script.
     func counts(req: Request) async throws -> InboxCounts {
-        try await InboxCounts.load(agentID: try req.agent.id, on: req.db)
+        try await InboxCounts.load(agentID: try req.agent.id, cache: req.rapport.inboxCounts, on: req.db)
     }
 
     struct BulkForm: Decodable {

@@ -1,5 +1,7 @@
 import FluentKit
+import Foundation
 import RapportCore
+import SQLKit
 import Vapor
 
 /// The shared views of the inbox. "Open" here means new or open: tickets waiting on the desk.
@@ -64,9 +66,49 @@ struct InboxCounts: Content {
 
     subscript(view: InboxView) -> Int? { values[view.rawValue] }
 
-    static func load(agentID: Int, on database: any Database) async throws -> InboxCounts {
+    static func load(agentID: Int, cache: InboxCountCache, on database: any Database) async throws -> InboxCounts {
         let teamIDs = try await TeamMembership.teamIDs(ofAgent: agentID, on: database)
+        let stamp = try await InboxCountCache.Stamp.current(on: database)
+        if let cached = await cache.counts(agentID: agentID, teamIDs: teamIDs, stamp: stamp) { return cached }
         let counts = try await TicketQueries.counts(InboxView.allCases.map { $0.filters(agentID: agentID, teamIDs: teamIDs) }, on: database)
-        return InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.allCases.map(\.rawValue), counts)))
+        let result = InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.allCases.map(\.rawValue), counts)))
+        await cache.store(result, agentID: agentID, teamIDs: teamIDs, stamp: stamp)
+        return result
+    }
+}
+
+/// Remembers each agent's view counts until any ticket changes.
+///
+/// Counting open and solved tickets reads a large part of an index; the latest update time and
+/// the highest ticket number are two index lookups. Every change to a ticket moves one of them,
+/// on every instance sharing the database, so a cached count is never stale.
+actor InboxCountCache {
+    struct Stamp: Equatable, Sendable, Decodable {
+        let latestUpdate: Date?
+        let highestID: Int?
+
+        static func current(on database: any Database) async throws -> Stamp {
+            try await database.sql.raw(#"SELECT (SELECT MAX(updated_at) FROM tickets) AS "latestUpdate", (SELECT MAX(id) FROM tickets) AS "highestID""#)
+                .first(decoding: Stamp.self) ?? Stamp(latestUpdate: nil, highestID: nil)
+        }
+    }
+
+    private struct Entry {
+        let teamIDs: [Int]
+        let stamp: Stamp
+        let counts: InboxCounts
+    }
+
+    private var entries: [Int: Entry] = [:]
+    private let capacity = 5_000
+
+    func counts(agentID: Int, teamIDs: [Int], stamp: Stamp) -> InboxCounts? {
+        guard let entry = entries[agentID], entry.stamp == stamp, entry.teamIDs == teamIDs else { return nil }
+        return entry.counts
+    }
+
+    func store(_ counts: InboxCounts, agentID: Int, teamIDs: [Int], stamp: Stamp) {
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[agentID] = Entry(teamIDs: teamIDs, stamp: stamp, counts: counts)
     }
 }

@@ -85,17 +85,20 @@ struct CreateTickets: AsyncMigration {
     }
 }
 
-/// Adds `awaiting_reply_since`, which the inbox shows as waiting time and sorts by, and fills it
-/// in for tickets that already exist.
+/// Adds `awaiting_reply_since`, which the inbox shows as waiting time and sorts by, fills it in
+/// for tickets that already exist, and indexes the inbox's other orders.
 struct AddTicketAwaitingReply: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(Ticket.schema).field("awaiting_reply_since", .datetime).update()
         try await database.createIndex("idx_tickets_status_awaiting", on: Ticket.schema, columns: ["status", "awaiting_reply_since", "id"])
+        // "Newest" and "oldest" order by id within a status.
+        try await database.createIndex("idx_tickets_status_id", on: Ticket.schema, columns: ["status", "id"])
         try await TicketWaiting.backfill(on: database)
     }
 
     func revert(on database: any Database) async throws {
         try await database.sql.raw("DROP INDEX IF EXISTS idx_tickets_status_awaiting").run()
+        try await database.sql.raw("DROP INDEX IF EXISTS idx_tickets_status_id").run()
         try await database.schema(Ticket.schema).deleteField("awaiting_reply_since").update()
     }
 }
