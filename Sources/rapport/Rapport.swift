@@ -18,12 +18,14 @@ struct StorageOptions: ParsableArguments {
 
     func settings(migrate: Bool = true) -> RapportSettings {
         let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
-        let cost = ProcessInfo.processInfo.environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
+        let environment = ProcessInfo.processInfo.environment
+        let cost = environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
         return RapportSettings(
             dataDirectory: directory,
-            databaseURL: ProcessInfo.processInfo.environment["DATABASE_URL"],
+            databaseURL: environment["DATABASE_URL"],
             passwordHashCost: cost,
-            migrateOnStart: migrate
+            migrateOnStart: migrate,
+            secureCookies: ["1", "true", "yes"].contains(environment["RAPPORT_SECURE_COOKIES"]?.lowercased() ?? "")
         )
     }
 }
@@ -50,6 +52,7 @@ struct Serve: AsyncParsableCommand {
                 print("""
 
                     Rapport is starting at http://\(host):\(port)
+                      Workspace:   http://\(host):\(port)/sign-in
                       Demo login:  \(DemoWorkspace.adminEmail) / \(DemoWorkspace.adminPassword)
                       API token:   \(token)
                       Try:         curl -H 'Authorization: Bearer \(token)' http://\(host):\(port)/api/v1/tickets?limit=5

@@ -151,9 +151,35 @@ public struct DemoWorkspace: Sendable {
                 ])
             }
             try await rows.insert(on: db)
+            // The person trying the demo signs in as the admin: give them some open work.
+            try await db.sql.raw("""
+                UPDATE tickets SET assignee_id = \(bind: admin) WHERE id IN (
+                    SELECT id FROM tickets WHERE status IN ('new', 'open') AND assignee_id IS NOT NULL ORDER BY updated_at DESC LIMIT 6)
+                """).run()
+            try await Self.createMacros(teamIDs: teamIDs, now: now, on: db)
             try await TicketWaiting.backfill(on: db)
             try await TicketSearch.rebuildAll(on: db)
             return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
+        }
+    }
+
+    /// Saved replies a desk would have on its first day.
+    private static func createMacros(teamIDs: [String: Int], now: Date, on db: any Database) async throws {
+        let macros: [(title: String, body: String, status: TicketStatus?, tags: String)] = [
+            ("Ask for details", "Hi {{customer.first_name}},\n\nthanks for getting in touch. So I can sort this out for you quickly, could you tell me the order number and what you see on the screen?\n\nBest regards,\n{{agent.first_name}}", .pending, "needs-info"),
+            ("Solved, happy to help", "Hi {{customer.first_name}},\n\nI'm glad that's working again. If anything else comes up, just reply to this message and I'll pick it up.\n\nBest regards,\n{{agent.first_name}}", .solved, ""),
+            ("Refund on its way", "Hi {{customer.first_name}},\n\nI've issued the refund for ticket #{{ticket.number}}; it reaches your account within 3-5 working days. Is there anything else I can do for you?\n\nBest regards,\n{{agent.first_name}}", .pending, "refund"),
+        ]
+        for entry in macros {
+            let macro = Macro()
+            macro.title = entry.title
+            macro.body = entry.body
+            macro.setStatus = entry.status
+            macro.assignToUser = false
+            macro.addTags = entry.tags
+            macro.createdAt = now
+            macro.updatedAt = now
+            try await macro.create(on: db)
         }
     }
 
