@@ -135,10 +135,7 @@ struct CustomerPages: RouteCollection {
             organizationOptions: [SelectOption(value: "none", label: "No organization", selected: selectedOrganization == nil)]
                 + organizations.compactMap { org in org.id.map { SelectOption(value: String($0), label: org.name, selected: $0 == selectedOrganization) } },
             organizationName: customer.organization?.name, organizationURL: customer.organization.map { "/organizations/\($0.id)" },
-            tickets: detail.tickets.map {
-                OtherTicket(number: $0.number, subject: $0.subject, url: "/tickets/\($0.number)", status: $0.status.rawValue,
-                            statusLabel: $0.status.label, updated: PageDates.relative($0.updatedAt, now: now))
-            },
+            tickets: detail.tickets.map { OtherTicket($0, now: now) },
             hasTickets: !detail.tickets.isEmpty,
             primaryEmail: customer.emails.first?.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
             openCount: detail.tickets.filter { $0.status.isUnresolved }.count,

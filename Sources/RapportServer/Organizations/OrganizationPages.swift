@@ -111,10 +111,7 @@ struct OrganizationPages: RouteCollection {
                 CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, organizationName: nil,
                                 updated: PageDates.relative($0.updatedAt, now: now))
             },
-            tickets: tickets.map {
-                OtherTicket(number: $0.number, subject: $0.subject, url: "/tickets/\($0.number)", status: $0.status.rawValue,
-                            statusLabel: $0.status.label, updated: PageDates.relative($0.updatedAt, now: now))
-            },
+            tickets: tickets.map { OtherTicket($0, now: now) },
             hasMembers: !members.isEmpty, hasTickets: !tickets.isEmpty,
             error: error
         )

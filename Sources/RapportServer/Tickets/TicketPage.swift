@@ -188,10 +188,7 @@ struct TicketPage: RouteCollection {
             phone: customer?.phone, organizationName: customer?.organization?.name,
             organizationURL: customer?.organization.map { "/organizations/\($0.id)" },
             notes: customer.flatMap { $0.notes.isEmpty ? nil : $0.notes },
-            otherTickets: others.map {
-                OtherTicket(number: $0.number, subject: $0.subject, url: "/tickets/\($0.number)", status: $0.status.rawValue,
-                            statusLabel: $0.status.label, updated: PageDates.relative($0.updatedAt, now: now))
-            },
+            otherTickets: others.map { OtherTicket($0, now: now) },
             hasOtherTickets: !others.isEmpty
         )
     }

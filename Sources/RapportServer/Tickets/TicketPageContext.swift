@@ -37,6 +37,7 @@ struct TicketHeader: Encodable, Sendable {
     let isClosed: Bool
 }
 
+/// A ticket in a short list: a requester's other tickets, a customer's or organization's history.
 struct OtherTicket: Encodable, Sendable {
     let number: Int
     let subject: String
@@ -44,6 +45,15 @@ struct OtherTicket: Encodable, Sendable {
     let status: String
     let statusLabel: String
     let updated: String
+
+    init(_ ticket: TicketSummaryDTO, now: Date) {
+        number = ticket.number
+        subject = ticket.subject
+        url = "/tickets/\(ticket.number)"
+        status = ticket.status.rawValue
+        statusLabel = ticket.status.label
+        updated = PageDates.relative(ticket.updatedAt, now: now)
+    }
 }
 
 struct RequesterCard: Encodable, Sendable {
