@@ -58,9 +58,13 @@ public enum SnippetMarkup {
     public static let startMarker = "\u{E000}"
     public static let endMarker = "\u{E001}"
 
+    /// The snippet as HTML. The indexed text joins messages with line breaks, which HTML would
+    /// swallow, so they become a visible separator.
     public static func html(fromMarked text: String) -> String {
         HTMLEscaping.escape(text)
             .replacingOccurrences(of: startMarker, with: "<mark>")
             .replacingOccurrences(of: endMarker, with: "</mark>")
+            .replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: true).joined(separator: " · ")
     }
 }

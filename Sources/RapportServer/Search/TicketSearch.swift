@@ -53,7 +53,7 @@ enum TicketSearch {
                 INSERT INTO ticket_search (rowid, subject, people, body)
                 SELECT t.id, t.subject,
                     c.name || ' ' || COALESCE((SELECT group_concat(e.address, ' ') FROM customer_emails e WHERE e.customer_id = c.id), ''),
-                    substr(COALESCE((SELECT group_concat(m.body, char(10)) FROM messages m WHERE m.ticket_id = t.id), ''), 1, \(unsafeRaw: String(maximumIndexedBodyLength)))
+                    substr(COALESCE((SELECT group_concat(ordered.body, char(10)) FROM (SELECT m.body FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id) ordered), ''), 1, \(unsafeRaw: String(maximumIndexedBodyLength)))
                 FROM tickets t JOIN customers c ON c.id = t.requester_id
                 WHERE \(condition)
                 """).run()

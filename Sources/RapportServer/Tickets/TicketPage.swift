@@ -144,8 +144,11 @@ struct TicketPage: RouteCollection {
                 body: nil, eventText: text, attachments: []
             )))
         }
-        // Same instant: messages before the changes they caused.
-        items.sort { ($0.date, $0.item.kind == "event" ? 1 : 0) < ($1.date, $1.item.kind == "event" ? 1 : 0) }
+        // Same instant: the creation first, then the message, then the changes it caused.
+        func rank(_ entry: (date: Date, order: Int, item: TimelineItem)) -> Int {
+            entry.item.kind != "event" ? 1 : (entry.item.eventText == TimelineWording.createdText ? 0 : 2)
+        }
+        items.sort { ($0.date, rank($0), $0.order) < ($1.date, rank($1), $1.order) }
 
         let allowedStatuses = [ticket.status] + TicketStatus.allCases.filter { TicketLifecycle.canTransition(from: ticket.status, to: $0) && $0 != ticket.status }
         let sendStatuses: [TicketStatus] = [.open, .pending, .solved].filter { $0 != ticket.status && TicketLifecycle.canTransition(from: ticket.status, to: $0) }

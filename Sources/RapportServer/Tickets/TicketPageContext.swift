@@ -97,12 +97,13 @@ struct TicketPageContext: Encodable, Sendable {
 enum TimelineWording {
     /// Messages are shown themselves, so their bookkeeping events are not repeated.
     static let hiddenFields: Set<TicketChange.Field> = [.reply, .note, .customerMessage, .firstResponse]
+    static let createdText = "created the ticket"
 
     static func describe(field: TicketChange.Field, before: String?, after: String?, agentName: (Int?) -> String?, teamName: (Int?) -> String?) -> String {
         func status(_ raw: String?) -> String { raw.flatMap(TicketStatus.init(rawValue:))?.label ?? (raw ?? "none") }
         func priority(_ raw: String?) -> String { raw.flatMap(TicketPriority.init(rawValue:))?.label ?? (raw ?? "none") }
         switch field {
-        case .created: return "created the ticket"
+        case .created: return createdText
         case .status: return "changed the status from \(status(before)) to \(status(after))"
         case .priority: return "changed the priority from \(priority(before)) to \(priority(after))"
         case .assignee:
