@@ -34,6 +34,7 @@ let package = Package(
     targets: [
         .target(
             name: "RapportCore",
+            resources: [.copy("Coach/Rules")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -58,6 +59,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
+                "RapportCore",
                 "RapportServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

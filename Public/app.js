@@ -63,6 +63,125 @@
     }
   }
 
+  // ---- Reply coach: findings while typing, highlighted in the text, one click to rephrase ----
+  var coachBox = document.querySelector("[data-coach]");
+  var coachField = document.querySelector("[data-coach-field]");
+  if (composer && body && coachBox && coachField) {
+    var coachURL = composer.getAttribute("data-coach-url");
+    var token = composer.querySelector("input[name=_csrf]").value;
+    var highlights = coachField.querySelector("[data-coach-highlights]");
+    var list = coachBox.querySelector("[data-coach-list]");
+    var scoreLine = coachBox.querySelector("[data-coach-score]");
+    var coachTimer = null, coachSequence = 0, checkedText = null;
+
+    var isNote = function () {
+      var note = composer.querySelector("input[name=kind][value=note]");
+      return !!(note && note.checked);
+    };
+
+    var escapeHTML = function (text) {
+      return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    };
+
+    var paint = function (text, findings) {
+      var marks = findings.filter(function (f) { return f.start !== null && f.end !== null && f.end > f.start; })
+        .sort(function (a, b) { return a.start - b.start; });
+      var html = "", position = 0;
+      marks.forEach(function (f) {
+        if (f.start < position) return;
+        html += escapeHTML(text.slice(position, f.start)) + "<mark class=\"coach-mark coach-" + f.rule + "\">" + escapeHTML(text.slice(f.start, f.end)) + "</mark>";
+        position = f.end;
+      });
+      highlights.innerHTML = html + escapeHTML(text.slice(position)) + "\n";
+      highlights.scrollTop = body.scrollTop;
+      coachField.classList.toggle("has-marks", marks.length > 0);
+    };
+
+    var apply = function (finding) {
+      var text = body.value, suggestion = finding.suggestion;
+      if (finding.start !== null && finding.end !== null) {
+        body.value = text.slice(0, finding.start) + suggestion + text.slice(finding.end);
+      } else if (finding.rule === "missing-greeting" || finding.rule === "missing-name") {
+        body.value = suggestion.replace(/\s*$/, "\n\n") + text.replace(/^\s+/, "");
+      } else if (finding.rule === "missing-empathy") {
+        var firstBreak = text.indexOf("\n");
+        body.value = firstBreak >= 0 ? text.slice(0, firstBreak + 1) + "\n" + suggestion + " " + text.slice(firstBreak + 1).replace(/^\n+/, "") : suggestion + " " + text;
+      } else {
+        // Before the sign-off: the last blank line, when the text has one.
+        var cut = text.replace(/\s+$/, "").lastIndexOf("\n\n");
+        body.value = cut > 0 ? text.slice(0, cut) + "\n\n" + suggestion + text.slice(cut) : text.replace(/\s*$/, "") + "\n\n" + suggestion;
+      }
+      body.focus();
+      checkedText = null;
+      check();
+    };
+
+    var render = function (analysis, text) {
+      list.textContent = "";
+      var findings = analysis.findings || [];
+      coachBox.hidden = findings.length === 0 && text.trim() === "";
+      scoreLine.textContent = findings.length === 0 ? "Coach: this reads well (" + analysis.score + "/100)." :
+        "Coach: " + analysis.score + "/100 · " + findings.length + " suggestion" + (findings.length === 1 ? "" : "s") + " (sending is never blocked)";
+      findings.forEach(function (finding) {
+        var item = document.createElement("li");
+        item.className = "coach-finding coach-" + finding.rule;
+        item.setAttribute("data-rule", finding.rule);
+        var message = document.createElement("span");
+        message.className = "coach-message";
+        message.textContent = finding.message;
+        item.appendChild(message);
+        if (finding.start !== null && finding.end !== null) {
+          var quote = document.createElement("q");
+          quote.textContent = text.slice(finding.start, finding.end);
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(quote);
+        }
+        if (finding.suggestion) {
+          var use = document.createElement("button");
+          use.type = "button";
+          use.className = "link-button coach-apply";
+          use.setAttribute("data-coach-apply", "");
+          use.textContent = "Use “" + finding.suggestion.replace(/\s+/g, " ").trim().slice(0, 60) + "”";
+          use.addEventListener("click", function () { apply(finding); });
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(use);
+        }
+        list.appendChild(item);
+      });
+      paint(text, findings);
+    };
+
+    var check = function () {
+      var text = body.value;
+      if (isNote() || text.trim() === "") {
+        coachBox.hidden = true;
+        paint(text, []);
+        checkedText = null;
+        return;
+      }
+      if (text === checkedText) return;
+      checkedText = text;
+      var mine = ++coachSequence;
+      fetch(coachURL, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": token },
+        body: JSON.stringify({ draft: text })
+      }).then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (analysis) { if (analysis && mine === coachSequence && body.value === text) render(analysis, text); })
+        .catch(function () { /* the coach is optional; the reply can always be sent */ });
+    };
+
+    body.addEventListener("input", function () {
+      paint(body.value, []);
+      clearTimeout(coachTimer);
+      coachTimer = setTimeout(check, 450);
+    });
+    body.addEventListener("scroll", function () { highlights.scrollTop = body.scrollTop; });
+    composer.addEventListener("change", function () { checkedText = null; check(); });
+    coachField.classList.add("has-coach");
+    if (body.value.trim() !== "") check();
+  }
+
   // ---- Macros: insert at the cursor without reloading the page ----
   var picker = document.querySelector("[data-macro-picker]");
   if (picker && composer && body) {

@@ -17,13 +17,15 @@ public struct RapportServices: Sendable {
     let webSessions: WebSessionService
     let macros: MacroService
     let inboxCounts: InboxCountCache
+    let coach: CoachService
 
-    init(settings: RapportSettings) {
+    init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
+        coach = try CoachService(dataDirectory: settings.dataDirectory, priorityRule: settings.moodPriority)
         self.settings = settings
         attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
-        tickets = TicketService(clock: clock, attachments: attachments, customers: customers)
+        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach)
         agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
         teams = TeamService(clock: clock)
         organizations = OrganizationService(clock: clock)

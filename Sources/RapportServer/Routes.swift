@@ -20,6 +20,7 @@ enum Routes {
         try authenticated.register(collection: AgentRoutes())
         try authenticated.register(collection: TeamRoutes())
         try authenticated.register(collection: SearchRoutes())
+        try authenticated.register(collection: CoachRoutes())
 
         try registerWorkspace(on: app, settings: settings, messageBodyLimit: messageBodyLimit)
     }

@@ -12,7 +12,7 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
         app.logger.logLevel = .warning
     }
     do {
-        try await configure(app, settings: storage.settings(migrate: migrate))
+        try await configure(app, settings: try storage.settings(migrate: migrate))
         let result = try await body(app)
         try await app.asyncShutdown()
         return result

@@ -136,6 +136,20 @@ class Flow:
         self.wait_text(".timeline", "assigned the ticket to Sam Support")
         self.check(Select(self.find("#prop-assignee")).first_selected_option.text == "Sam Support", "the assignee did not stick")
 
+    def coach(self):
+        self.press("r")
+        body = self.find("#composer-body")
+        body.send_keys("Hi Pat,\n\nI don't know when the engineer can come.\n\nIs there anything else I can help with?\n\nAlex")
+        finding = self.find(".coach-finding[data-rule=negative-phrasing]")
+        self.wait_text("[data-coach]", "I don't know")
+        self.check(self.find(".coach-mark") is not None, "the phrase should be highlighted in the text")
+        finding.find_element(By.CSS_SELECTOR, "[data-coach-apply]").click()
+        self.wait.until(lambda d: "Let me find that out for you" in body.get_attribute("value"))
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".coach-finding[data-rule=negative-phrasing]"))
+        self.clickable("[data-send]").click()
+        self.wait_text(".notice", "Your reply was sent.")
+        self.wait_text(".timeline", "Let me find that out for you when the engineer can come.")
+
     def use_macro(self):
         Select(self.find("#macro")).select_by_visible_text("Refund on its way")
         body = self.find("#composer-body")
@@ -182,6 +196,7 @@ class Flow:
         self.step("send a reply", self.send_reply)
         self.step("add an internal note", self.add_note)
         self.step("change status and assignee", self.change_status_and_assignee)
+        self.step("the coach flags negative phrasing and rephrases it", self.coach)
         self.step("use a macro", self.use_macro)
         self.step("search", self.search)
         self.step("phone-width layout", self.phone_width)

@@ -44,6 +44,8 @@ struct BrowserTests {
             let messages = try await Message.query(on: app.db).filter(\.$ticketID == fixture.ticketNumber).sort(\.$id).all()
             #expect(messages.contains { $0.kind == .reply && $0.authorAgentID == fixture.adminID && $0.body.contains("reset your thermostat remotely") })
             #expect(messages.contains { $0.kind == .note && $0.body.contains("firmware 2.1") })
+            let coached = try #require(messages.first { $0.body.contains("Let me find that out for you when the engineer can come") })
+            #expect(coached.coachScore == 100, "the suggestion was applied, so the reply went out with nothing left to improve")
             #expect(messages.contains { $0.kind == .reply && $0.body.hasPrefix("Hi Pat,") && $0.body.contains("#\(fixture.ticketNumber)") })
             let tags = try await TicketTag.query(on: app.db).filter(\.$ticketID == fixture.ticketNumber).all().map(\.tag)
             #expect(tags.contains("refund"))

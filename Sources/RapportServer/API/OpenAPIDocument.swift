@@ -66,6 +66,10 @@ enum OpenAPIDocument {
                           ("assignee", "An agent id or 'me'", ["type": "string"]), ("team", "A team id", ["type": "integer"]),
                           ("limit", "Results, 1-100 (default 50)", ["type": "integer", "minimum": 1, "maximum": 100])],
                   response: (200, "SearchResults")),
+        Operation(method: .POST, path: "/coach/reply", summary: "Check a draft reply: findings by rule, with passages and better phrasings, and a score.", tag: "Coach",
+                  requestSchema: "CoachReplyRequest", response: (200, "ReplyAnalysis")),
+        Operation(method: .POST, path: "/coach/inbound", summary: "Read the mood of a customer's message: sentiment, upset, churn risk, urgency, questions.", tag: "Coach",
+                  requestSchema: "CoachInboundRequest", response: (200, "InboundMood")),
         Operation(method: .GET, path: "/openapi.json", summary: "This document.", tag: "Meta", isPublic: true, response: (200, nil)),
     ] }
 

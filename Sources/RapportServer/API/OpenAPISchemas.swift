@@ -52,6 +52,8 @@ enum OpenAPISchemas {
                 "id": integer, "kind": choice(MessageKind.self),
                 "author": object(["kind": choice(AuthorKind.self), "id": nullableInteger, "name": string]),
                 "body": string, "original_html": nullableString, "created_at": dateTime, "attachments": array(of: "Attachment"),
+                "mood": ["oneOf": [object(["sentiment": ["type": "number"], "upset": boolean, "churn_risk": boolean, "urgent": boolean]), ["type": "null"]]],
+                "coach_score": nullableInteger,
             ], required: ["id", "kind", "author", "body", "created_at", "attachments"]),
             "TicketDetail": object(["ticket": OpenAPIDocument.ref("TicketSummary"), "messages": array(of: "Message")], required: ["ticket", "messages"]),
             "TicketEventList": ["type": "array", "items": object([
@@ -79,7 +81,7 @@ enum OpenAPISchemas {
             "Customer": object([
                 "id": integer, "name": string, "emails": strings, "phone": nullableString, "locale": nullableString,
                 "time_zone": nullableString, "notes": string, "organization": nullable("NamedReference"),
-                "created_at": dateTime, "updated_at": dateTime,
+                "churn_risk_since": nullableDateTime, "created_at": dateTime, "updated_at": dateTime,
             ], required: ["id", "name", "emails", "notes", "created_at", "updated_at"]),
             "CustomerPage": object(["customers": array(of: "Customer"), "next_cursor": nullableString], required: ["customers"]),
             "CustomerDetail": object(["customer": OpenAPIDocument.ref("Customer"), "tickets": array(of: "TicketSummary")], required: ["customer", "tickets"]),
@@ -107,6 +109,21 @@ enum OpenAPISchemas {
             "Team": object(["id": integer, "name": string, "description": string, "members": array(of: "Person"), "created_at": dateTime]),
             "TeamList": array(of: "Team"),
             "TeamInput": object(["name": text(1, 100), "description": ["type": "string", "maxLength": 2_000]]),
+            "CoachReplyRequest": object([
+                "draft": ["type": "string", "maxLength": CoachRoutes.maximumLength], "customer_name": ["type": "string", "maxLength": 200],
+                "agent_name": ["type": "string", "maxLength": 200], "customer_message": ["type": ["string", "null"], "maxLength": CoachRoutes.maximumLength],
+                "customer_upset": boolean,
+            ], required: ["draft", "customer_name", "agent_name"]),
+            "ReplyAnalysis": object([
+                "score": ["type": "integer", "minimum": 0, "maximum": 100],
+                "findings": ["type": "array", "items": object([
+                    "rule": choice(ReplyRule.self), "message": string, "start": nullableInteger, "end": nullableInteger, "suggestion": nullableString,
+                ], required: ["rule", "message", "start", "end", "suggestion"])],
+            ], required: ["score", "findings"]),
+            "CoachInboundRequest": object(["message": ["type": "string", "maxLength": CoachRoutes.maximumLength]], required: ["message"]),
+            "InboundMood": object([
+                "sentiment": ["type": "number", "minimum": -1, "maximum": 1], "upset": boolean, "churn_risk": boolean, "urgent": boolean, "questions": strings,
+            ], required: ["sentiment", "upset", "churn_risk", "urgent", "questions"]),
             "SearchResults": object([
                 "query": string, "terms": strings,
                 "results": ["type": "array", "items": object(["ticket": OpenAPIDocument.ref("TicketSummary"), "snippet": string])],

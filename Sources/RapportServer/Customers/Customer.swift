@@ -13,6 +13,8 @@ final class Customer: Model, @unchecked Sendable {
     @OptionalField(key: "organization_id") var organizationID: Int?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// Set when one of their messages spoke of leaving (cancel, switch, lawyer, review…).
+    @OptionalField(key: "churn_risk_since") var churnRiskSince: Date?
 
     init() {}
 }

@@ -41,6 +41,7 @@ struct CustomerProfileContext: Encodable, Sendable {
     let tickets: [OtherTicket]
     let hasTickets: Bool
     let primaryEmail: String
+    let churnRiskSince: String?
     let openCount: Int
     let error: String?
 }
@@ -138,6 +139,7 @@ struct CustomerPages: RouteCollection {
             tickets: detail.tickets.map { OtherTicket($0, now: now) },
             hasTickets: !detail.tickets.isEmpty,
             primaryEmail: customer.emails.first?.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+            churnRiskSince: customer.churnRiskSince.map(PageDates.full),
             openCount: detail.tickets.filter { $0.status.isUnresolved }.count,
             error: error
         )

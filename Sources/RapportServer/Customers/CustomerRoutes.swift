@@ -13,6 +13,8 @@ struct CustomerDTO: Content {
     let timeZone: String?
     let notes: String
     let organization: NamedReferenceDTO?
+    /// Since when they have been flagged as likely to leave, if they are.
+    let churnRiskSince: Date?
     let createdAt: Date
     let updatedAt: Date
 }

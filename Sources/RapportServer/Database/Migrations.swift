@@ -17,5 +17,6 @@ enum RapportMigrations {
         CreateWebSessions(),
         AddTicketAwaitingReply(),
         CreateMacros(),
+        AddMoodAndCoachFindings(),
     ]
 }

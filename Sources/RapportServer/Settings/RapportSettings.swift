@@ -21,6 +21,8 @@ public struct RapportSettings: Sendable {
     public var secureCookies: Bool
     /// Where `Resources/Views` (templates) and `Public` (CSS, JavaScript) are found.
     public var resourcesDirectory: URL
+    /// How an upset or urgent customer message raises the ticket's priority.
+    public var moodPriority: MoodPriorityRule
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -32,7 +34,8 @@ public struct RapportSettings: Sendable {
         clock: any WallClock = SystemWallClock(),
         migrateOnStart: Bool = true,
         secureCookies: Bool = false,
-        resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory
+        resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory,
+        moodPriority: MoodPriorityRule = MoodPriorityRule()
     ) {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
@@ -42,6 +45,7 @@ public struct RapportSettings: Sendable {
         self.migrateOnStart = migrateOnStart
         self.secureCookies = secureCookies
         self.resourcesDirectory = resourcesDirectory
+        self.moodPriority = moodPriority
     }
 
     /// The folder holding `Resources/` and `Public/`: `RAPPORT_RESOURCES` when set, else the

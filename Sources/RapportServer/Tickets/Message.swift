@@ -18,6 +18,14 @@ final class Message: Model, @unchecked Sendable {
     @Field(key: "body") var body: String
     @OptionalField(key: "original_html") var originalHTML: String?
     @Field(key: "created_at") var createdAt: Date
+    /// The mood of a customer's message, scored when it arrived.
+    @OptionalField(key: "mood_sentiment") var moodSentiment: Double?
+    @OptionalField(key: "mood_upset") var moodUpset: Bool?
+    @OptionalField(key: "mood_churn_risk") var moodChurnRisk: Bool?
+    @OptionalField(key: "mood_urgent") var moodUrgent: Bool?
+    /// For an agent's public reply: the coach's score and findings (JSON) when it was sent.
+    @OptionalField(key: "coach_score") var coachScore: Int?
+    @OptionalField(key: "coach_findings") var coachFindings: String?
 
     init() {}
 }

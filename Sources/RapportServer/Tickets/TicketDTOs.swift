@@ -56,6 +56,17 @@ struct MessageDTO: Content {
     let originalHTML: String?
     let createdAt: Date
     let attachments: [AttachmentDTO]
+    /// How a customer's message read when it arrived.
+    let mood: MessageMoodDTO?
+    /// The coach's score for an agent's public reply when it was sent.
+    let coachScore: Int?
+}
+
+struct MessageMoodDTO: Content, Equatable {
+    let sentiment: Double
+    let upset: Bool
+    let churnRisk: Bool
+    let urgent: Bool
 }
 
 /// A ticket with its whole conversation.

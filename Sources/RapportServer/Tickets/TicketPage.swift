@@ -11,6 +11,7 @@ struct TicketPage: RouteCollection {
         routes.on(.POST, "tickets", ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: addMessage)
         routes.post("tickets", ":number", "properties", use: updateProperties)
         routes.get("tickets", ":number", "macros", ":macroID", use: applyMacro)
+        routes.post("tickets", ":number", "coach", use: coachDraft)
         routes.get("attachments", ":id", use: AttachmentRoutes().download)
     }
 
@@ -112,6 +113,22 @@ struct TicketPage: RouteCollection {
         return AppliedMacroDTO(id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue)
     }
 
+    struct CoachDraftRequest: Decodable {
+        let draft: String
+    }
+
+    /// `POST /tickets/:number/coach` — the coach's findings for the draft in the composer, for the
+    /// page script. The customer's name, the last message and its mood come from the ticket.
+    func coachDraft(req: Request) async throws -> ReplyAnalysis {
+        let number = try req.idParameter("number", naming: "Ticket")
+        let input = try req.decodeJSON(CoachDraftRequest.self)
+        guard input.draft.count <= CoachRoutes.maximumLength else {
+            throw RapportError.invalid(["draft": "must be at most \(CoachRoutes.maximumLength) characters"])
+        }
+        let ticket = try await TicketService.find(number, on: req.db)
+        return try await req.rapport.tickets.coachReply(input.draft, ticket: ticket, agentID: try req.agent.id, on: req.db)
+    }
+
     // MARK: Rendering
 
     private func render(_ req: Request, number: Int, composer: ComposerState, propertiesError: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
@@ -132,7 +149,8 @@ struct TicketPage: RouteCollection {
                 kind: kind, kindLabel: label, authorName: message.author.name,
                 when: PageDates.relative(message.createdAt, now: now), whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
                 body: message.body, eventText: nil, attachments: message.attachments.map(Self.link),
-                hasAttachments: !message.attachments.isEmpty
+                hasAttachments: !message.attachments.isEmpty,
+                moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 }
             )))
         }
         for event in events {
@@ -162,7 +180,8 @@ struct TicketPage: RouteCollection {
                 number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: ticket.status.label,
                 priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label, channelLabel: ticket.channel.label,
                 created: PageDates.relative(ticket.createdAt, now: now), createdFull: PageDates.full(ticket.createdAt),
-                tags: ticket.tags, tagsText: ticket.tags.joined(separator: " "), isClosed: ticket.status == .closed
+                tags: ticket.tags, tagsText: ticket.tags.joined(separator: " "), isClosed: ticket.status == .closed,
+                moods: detail.messages.last(where: { $0.author.kind == .customer })?.mood.map(MoodBadge.badges) ?? []
             ),
             timeline: items.map(\.item),
             composer: composer,
@@ -191,6 +210,7 @@ struct TicketPage: RouteCollection {
             phone: customer?.phone, organizationName: customer?.organization?.name,
             organizationURL: customer?.organization.map { "/organizations/\($0.id)" },
             notes: customer.flatMap { $0.notes.isEmpty ? nil : $0.notes },
+            churnRiskSince: customer?.churnRiskSince.map(PageDates.full),
             otherTickets: others.map { OtherTicket($0, now: now) },
             hasOtherTickets: !others.isEmpty
         )

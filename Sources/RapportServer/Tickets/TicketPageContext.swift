@@ -20,6 +20,25 @@ struct TimelineItem: Encodable, Sendable {
     let eventText: String?
     let attachments: [AttachmentLink]
     var hasAttachments: Bool = false
+    /// For a customer's message: how it read ("upset · urgent").
+    var moodText: String? = nil
+}
+
+/// A badge for the mood of the customer's latest message.
+struct MoodBadge: Encodable, Sendable {
+    /// "upset", "urgent", "churn", "happy" or "unhappy"; picks the colour.
+    let kind: String
+    let label: String
+
+    static func badges(for mood: MessageMoodDTO) -> [MoodBadge] {
+        var badges: [MoodBadge] = []
+        if mood.upset { badges.append(MoodBadge(kind: "upset", label: "Upset")) }
+        if mood.urgent { badges.append(MoodBadge(kind: "urgent", label: "Urgent")) }
+        if mood.churnRisk { badges.append(MoodBadge(kind: "churn", label: "May leave")) }
+        if badges.isEmpty, mood.sentiment >= 0.25 { badges.append(MoodBadge(kind: "happy", label: "Happy")) }
+        if badges.isEmpty, mood.sentiment <= -0.25 { badges.append(MoodBadge(kind: "unhappy", label: "Unhappy")) }
+        return badges
+    }
 }
 
 struct TicketHeader: Encodable, Sendable {
@@ -35,6 +54,7 @@ struct TicketHeader: Encodable, Sendable {
     let tags: [String]
     let tagsText: String
     let isClosed: Bool
+    let moods: [MoodBadge]
 }
 
 /// A ticket in a short list: a requester's other tickets, a customer's or organization's history.
@@ -64,6 +84,7 @@ struct RequesterCard: Encodable, Sendable {
     let organizationName: String?
     let organizationURL: String?
     let notes: String?
+    let churnRiskSince: String?
     let otherTickets: [OtherTicket]
     let hasOtherTickets: Bool
 }

@@ -217,11 +217,18 @@ enum TicketQueries {
             let body: String
             let originalHTML: String?
             let createdAt: Date
+            let moodSentiment: Double?
+            let moodUpset: Bool?
+            let moodChurnRisk: Bool?
+            let moodUrgent: Bool?
+            let coachScore: Int?
         }
         let rows = try await database.sql.raw("""
             SELECT m.id AS "id", m.kind AS "kind", m.author_kind AS "authorKind",
                 COALESCE(m.author_agent_id, m.author_customer_id) AS "authorID", COALESCE(a.name, c.name) AS "authorName",
-                m.body AS "body", m.original_html AS "originalHTML", m.created_at AS "createdAt"
+                m.body AS "body", m.original_html AS "originalHTML", m.created_at AS "createdAt",
+                m.mood_sentiment AS "moodSentiment", m.mood_upset AS "moodUpset", m.mood_churn_risk AS "moodChurnRisk",
+                m.mood_urgent AS "moodUrgent", m.coach_score AS "coachScore"
             FROM messages m
             LEFT JOIN agents a ON a.id = m.author_agent_id
             LEFT JOIN customers c ON c.id = m.author_customer_id
@@ -237,7 +244,11 @@ enum TicketQueries {
                 id: row.id, kind: row.kind,
                 author: MessageAuthorDTO(kind: row.authorKind, id: row.authorID, name: row.authorName ?? (row.authorKind == .system ? "Rapport" : "Unknown")),
                 body: row.body, originalHTML: row.originalHTML, createdAt: row.createdAt,
-                attachments: (filesByMessage[row.id] ?? []).compactMap(AttachmentDTO.init)
+                attachments: (filesByMessage[row.id] ?? []).compactMap(AttachmentDTO.init),
+                mood: row.moodSentiment.map {
+                    MessageMoodDTO(sentiment: $0, upset: row.moodUpset ?? false, churnRisk: row.moodChurnRisk ?? false, urgent: row.moodUrgent ?? false)
+                },
+                coachScore: row.coachScore
             )
         }
     }

@@ -10,6 +10,7 @@ struct TicketService: Sendable {
     let clock: any WallClock
     let attachments: AttachmentStore
     let customers: CustomerService
+    let coach: CoachService
 
     // MARK: Create
 
@@ -49,9 +50,18 @@ struct TicketService: Sendable {
             let ticketID = try ticket.requireID
 
             let author: ActingParty = input.firstMessage.author == .customer ? .customer(id: requesterID) : actor
-            try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, on: db)
+            var mood: InboundMood?
+            var moodChanges: [TicketChange] = []
+            if input.firstMessage.author == .customer {
+                let read = coach.moods.read(input.firstMessage.body)
+                mood = read
+                moodChanges = try await apply(mood: read, to: ticket, customerID: requesterID, now: now, on: db)
+                if !moodChanges.isEmpty { try await ticket.update(on: db) }
+            }
+            try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, on: db)
             for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
             try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
+            try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             return ticketID
         }
@@ -159,10 +169,21 @@ struct TicketService: Sendable {
                 apply(status: newStatus, to: ticket, now: now)
             }
 
-            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, on: db)
+            var mood: InboundMood?
+            var moodChanges: [TicketChange] = []
+            var coaching: ReplyAnalysis?
+            if message.author == .customer {
+                let read = coach.moods.read(message.body)
+                mood = read
+                moodChanges = try await apply(mood: read, to: ticket, customerID: ticket.requesterID, now: now, on: db)
+            } else if message.kind == .reply, let agentID = author.agentID {
+                coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
+            }
+            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching, on: db)
             ticket.updatedAt = now
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: author, now: now, on: db)
+            try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             return messageID
         }
@@ -193,8 +214,35 @@ struct TicketService: Sendable {
             || changes.tags != nil || !changes.addTags.isEmpty || !changes.removeTags.isEmpty
     }
 
+    /// Raises the priority as the workspace's rule says and flags a customer who may leave.
+    /// Returns the priority change for the event log.
+    private func apply(mood: InboundMood, to ticket: Ticket, customerID: Int, now: Date, on db: any Database) async throws -> [TicketChange] {
+        if mood.churnRisk, let customer = try await Customer.find(customerID, on: db), customer.churnRiskSince == nil {
+            customer.churnRiskSince = now
+            try await customer.update(on: db)
+        }
+        let raised = coach.priorityRule.priority(after: mood, current: ticket.priority)
+        guard raised != ticket.priority else { return [] }
+        let change = TicketChange(field: .priority, before: ticket.priority.rawValue, after: raised.rawValue)
+        ticket.priority = raised
+        return [change]
+    }
+
+    /// The coach's view of a reply as it is sent, kept with the message for reports.
+    func coachReply(_ body: String, ticket: Ticket, agentID: Int, on db: any Database) async throws -> ReplyAnalysis {
+        let customer = try await Customer.find(ticket.requesterID, on: db)
+        let agent = try await Agent.find(agentID, on: db)
+        let lastCustomerMessage = try await Message.query(on: db).filter(\.$ticketID == ticket.requireID)
+            .filter(\.$authorKind == .customer).sort(\.$id, .descending).first()
+        return coach.coach.analyze(ReplyContext(
+            draft: body, customerName: customer?.name ?? "", agentName: agent?.name ?? "",
+            customerMessage: lastCustomerMessage?.body, customerUpset: lastCustomerMessage?.moodUpset ?? false
+        ))
+    }
+
     @discardableResult
-    private func insertMessage(_ input: NewMessage, ticketID: Int, author: ActingParty, stored: [StoredAttachment], now: Date, on db: any Database) async throws -> Int {
+    private func insertMessage(_ input: NewMessage, ticketID: Int, author: ActingParty, stored: [StoredAttachment], now: Date,
+                               mood: InboundMood? = nil, coaching: ReplyAnalysis? = nil, on db: any Database) async throws -> Int {
         let message = Message()
         message.ticketID = ticketID
         message.kind = input.kind
@@ -204,6 +252,16 @@ struct TicketService: Sendable {
         message.body = input.body
         message.originalHTML = input.originalHTML
         message.createdAt = now
+        if let mood {
+            message.moodSentiment = mood.sentiment
+            message.moodUpset = mood.upset
+            message.moodChurnRisk = mood.churnRisk
+            message.moodUrgent = mood.urgent
+        }
+        if let coaching {
+            message.coachScore = coaching.score
+            message.coachFindings = String(decoding: try JSONEncoder().encode(coaching.findings), as: UTF8.self)
+        }
         try await message.create(on: db)
         let messageID = try message.requireID
         for file in stored {

@@ -1,0 +1,123 @@
+import Foundation
+
+/// A piece of text prepared for pattern matching: typographic quotes and apostrophes made plain
+/// so "can’t" and "can't" match alike, and split into sentences with their positions.
+///
+/// Positions are UTF-16 offsets into the original text, the unit browsers use for text
+/// selections, so a finding can be highlighted in a text area as it is.
+struct CoachText: Sendable {
+    let original: String
+    /// The text with quotes straightened; the same length in UTF-16 as `original`.
+    let plain: String
+    let sentences: [Sentence]
+
+    struct Sentence: Sendable {
+        let range: Range<Int>
+        let text: String
+        /// Whether the sentence ends with a question mark.
+        var isQuestion: Bool { text.trimmingCharacters(in: .whitespaces).hasSuffix("?") }
+    }
+
+    init(_ text: String) {
+        original = text
+        plain = String(text.map { character -> Character in
+            switch character {
+            case "\u{2019}", "\u{2018}", "\u{02BC}", "\u{2032}": "'"
+            case "\u{201C}", "\u{201D}", "\u{201E}": "\""
+            case "\u{00A0}": " "
+            default: character
+            }
+        })
+        sentences = Self.split(plain)
+    }
+
+    /// Sentences end at `.`, `!`, `?` or `…` followed by space, and at line breaks; a line of
+    /// its own (a greeting, a sign-off) is a sentence.
+    private static func split(_ text: String) -> [Sentence] {
+        let units = Array(text.utf16)
+        var sentences: [Sentence] = []
+        var start = 0
+        var index = 0
+        func emit(_ end: Int) {
+            var lower = start, upper = end
+            while lower < upper, isSpace(units[lower]) { lower += 1 }
+            while upper > lower, isSpace(units[upper - 1]) { upper -= 1 }
+            if upper > lower {
+                let slice = String(utf16CodeUnits: Array(units[lower..<upper]), count: upper - lower)
+                sentences.append(Sentence(range: lower..<upper, text: slice))
+            }
+            start = end
+        }
+        while index < units.count {
+            let unit = units[index]
+            if unit == 0x0A {  // newline
+                emit(index)
+                start = index + 1
+            } else if unit == 0x2E || unit == 0x21 || unit == 0x3F || unit == 0x2026 {  // . ! ? …
+                var end = index + 1
+                while end < units.count, [0x2E, 0x21, 0x3F, 0x22, 0x27, 0x29].contains(units[end]) { end += 1 }
+                if end == units.count || isSpace(units[end]) {
+                    emit(end)
+                    index = end
+                    continue
+                }
+            }
+            index += 1
+        }
+        emit(units.count)
+        return sentences
+    }
+
+    private static func isSpace(_ unit: UInt16) -> Bool { unit == 0x20 || unit == 0x09 || unit == 0x0A || unit == 0x0D }
+
+    /// The sentences of the body: without the sign-off lines at the end (a name, "Best,").
+    func bodySentences(signOffNames: [String]) -> [Sentence] {
+        var result = sentences
+        while let last = result.last, CoachText.isSignOffLine(last.text, names: signOffNames) { result.removeLast() }
+        return result
+    }
+
+    static let valedictions = [
+        "best", "best regards", "best wishes", "kind regards", "warm regards", "warmest regards", "regards", "many thanks", "thanks",
+        "thank you", "thanks again", "cheers", "sincerely", "yours sincerely", "yours faithfully", "yours", "all the best", "take care",
+        "speak soon", "talk soon", "with thanks", "with best wishes", "respectfully", "cordially", "saludos", "un saludo", "cordialement",
+        "viele grüße", "mit freundlichen grüßen", "grüße", "atenciosamente", "abraços", "cumprimentos",
+    ]
+
+    /// A closing line such as "Best regards," or the agent's name, or a team signature.
+    static func isSignOffLine(_ line: String, names: [String]) -> Bool {
+        let cleaned = line.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " ,.!-–—~\t"))
+        if cleaned.isEmpty { return true }
+        if valedictions.contains(cleaned) { return true }
+        if names.contains(where: { !$0.isEmpty && cleaned == $0.lowercased() }) { return true }
+        // "— Sam, Customer Care", "The Support Team", "Acme Support"
+        let words = cleaned.split(separator: " ")
+        if words.count <= 5, let last = words.last, ["team", "support", "care", "service", "desk", "helpdesk"].contains(String(last)) { return true }
+        return false
+    }
+}
+
+/// Regular expressions compiled once per pattern text, case-insensitive, matching whole text.
+final class PatternCache: @unchecked Sendable {
+    static let shared = PatternCache()
+    private var compiled: [String: NSRegularExpression] = [:]
+    private let lock = NSLock()
+
+    func regex(_ pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = compiled[pattern] { return cached }
+        guard let made = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive, .useUnicodeWordBoundaries]) else { return nil }
+        compiled[pattern] = made
+        return made
+    }
+
+    /// Every match of `pattern` in `text`, as UTF-16 ranges.
+    func matches(_ pattern: String, in text: String, range: Range<Int>? = nil) -> [Range<Int>] {
+        guard let regex = regex(pattern) else { return [] }
+        let searchRange = range.map { NSRange(location: $0.lowerBound, length: $0.count) } ?? NSRange(location: 0, length: text.utf16.count)
+        return regex.matches(in: text, range: searchRange).map { $0.range.location..<($0.range.location + $0.range.length) }
+    }
+
+    func firstMatch(_ pattern: String, in text: String) -> Range<Int>? { matches(pattern, in: text).first }
+}

@@ -1,0 +1,282 @@
+import Foundation
+
+/// The rules the coach checks a reply against. The raw values are stable ids used in the API,
+/// the CLI, stored findings and rule files.
+public enum ReplyRule: String, CaseIterable, Sendable, Codable {
+    case missingGreeting = "missing-greeting"
+    case missingName = "missing-name"
+    case missingEmpathy = "missing-empathy"
+    case negativePhrasing = "negative-phrasing"
+    case blame
+    case missingClosing = "missing-closing"
+    case missingOwnership = "missing-ownership"
+    case shouting
+    case unansweredQuestion = "unanswered-question"
+}
+
+/// What the coach needs to know about a draft.
+public struct ReplyContext: Sendable {
+    public var draft: String
+    public var customerName: String
+    public var agentName: String
+    /// The customer's last message, to check every question in it gets an answer.
+    public var customerMessage: String?
+    public var customerUpset: Bool
+
+    public init(draft: String, customerName: String, agentName: String, customerMessage: String? = nil, customerUpset: Bool = false) {
+        self.draft = draft
+        self.customerName = customerName
+        self.agentName = agentName
+        self.customerMessage = customerMessage
+        self.customerUpset = customerUpset
+    }
+}
+
+/// One piece of advice. `start` and `end` are UTF-16 offsets into the draft (what a browser's
+/// text selection uses), present when the finding is about a particular passage.
+public struct CoachFinding: Codable, Sendable, Equatable {
+    public let rule: String
+    public let message: String
+    public let start: Int?
+    public let end: Int?
+    public let suggestion: String?
+
+    public init(rule: ReplyRule, message: String, range: Range<Int>? = nil, suggestion: String? = nil) {
+        self.rule = rule.rawValue
+        self.message = message
+        start = range?.lowerBound
+        end = range?.upperBound
+        self.suggestion = suggestion.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    enum CodingKeys: String, CodingKey { case rule, message, start, end, suggestion }
+
+    /// Every key is written, `null` where there is no range or suggestion, so clients can rely
+    /// on the shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(message, forKey: .message)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encode(suggestion, forKey: .suggestion)
+    }
+}
+
+public struct ReplyAnalysis: Codable, Sendable, Equatable {
+    /// 100 for a reply with nothing to improve, less for each finding.
+    public let score: Int
+    public let findings: [CoachFinding]
+
+    public var rules: Set<String> { Set(findings.map(\.rule)) }
+}
+
+/// Reads a draft reply the way an experienced support lead would and says what would make it
+/// better. It only advises: every finding explains itself and most offer a better phrasing.
+public struct ReplyCoach: Sendable {
+    public let ruleSet: CoachRuleSet
+
+    public init(ruleSet: CoachRuleSet) { self.ruleSet = ruleSet }
+
+    /// The coach with the built-in English rules.
+    public static func english() throws -> ReplyCoach { ReplyCoach(ruleSet: try .builtIn(language: "en")) }
+
+    public func analyze(_ context: ReplyContext) -> ReplyAnalysis {
+        let text = CoachText(context.draft)
+        guard !text.sentences.isEmpty else { return ReplyAnalysis(score: 0, findings: []) }
+        let names = PersonName(context.customerName)
+        let agent = PersonName(context.agentName)
+        let fill = { (template: String?) -> String? in
+            template.map { $0.replacingOccurrences(of: "{first_name}", with: names.first).replacingOccurrences(of: "{agent_first_name}", with: agent.first) }
+        }
+        var findings: [CoachFinding] = []
+        func add(_ rule: ReplyRule, _ settings: CoachRuleSet.RuleSettings, range: Range<Int>? = nil, message: String? = nil, suggestion: String? = nil) {
+            findings.append(CoachFinding(rule: rule, message: message ?? settings.message ?? rule.rawValue, range: range, suggestion: fill(suggestion ?? settings.suggestion)))
+        }
+
+        if let settings = ruleSet.settings(.missingGreeting), let first = text.sentences.first,
+           !matchesAny(settings.patterns, in: first.text) {
+            add(.missingGreeting, settings)
+        }
+        if let settings = ruleSet.settings(.missingName), !names.first.isEmpty, !names.isMentioned(in: text.plain, titles: settings.words ?? []) {
+            add(.missingName, settings)
+        }
+        if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings.patterns, in: text.plain) {
+            add(.missingEmpathy, settings)
+        }
+        for rule in [ReplyRule.negativePhrasing, .blame] {
+            guard let settings = ruleSet.settings(rule) else { continue }
+            for match in phraseMatches(settings, in: text) {
+                add(rule, settings, range: match.range, message: match.phrase.message, suggestion: match.phrase.suggestion)
+            }
+        }
+        let signOffNames = [agent.full, agent.first]
+        let body = text.bodySentences(signOffNames: signOffNames)
+        if let settings = ruleSet.settings(.missingClosing) {
+            let ending = body.suffix(3).map(\.text).joined(separator: " ")
+            if !matchesAny(settings.patterns, in: ending) { add(.missingClosing, settings) }
+        }
+        if let settings = ruleSet.settings(.missingOwnership) {
+            let signed = agent.signsOff(text)
+            if !signed, !matchesAny(settings.patterns, in: text.plain) { add(.missingOwnership, settings) }
+        }
+        if let settings = ruleSet.settings(.shouting) {
+            for range in ShoutingDetector(acronyms: Set((settings.words ?? []).map { $0.uppercased() })).shouting(in: text.plain) {
+                add(.shouting, settings, range: range)
+            }
+        }
+        if let settings = ruleSet.settings(.unansweredQuestion), let message = context.customerMessage {
+            let stopWords = Set((settings.words ?? []).map { $0.lowercased() })
+            let reply = ContentWords(text.plain, stopWords: stopWords)
+            for question in CoachText(message).sentences where question.isQuestion {
+                let asked = ContentWords(question.text, stopWords: stopWords)
+                guard !asked.stems.isEmpty, asked.stems.isDisjoint(with: reply.stems) else { continue }
+                add(.unansweredQuestion, settings, message: (settings.message ?? "The customer asked a question the reply does not answer:") + " “\(question.text)”")
+            }
+        }
+
+        let penalty = findings.reduce(0) { total, finding in
+            total + (ReplyRule(rawValue: finding.rule).flatMap { ruleSet.rules[$0.rawValue]?.weight } ?? 10)
+        }
+        return ReplyAnalysis(score: max(0, min(100, 100 - penalty)), findings: findings)
+    }
+
+    private func matchesAny(_ patterns: [String]?, in text: String) -> Bool {
+        (patterns ?? []).contains { PatternCache.shared.firstMatch($0, in: text) != nil }
+    }
+
+    /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
+    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
+        let exceptions = (settings.exceptions ?? []).flatMap { PatternCache.shared.matches($0, in: text.plain) }
+        var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
+        for phrase in settings.phrases ?? [] {
+            for range in PatternCache.shared.matches(phrase.pattern, in: text.plain) where !range.isEmpty {
+                if exceptions.contains(where: { $0.overlaps(range) }) { continue }
+                if found.contains(where: { $0.range.overlaps(range) }) { continue }
+                found.append((range, phrase))
+            }
+        }
+        return found.sorted { $0.range.lowerBound < $1.range.lowerBound }
+    }
+}
+
+/// A person's name as the coach looks for it: first name, full name, and surname for "Ms Lopez".
+struct PersonName: Sendable {
+    let full: String
+    let first: String
+    let last: String?
+
+    init(_ name: String) {
+        full = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = full.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        first = parts.first ?? ""
+        last = parts.count > 1 ? parts.last : nil
+    }
+
+    /// Whether the text uses the first name, the full name, or a title with the surname.
+    func isMentioned(in text: String, titles: [String]) -> Bool {
+        let folded = Self.fold(text)
+        if Self.containsWord(Self.fold(first), in: folded) { return true }
+        if let last {
+            let surname = Self.fold(last)
+            for title in titles where Self.containsWord("\(title.lowercased())\\.? \(surname)", in: folded, escaped: true, rawPrefixLength: title.count) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether the text ends with this person's name as a sign-off ("Sam", "Best, Sam Patel").
+    func signsOff(_ text: CoachText) -> Bool {
+        guard !first.isEmpty else { return false }
+        let closing = text.sentences.suffix(4).map { Self.fold($0.text) }
+        let name = Self.fold(first)
+        return closing.contains { line in
+            let words = line.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "-" }).map(String.init)
+            guard let index = words.firstIndex(of: name) else { return false }
+            // The name leads a short line: "Sam", "Sam Patel", "Sam from Support", "Best, Sam".
+            return words.count <= 6 && (index == 0 || CoachText.valedictions.contains(words[..<index].joined(separator: " ")))
+        }
+    }
+
+    /// Lower case without accents, and letters that have no accent to drop spelt the way people
+    /// type them on an English keyboard ("Søren" → "soren", "Łukasz" → "lukasz").
+    static func fold(_ text: String) -> String {
+        var folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+        guard folded.unicodeScalars.contains(where: { !$0.isASCII }) else { return folded }
+        for (letter, plain) in [("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("ß", "ss"), ("đ", "d"), ("ł", "l"), ("þ", "th"), ("ð", "d"), ("ı", "i")] {
+            folded = folded.replacingOccurrences(of: letter, with: plain)
+        }
+        return folded
+    }
+
+    private static func containsWord(_ word: String, in text: String, escaped: Bool = false, rawPrefixLength: Int = 0) -> Bool {
+        guard !word.isEmpty else { return false }
+        let pattern: String
+        if escaped {
+            // "title\.? surname": escape the parts, keep the optional dot and space.
+            let title = String(word.prefix(rawPrefixLength)), surname = String(word.dropFirst(rawPrefixLength + "\\.? ".count))
+            pattern = "(?<![\\p{L}\\p{N}])" + NSRegularExpression.escapedPattern(for: title) + "\\.?\\s+" + NSRegularExpression.escapedPattern(for: surname) + "(?![\\p{L}\\p{N}])"
+        } else {
+            pattern = "(?<![\\p{L}\\p{N}])" + NSRegularExpression.escapedPattern(for: word) + "(?![\\p{L}\\p{N}])"
+        }
+        return PatternCache.shared.firstMatch(pattern, in: text) != nil
+    }
+}
+
+/// Long runs of capitals and repeated exclamation marks.
+struct ShoutingDetector: Sendable {
+    let acronyms: Set<String>
+    static let runLength = 3
+    static let longWord = 6
+
+    func shouting(in text: String) -> [Range<Int>] {
+        var ranges = PatternCache.shared.matches("!{2,}", in: text)
+        // Words made of letters only, with their positions.
+        let words = PatternCache.shared.matches("(?<![\\p{L}\\p{N}\\-])\\p{L}+(?![\\p{L}\\p{N}\\-])", in: text)
+        let utf16 = Array(text.utf16)
+        func word(_ range: Range<Int>) -> String { String(utf16CodeUnits: Array(utf16[range]), count: range.count) }
+        func isCapitals(_ word: String) -> Bool { word.count >= 2 && word == word.uppercased() && word != word.lowercased() }
+        var run: [Range<Int>] = []
+        func closeRun() {
+            if run.count >= Self.runLength, let first = run.first, let last = run.last {
+                ranges.append(first.lowerBound..<last.upperBound)
+            } else {
+                for range in run where word(range).count >= Self.longWord && !acronyms.contains(word(range)) { ranges.append(range) }
+            }
+            run = []
+        }
+        for range in words {
+            let text = word(range)
+            // A run continues across spaces and light punctuation only.
+            if let previous = run.last {
+                let gap = String(utf16CodeUnits: Array(utf16[previous.upperBound..<range.lowerBound]), count: range.lowerBound - previous.upperBound)
+                if gap.contains(where: { !$0.isWhitespace && $0 != "," && $0 != "'" }) || gap.contains("\n") { closeRun() }
+            }
+            if isCapitals(text) { run.append(range) } else { closeRun() }
+        }
+        closeRun()
+        return ranges.sorted { $0.lowerBound < $1.lowerBound }
+    }
+}
+
+/// The words of a text that carry its meaning, reduced to rough stems ("refunds" → "refund").
+struct ContentWords: Sendable {
+    let stems: Set<String>
+
+    init(_ text: String, stopWords: Set<String>) {
+        let words = PersonName.fold(text).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        stems = Set(words.filter { $0.count >= 3 && !stopWords.contains($0) }.map(Self.stem))
+    }
+
+    /// Strips a common ending, then a final "e", so "update", "updated" and "updating" meet.
+    static func stem(_ word: String) -> String {
+        var word = word
+        for suffix in ["ing", "ed", "es", "s", "ly"] where word.count > suffix.count + 3 && word.hasSuffix(suffix) {
+            word.removeLast(suffix.count)
+            break
+        }
+        if word.count > 4, word.hasSuffix("e") { word.removeLast() }
+        return word
+    }
+}
