@@ -22,11 +22,14 @@ public struct CoachRuleSet: Codable, Sendable, Equatable {
         public var exceptions: [String]?
         /// Plain word lists (stop words, acronyms, titles).
         public var words: [String]?
+        /// Words (lower case) of which the text must contain one before `patterns` are tried;
+        /// without any of them the patterns count as not matching. Leave it out to always try.
+        public var triggers: [String]?
         /// How much a finding of this rule takes off the score.
         public var weight: Int?
 
         public init(enabled: Bool? = nil, message: String? = nil, suggestion: String? = nil, patterns: [String]? = nil, phrases: [Phrase]? = nil,
-                    exceptions: [String]? = nil, words: [String]? = nil, weight: Int? = nil) {
+                    exceptions: [String]? = nil, words: [String]? = nil, triggers: [String]? = nil, weight: Int? = nil) {
             self.enabled = enabled
             self.message = message
             self.suggestion = suggestion
@@ -34,6 +37,7 @@ public struct CoachRuleSet: Codable, Sendable, Equatable {
             self.phrases = phrases
             self.exceptions = exceptions
             self.words = words
+            self.triggers = triggers
             self.weight = weight
         }
     }
@@ -42,11 +46,16 @@ public struct CoachRuleSet: Codable, Sendable, Equatable {
         public var pattern: String
         public var suggestion: String?
         public var message: String?
+        /// Words (lower case) of which the text must contain at least one for the pattern to be
+        /// tried at all: a quick substring check that spares most regular-expression searches.
+        /// Leave it out and the pattern is always tried.
+        public var triggers: [String]?
 
-        public init(pattern: String, suggestion: String? = nil, message: String? = nil) {
+        public init(pattern: String, suggestion: String? = nil, message: String? = nil, triggers: [String]? = nil) {
             self.pattern = pattern
             self.suggestion = suggestion
             self.message = message
+            self.triggers = triggers
         }
     }
 
@@ -85,6 +94,8 @@ public struct CoachRuleSet: Codable, Sendable, Equatable {
             if let phrases = extra.phrases { settings.phrases = (settings.phrases ?? []) + phrases }
             if let exceptions = extra.exceptions { settings.exceptions = (settings.exceptions ?? []) + exceptions }
             if let words = extra.words { settings.words = (settings.words ?? []) + words }
+            // Added patterns may match without the built-in triggers, so the filter is dropped.
+            if extra.patterns != nil { settings.triggers = extra.triggers.map { (settings.triggers ?? []) + $0 } }
             result.rules[rule] = settings
         }
         return result

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A piece of text prepared for pattern matching: typographic quotes and apostrophes made plain
 /// so "can’t" and "can't" match alike, and split into sentences with their positions.
@@ -119,5 +124,26 @@ final class PatternCache: @unchecked Sendable {
         return regex.matches(in: text, range: searchRange).map { $0.range.location..<($0.range.location + $0.range.length) }
     }
 
-    func firstMatch(_ pattern: String, in text: String) -> Range<Int>? { matches(pattern, in: text).first }
+    func firstMatch(_ pattern: String, in text: String) -> Range<Int>? {
+        guard let regex = regex(pattern), let match = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) else { return nil }
+        return match.range.location..<(match.range.location + match.range.length)
+    }
+}
+
+/// A text's UTF-8 bytes, for the quick "does it contain this word at all" checks that run for
+/// every phrase of every draft (C's `strstr`, without Foundation's bridging or generic searching).
+struct ByteText: Sendable {
+    /// NUL-terminated, with any NUL inside the text made a space so the search sees all of it.
+    let bytes: [CChar]
+
+    init(_ text: String) {
+        bytes = text.utf8.map { $0 == 0 ? 0x20 : CChar(bitPattern: $0) } + [0]
+    }
+
+    func contains(_ word: String) -> Bool {
+        guard !word.isEmpty else { return true }
+        return bytes.withUnsafeBufferPointer { haystack in
+            word.withCString { strstr(haystack.baseAddress!, $0) != nil }
+        }
+    }
 }

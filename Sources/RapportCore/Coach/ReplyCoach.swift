@@ -101,12 +101,13 @@ public struct ReplyCoach: Sendable {
         if let settings = ruleSet.settings(.missingName), !names.first.isEmpty, !names.isMentioned(in: text.plain, titles: settings.words ?? []) {
             add(.missingName, settings)
         }
-        if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings.patterns, in: text.plain) {
+        let lowered = ByteText(text.plain.lowercased())
+        if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings, in: text.plain, lowered: lowered) {
             add(.missingEmpathy, settings)
         }
         for rule in [ReplyRule.negativePhrasing, .blame] {
             guard let settings = ruleSet.settings(rule) else { continue }
-            for match in phraseMatches(settings, in: text) {
+            for match in phraseMatches(settings, in: text, lowered: lowered) {
                 add(rule, settings, range: match.range, message: match.phrase.message, suggestion: match.phrase.suggestion)
             }
         }
@@ -118,7 +119,7 @@ public struct ReplyCoach: Sendable {
         }
         if let settings = ruleSet.settings(.missingOwnership) {
             let signed = agent.signsOff(text)
-            if !signed, !matchesAny(settings.patterns, in: text.plain) { add(.missingOwnership, settings) }
+            if !signed, !matchesAny(settings, in: text.plain, lowered: lowered) { add(.missingOwnership, settings) }
         }
         if let settings = ruleSet.settings(.shouting) {
             for range in ShoutingDetector(acronyms: Set((settings.words ?? []).map { $0.uppercased() })).shouting(in: text.plain) {
@@ -145,13 +146,25 @@ public struct ReplyCoach: Sendable {
         (patterns ?? []).contains { PatternCache.shared.firstMatch($0, in: text) != nil }
     }
 
+    private func matchesAny(_ settings: CoachRuleSet.RuleSettings, in text: String, lowered: ByteText) -> Bool {
+        if let triggers = settings.triggers, !triggers.contains(where: { lowered.contains($0) }) { return false }
+        return matchesAny(settings.patterns, in: text)
+    }
+
     /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
-    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
-        let exceptions = (settings.exceptions ?? []).flatMap { PatternCache.shared.matches($0, in: text.plain) }
+    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, lowered: ByteText) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
+        // Exceptions are only searched for in the sentence of a match, and only once one matched.
+        func excepted(_ range: Range<Int>) -> Bool {
+            let sentence = text.sentences.first { $0.range.overlaps(range) }?.range ?? range
+            return (settings.exceptions ?? []).contains { pattern in
+                PatternCache.shared.matches(pattern, in: text.plain, range: sentence).contains { $0.overlaps(range) }
+            }
+        }
         var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
         for phrase in settings.phrases ?? [] {
+            if let triggers = phrase.triggers, !triggers.contains(where: { lowered.contains($0) }) { continue }
             for range in PatternCache.shared.matches(phrase.pattern, in: text.plain) where !range.isEmpty {
-                if exceptions.contains(where: { $0.overlaps(range) }) { continue }
+                if excepted(range) { continue }
                 if found.contains(where: { $0.range.overlaps(range) }) { continue }
                 found.append((range, phrase))
             }
@@ -175,13 +188,29 @@ struct PersonName: Sendable {
 
     /// Whether the text uses the first name, the full name, or a title with the surname.
     func isMentioned(in text: String, titles: [String]) -> Bool {
-        let folded = Self.fold(text)
-        if Self.containsWord(Self.fold(first), in: folded) { return true }
+        let words = Self.words(Self.fold(text))
+        let firstWords = Self.words(Self.fold(first))
+        if !firstWords.isEmpty, Self.contains(firstWords, in: words) { return true }
         if let last {
-            let surname = Self.fold(last)
-            for title in titles where Self.containsWord("\(title.lowercased())\\.? \(surname)", in: folded, escaped: true, rawPrefixLength: title.count) {
-                return true
+            let surname = Self.words(Self.fold(last))
+            let titleSet = Set(titles.map { $0.lowercased() })
+            for index in words.indices.dropLast(surname.count) where titleSet.contains(words[index]) {
+                if Array(words[(index + 1)...].prefix(surname.count)) == surname { return true }
             }
+        }
+        return false
+    }
+
+    /// Lower-case words, split at anything that is not a letter, digit or apostrophe inside a
+    /// word ("o'brien" stays whole; "mary-jane" becomes two words on both sides alike).
+    static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") }).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'")) }.filter { !$0.isEmpty }
+    }
+
+    private static func contains(_ needle: [String], in haystack: [String]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<(start + needle.count)]) == needle { return true }
         }
         return false
     }
@@ -210,18 +239,6 @@ struct PersonName: Sendable {
         return folded
     }
 
-    private static func containsWord(_ word: String, in text: String, escaped: Bool = false, rawPrefixLength: Int = 0) -> Bool {
-        guard !word.isEmpty else { return false }
-        let pattern: String
-        if escaped {
-            // "title\.? surname": escape the parts, keep the optional dot and space.
-            let title = String(word.prefix(rawPrefixLength)), surname = String(word.dropFirst(rawPrefixLength + "\\.? ".count))
-            pattern = "(?<![\\p{L}\\p{N}])" + NSRegularExpression.escapedPattern(for: title) + "\\.?\\s+" + NSRegularExpression.escapedPattern(for: surname) + "(?![\\p{L}\\p{N}])"
-        } else {
-            pattern = "(?<![\\p{L}\\p{N}])" + NSRegularExpression.escapedPattern(for: word) + "(?![\\p{L}\\p{N}])"
-        }
-        return PatternCache.shared.firstMatch(pattern, in: text) != nil
-    }
 }
 
 /// Long runs of capitals and repeated exclamation marks.
@@ -231,32 +248,72 @@ struct ShoutingDetector: Sendable {
     static let longWord = 6
 
     func shouting(in text: String) -> [Range<Int>] {
-        var ranges = PatternCache.shared.matches("!{2,}", in: text)
-        // Words made of letters only, with their positions.
-        let words = PatternCache.shared.matches("(?<![\\p{L}\\p{N}\\-])\\p{L}+(?![\\p{L}\\p{N}\\-])", in: text)
-        let utf16 = Array(text.utf16)
-        func word(_ range: Range<Int>) -> String { String(utf16CodeUnits: Array(utf16[range]), count: range.count) }
+        var ranges = Self.repeatedExclamations(in: text)
+        let words = Self.letterWords(in: text)
         func isCapitals(_ word: String) -> Bool { word.count >= 2 && word == word.uppercased() && word != word.lowercased() }
-        var run: [Range<Int>] = []
+        var run: [(range: Range<Int>, word: String)] = []
         func closeRun() {
             if run.count >= Self.runLength, let first = run.first, let last = run.last {
-                ranges.append(first.lowerBound..<last.upperBound)
+                ranges.append(first.range.lowerBound..<last.range.upperBound)
             } else {
-                for range in run where word(range).count >= Self.longWord && !acronyms.contains(word(range)) { ranges.append(range) }
+                for entry in run where entry.word.count >= Self.longWord && !acronyms.contains(entry.word) { ranges.append(entry.range) }
             }
             run = []
         }
-        for range in words {
-            let text = word(range)
-            // A run continues across spaces and light punctuation only.
-            if let previous = run.last {
-                let gap = String(utf16CodeUnits: Array(utf16[previous.upperBound..<range.lowerBound]), count: range.lowerBound - previous.upperBound)
-                if gap.contains(where: { !$0.isWhitespace && $0 != "," && $0 != "'" }) || gap.contains("\n") { closeRun() }
-            }
-            if isCapitals(text) { run.append(range) } else { closeRun() }
+        for entry in words {
+            // A run continues across spaces, commas and apostrophes on one line only.
+            if let previous = run.last, !entry.joinsPrevious { closeRun(); _ = previous }
+            if isCapitals(entry.word) { run.append((entry.range, entry.word)) } else { closeRun() }
         }
         closeRun()
         return ranges.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    static func repeatedExclamations(in text: String) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var runStart: Int?
+        var offset = 0
+        for unit in text.utf16 {
+            if unit == 0x21 { runStart = runStart ?? offset } else {
+                if let start = runStart, offset - start >= 2 { ranges.append(start..<offset) }
+                runStart = nil
+            }
+            offset += 1
+        }
+        if let start = runStart, offset - start >= 2 { ranges.append(start..<offset) }
+        return ranges
+    }
+
+    /// Words made of letters only (not part of codes like "ORD-12345" or "A4"), with their UTF-16
+    /// positions, and whether only spaces, commas or apostrophes separate each from the one before.
+    static func letterWords(in text: String) -> [(range: Range<Int>, word: String, joinsPrevious: Bool)] {
+        var words: [(range: Range<Int>, word: String, joinsPrevious: Bool)] = []
+        var offset = 0
+        var current = ""
+        var start = 0
+        var tainted = false  // touches a digit or hyphen
+        var gapIsLight = true
+        for scalar in text.unicodeScalars {
+            let width = scalar.utf16.count
+            if scalar.properties.isAlphabetic {
+                if current.isEmpty { start = offset }
+                current.unicodeScalars.append(scalar)
+            } else {
+                let isCodeCharacter = scalar.properties.numericType != nil || scalar == "-" || scalar == "_" || scalar == "/"
+                if !current.isEmpty {
+                    if !tainted && !isCodeCharacter { words.append((start..<offset, current, gapIsLight)) }
+                    current = ""
+                    gapIsLight = true
+                    tainted = false
+                }
+                if isCodeCharacter { tainted = true } else if !(scalar == " " || scalar == "," || scalar == "'") { gapIsLight = false }
+                if scalar == "\n" { gapIsLight = false }
+            }
+            if scalar.properties.isAlphabetic == false, current.isEmpty, tainted, scalar == " " { tainted = false }
+            offset += width
+        }
+        if !current.isEmpty, !tainted { words.append((start..<offset, current, gapIsLight)) }
+        return words
     }
 }
 
