@@ -25,14 +25,20 @@ struct CoachText: Sendable {
 
     init(_ text: String) {
         original = text
-        plain = String(text.map { character -> Character in
-            switch character {
-            case "\u{2019}", "\u{2018}", "\u{02BC}", "\u{2032}": "'"
-            case "\u{201C}", "\u{201D}", "\u{201E}": "\""
-            case "\u{00A0}": " "
-            default: character
+        // Scalars, not Characters: comparing Characters is far slower, and every replacement
+        // here is one UTF-16 unit for one, so positions stay the same.
+        // Most drafts have no typographic quotes at all: then the text is used as it is.
+        let needsStraightening = text.unicodeScalars.contains { [0x2019, 0x2018, 0x02BC, 0x2032, 0x201C, 0x201D, 0x201E, 0x00A0].contains($0.value) }
+        var scalars = String.UnicodeScalarView()
+        for scalar in needsStraightening ? text.unicodeScalars : "".unicodeScalars {
+            switch scalar.value {
+            case 0x2019, 0x2018, 0x02BC, 0x2032: scalars.append("'")
+            case 0x201C, 0x201D, 0x201E: scalars.append("\"")
+            case 0x00A0: scalars.append(" ")
+            default: scalars.append(scalar)
             }
-        })
+        }
+        plain = needsStraightening ? String(scalars) : text
         sentences = Self.split(plain)
     }
 
@@ -48,8 +54,8 @@ struct CoachText: Sendable {
             while lower < upper, isSpace(units[lower]) { lower += 1 }
             while upper > lower, isSpace(units[upper - 1]) { upper -= 1 }
             if upper > lower {
-                let slice = String(utf16CodeUnits: Array(units[lower..<upper]), count: upper - lower)
-                sentences.append(Sentence(range: lower..<upper, text: slice))
+                let from = String.Index(utf16Offset: lower, in: text), to = String.Index(utf16Offset: upper, in: text)
+                sentences.append(Sentence(range: lower..<upper, text: String(text[from..<to])))
             }
             start = end
         }
@@ -121,7 +127,8 @@ final class PatternCache: @unchecked Sendable {
     func matches(_ pattern: String, in text: String, range: Range<Int>? = nil) -> [Range<Int>] {
         guard let regex = regex(pattern) else { return [] }
         let searchRange = range.map { NSRange(location: $0.lowerBound, length: $0.count) } ?? NSRange(location: 0, length: text.utf16.count)
-        return regex.matches(in: text, range: searchRange).map { $0.range.location..<($0.range.location + $0.range.length) }
+        return regex.matches(in: text, range: searchRange)
+            .map { $0.range.location..<($0.range.location + $0.range.length) }
     }
 
     func firstMatch(_ pattern: String, in text: String) -> Range<Int>? {
@@ -145,5 +152,50 @@ struct ByteText: Sendable {
         return bytes.withUnsafeBufferPointer { haystack in
             word.withCString { strstr(haystack.baseAddress!, $0) != nil }
         }
+    }
+}
+
+/// Splits text into words (letters and digits, with apostrophes inside a word: "o'brien",
+/// "don't") quickly: ASCII is checked by code unit, other characters by their Unicode properties.
+enum WordScanner {
+    static func words(in text: String) -> [(range: Range<Int>, word: Substring)] {
+        var words: [(range: Range<Int>, word: Substring)] = []
+        var start: String.Index?
+        var startOffset = 0
+        var lastWordEnd: String.Index?
+        var lastWordEndOffset = 0
+        var offset = 0
+        func close(at index: String.Index) {
+            guard let from = start, let to = lastWordEnd, from < to else { start = nil; return }
+            words.append((startOffset..<lastWordEndOffset, text[from..<to]))
+            start = nil
+            _ = index
+        }
+        var index = text.startIndex
+        let utf16 = text.utf16
+        while index < text.endIndex {
+            let unit = utf16[index]
+            let next = utf16.index(after: index)
+            let isWordUnit: Bool
+            switch unit {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: isWordUnit = true
+            case 0..<0x80: isWordUnit = false
+            case 0xD800...0xDFFF: isWordUnit = false  // outside the BMP: emoji and rarer scripts
+            default: isWordUnit = Unicode.Scalar(unit).map { $0.properties.isAlphabetic || $0.properties.numericType != nil } ?? false
+            }
+            if isWordUnit {
+                if start == nil { start = index; startOffset = offset }
+                lastWordEnd = next
+                lastWordEndOffset = offset + 1
+            } else if unit == 0x27, start != nil {
+                // An apostrophe continues a word only when a letter follows.
+            } else if start != nil {
+                close(at: index)
+            }
+            index = next
+            offset += 1
+        }
+        close(at: index)
+        return words
     }
 }

@@ -87,7 +87,10 @@ public struct ReplyCoach: Sendable {
         let names = PersonName(context.customerName)
         let agent = PersonName(context.agentName)
         let fill = { (template: String?) -> String? in
-            template.map { $0.replacingOccurrences(of: "{first_name}", with: names.first).replacingOccurrences(of: "{agent_first_name}", with: agent.first) }
+            template.map { text in
+                guard text.utf8.contains(UInt8(ascii: "{")) else { return text }
+                return text.replacingOccurrences(of: "{first_name}", with: names.first).replacingOccurrences(of: "{agent_first_name}", with: agent.first)
+            }
         }
         var findings: [CoachFinding] = []
         func add(_ rule: ReplyRule, _ settings: CoachRuleSet.RuleSettings, range: Range<Int>? = nil, message: String? = nil, suggestion: String? = nil) {
@@ -152,6 +155,7 @@ public struct ReplyCoach: Sendable {
     }
 
     /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
+    /// Each phrase is searched for only when the draft contains one of its trigger words.
     private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, lowered: ByteText) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
         // Exceptions are only searched for in the sentence of a match, and only once one matched.
         func excepted(_ range: Range<Int>) -> Bool {
@@ -204,7 +208,7 @@ struct PersonName: Sendable {
     /// Lower-case words, split at anything that is not a letter, digit or apostrophe inside a
     /// word ("o'brien" stays whole; "mary-jane" becomes two words on both sides alike).
     static func words(_ text: String) -> [String] {
-        text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") }).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'")) }.filter { !$0.isEmpty }
+        WordScanner.words(in: text).map { String($0.word) }
     }
 
     private static func contains(_ needle: [String], in haystack: [String]) -> Bool {
@@ -231,6 +235,7 @@ struct PersonName: Sendable {
     /// Lower case without accents, and letters that have no accent to drop spelt the way people
     /// type them on an English keyboard ("Søren" → "soren", "Łukasz" → "lukasz").
     static func fold(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
         var folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
         guard folded.unicodeScalars.contains(where: { !$0.isASCII }) else { return folded }
         for (letter, plain) in [("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("ß", "ss"), ("đ", "d"), ("ł", "l"), ("þ", "th"), ("ð", "d"), ("ı", "i")] {
@@ -295,11 +300,14 @@ struct ShoutingDetector: Sendable {
         var gapIsLight = true
         for scalar in text.unicodeScalars {
             let width = scalar.utf16.count
-            if scalar.properties.isAlphabetic {
+            let value = scalar.value
+            let isLetter = value < 0x80 ? (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) : scalar.properties.isAlphabetic
+            if isLetter {
                 if current.isEmpty { start = offset }
                 current.unicodeScalars.append(scalar)
             } else {
-                let isCodeCharacter = scalar.properties.numericType != nil || scalar == "-" || scalar == "_" || scalar == "/"
+                let isCodeCharacter = value < 0x80 ? (value >= 0x30 && value <= 0x39) || value == 0x2D || value == 0x5F || value == 0x2F
+                    : scalar.properties.numericType != nil
                 if !current.isEmpty {
                     if !tainted && !isCodeCharacter { words.append((start..<offset, current, gapIsLight)) }
                     current = ""
@@ -309,7 +317,7 @@ struct ShoutingDetector: Sendable {
                 if isCodeCharacter { tainted = true } else if !(scalar == " " || scalar == "," || scalar == "'") { gapIsLight = false }
                 if scalar == "\n" { gapIsLight = false }
             }
-            if scalar.properties.isAlphabetic == false, current.isEmpty, tainted, scalar == " " { tainted = false }
+            if !isLetter, current.isEmpty, tainted, value == 0x20 { tainted = false }
             offset += width
         }
         if !current.isEmpty, !tainted { words.append((start..<offset, current, gapIsLight)) }
@@ -322,8 +330,8 @@ struct ContentWords: Sendable {
     let stems: Set<String>
 
     init(_ text: String, stopWords: Set<String>) {
-        let words = PersonName.fold(text).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
-        stems = Set(words.filter { $0.count >= 3 && !stopWords.contains($0) }.map(Self.stem))
+        let words = WordScanner.words(in: PersonName.fold(text)).map { String($0.word) }
+        stems = Set(words.filter { $0.utf8.count >= 3 && !stopWords.contains($0) }.map(Self.stem))
     }
 
     /// Strips a common ending, then a final "e", so "update", "updated" and "updating" meet.
