@@ -105,12 +105,13 @@ public struct ReplyCoach: Sendable {
             add(.missingName, settings)
         }
         let lowered = ByteText(text.plain.lowercased())
+        let sentenceBytes = text.sentences.map { ByteText($0.text.lowercased()) }
         if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings, in: text.plain, lowered: lowered) {
             add(.missingEmpathy, settings)
         }
         for rule in [ReplyRule.negativePhrasing, .blame] {
             guard let settings = ruleSet.settings(rule) else { continue }
-            for match in phraseMatches(settings, in: text, lowered: lowered) {
+            for match in phraseMatches(settings, in: text, sentenceBytes: sentenceBytes) {
                 add(rule, settings, range: match.range, message: match.phrase.message, suggestion: match.phrase.suggestion)
             }
         }
@@ -155,8 +156,9 @@ public struct ReplyCoach: Sendable {
     }
 
     /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
-    /// Each phrase is searched for only when the draft contains one of its trigger words.
-    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, lowered: ByteText) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
+    /// Each phrase is searched for only in the sentences that contain one of its trigger words
+    /// (every phrase is a pattern within one sentence).
+    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, sentenceBytes: [ByteText]) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
         // Exceptions are only searched for in the sentence of a match, and only once one matched.
         func excepted(_ range: Range<Int>) -> Bool {
             let sentence = text.sentences.first { $0.range.overlaps(range) }?.range ?? range
@@ -166,8 +168,12 @@ public struct ReplyCoach: Sendable {
         }
         var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
         for phrase in settings.phrases ?? [] {
-            if let triggers = phrase.triggers, !triggers.contains(where: { lowered.contains($0) }) { continue }
-            for range in PatternCache.shared.matches(phrase.pattern, in: text.plain) where !range.isEmpty {
+            var ranges: [Range<Int>] = []
+            for (index, sentence) in text.sentences.enumerated() {
+                if let triggers = phrase.triggers, !triggers.contains(where: { sentenceBytes[index].contains($0) }) { continue }
+                ranges += PatternCache.shared.matches(phrase.pattern, in: text.plain, range: sentence.range)
+            }
+            for range in ranges where !range.isEmpty {
                 if excepted(range) { continue }
                 if found.contains(where: { $0.range.overlaps(range) }) { continue }
                 found.append((range, phrase))
