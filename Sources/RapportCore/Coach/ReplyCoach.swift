@@ -261,7 +261,17 @@ struct ShoutingDetector: Sendable {
     func shouting(in text: String) -> [Range<Int>] {
         var ranges = Self.repeatedExclamations(in: text)
         let words = Self.letterWords(in: text)
-        func isCapitals(_ word: String) -> Bool { word.count >= 2 && word == word.uppercased() && word != word.lowercased() }
+        func isCapitals(_ word: String) -> Bool {
+            // Plain ASCII words are checked byte by byte; only others need case mapping.
+            var isASCII = true, allUpper = true, count = 0
+            for byte in word.utf8 {
+                count += 1
+                if byte >= 0x80 { isASCII = false; break }
+                if byte >= 0x61 && byte <= 0x7A { allUpper = false; break }
+            }
+            if isASCII { return allUpper && count >= 2 }
+            return word.count >= 2 && word == word.uppercased() && word != word.lowercased()
+        }
         var run: [(range: Range<Int>, word: String)] = []
         func closeRun() {
             if run.count >= Self.runLength, let first = run.first, let last = run.last {
@@ -273,7 +283,7 @@ struct ShoutingDetector: Sendable {
         }
         for entry in words {
             // A run continues across spaces, commas and apostrophes on one line only.
-            if let previous = run.last, !entry.joinsPrevious { closeRun(); _ = previous }
+            if !run.isEmpty, !entry.joinsPrevious { closeRun() }
             if isCapitals(entry.word) { run.append((entry.range, entry.word)) } else { closeRun() }
         }
         closeRun()
