@@ -132,10 +132,12 @@ public struct ReplyCoach: Sendable {
         }
         if let settings = ruleSet.settings(.unansweredQuestion), let message = context.customerMessage {
             let stopWords = Set((settings.words ?? []).map { $0.lowercased() })
-            let reply = ContentWords(text.plain, stopWords: stopWords)
-            for question in CoachText(message).sentences where question.isQuestion {
+            let questions = CoachText(message).sentences.filter(\.isQuestion)
+            // The reply's words are only gathered when there is a question to check them against.
+            let reply = questions.isEmpty ? nil : ContentWords(text.plain, stopWords: stopWords)
+            for question in questions {
                 let asked = ContentWords(question.text, stopWords: stopWords)
-                guard !asked.stems.isEmpty, asked.stems.isDisjoint(with: reply.stems) else { continue }
+                guard let reply, !asked.stems.isEmpty, asked.stems.isDisjoint(with: reply.stems) else { continue }
                 add(.unansweredQuestion, settings, message: (settings.message ?? "The customer asked a question the reply does not answer:") + " “\(question.text)”")
             }
         }
@@ -162,8 +164,10 @@ public struct ReplyCoach: Sendable {
         // Exceptions are only searched for in the sentence of a match, and only once one matched.
         func excepted(_ range: Range<Int>) -> Bool {
             let sentence = text.sentences.first { $0.range.overlaps(range) }?.range ?? range
+            // An exception is a longer phrase around the match; a few words either side is enough.
+            let window = max(sentence.lowerBound, range.lowerBound - 40)..<min(sentence.upperBound, range.upperBound + 40)
             return (settings.exceptions ?? []).contains { pattern in
-                PatternCache.shared.matches(pattern, in: text.plain, range: sentence).contains { $0.overlaps(range) }
+                PatternCache.shared.matches(pattern, in: text.plain, range: window).contains { $0.overlaps(range) }
             }
         }
         var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
