@@ -131,6 +131,13 @@ final class PatternCache: @unchecked Sendable {
             .map { $0.range.location..<($0.range.location + $0.range.length) }
     }
 
+    /// Matches within one sentence, as positions in the whole text. Searching the sentence's own
+    /// string keeps what Foundation copies for the search to the sentence.
+    func matches(_ pattern: String, in sentence: CoachText.Sentence) -> [Range<Int>] {
+        let shift = sentence.range.lowerBound
+        return matches(pattern, in: sentence.text).map { ($0.lowerBound + shift)..<($0.upperBound + shift) }
+    }
+
     func firstMatch(_ pattern: String, in text: String) -> Range<Int>? {
         guard let regex = regex(pattern), let match = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) else { return nil }
         return match.range.location..<(match.range.location + match.range.length)
@@ -152,6 +159,31 @@ struct ByteText: Sendable {
         return bytes.withUnsafeBufferPointer { haystack in
             word.withCString { strstr(haystack.baseAddress!, $0) != nil }
         }
+    }
+
+    /// Whether `prefix` occurs at the start of a word ("refund" in "refunded", not in "prefund");
+    /// with `wholeWord`, also ending where the word ends.
+    func containsWord(startingWith prefix: String, wholeWord: Bool = false) -> Bool {
+        guard !prefix.isEmpty else { return true }
+        return bytes.withUnsafeBufferPointer { haystack -> Bool in
+            prefix.withCString { needle -> Bool in
+                let base = haystack.baseAddress!
+                let length = strlen(needle)
+                var from = base
+                while let found = strstr(from, needle) {
+                    let before = found == base ? 0 : UInt8(bitPattern: found[-1])
+                    let after = UInt8(bitPattern: found[length])
+                    if !Self.isWordByte(before), !wholeWord || !Self.isWordByte(after) { return true }
+                    from = UnsafePointer(found + 1)
+                }
+                return false
+            }
+        }
+    }
+
+    /// Letters, digits, and any byte of a non-ASCII character count as part of a word.
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80 || byte == 0x27
     }
 }
 

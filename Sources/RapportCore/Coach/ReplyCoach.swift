@@ -101,10 +101,10 @@ public struct ReplyCoach: Sendable {
            !matchesAny(settings.patterns, in: first.text) {
             add(.missingGreeting, settings)
         }
-        if let settings = ruleSet.settings(.missingName), !names.first.isEmpty, !names.isMentioned(in: text.plain, titles: settings.words ?? []) {
+        let lowered = ByteText(text.plain.lowercased())
+        if let settings = ruleSet.settings(.missingName), !names.first.isEmpty, !names.isMentioned(in: text.plain, lowered: lowered, titles: settings.words ?? []) {
             add(.missingName, settings)
         }
-        let lowered = ByteText(text.plain.lowercased())
         let sentenceBytes = text.sentences.map { ByteText($0.text.lowercased()) }
         if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings, in: text.plain, lowered: lowered) {
             add(.missingEmpathy, settings)
@@ -133,11 +133,12 @@ public struct ReplyCoach: Sendable {
         if let settings = ruleSet.settings(.unansweredQuestion), let message = context.customerMessage {
             let stopWords = Set((settings.words ?? []).map { $0.lowercased() })
             let questions = CoachText(message).sentences.filter(\.isQuestion)
-            // The reply's words are only gathered when there is a question to check them against.
-            let reply = questions.isEmpty ? nil : ContentWords(text.plain, stopWords: stopWords)
+            // A question counts as answered when the reply has a word starting with the stem of
+            // any of its content words ("refund?" → "refunded").
+            let folded = text.plain.utf8.allSatisfy({ $0 < 0x80 }) ? lowered : ByteText(PersonName.fold(text.plain))
             for question in questions {
                 let asked = ContentWords(question.text, stopWords: stopWords)
-                guard let reply, !asked.stems.isEmpty, asked.stems.isDisjoint(with: reply.stems) else { continue }
+                guard !asked.stems.isEmpty, !asked.stems.contains(where: { folded.containsWord(startingWith: $0) }) else { continue }
                 add(.unansweredQuestion, settings, message: (settings.message ?? "The customer asked a question the reply does not answer:") + " “\(question.text)”")
             }
         }
@@ -163,11 +164,9 @@ public struct ReplyCoach: Sendable {
     private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, sentenceBytes: [ByteText]) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
         // Exceptions are only searched for in the sentence of a match, and only once one matched.
         func excepted(_ range: Range<Int>) -> Bool {
-            let sentence = text.sentences.first { $0.range.overlaps(range) }?.range ?? range
-            // An exception is a longer phrase around the match; a few words either side is enough.
-            let window = max(sentence.lowerBound, range.lowerBound - 40)..<min(sentence.upperBound, range.upperBound + 40)
+            guard let sentence = text.sentences.first(where: { $0.range.overlaps(range) }) else { return false }
             return (settings.exceptions ?? []).contains { pattern in
-                PatternCache.shared.matches(pattern, in: text.plain, range: window).contains { $0.overlaps(range) }
+                PatternCache.shared.matches(pattern, in: sentence).contains { $0.overlaps(range) }
             }
         }
         var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
@@ -175,7 +174,7 @@ public struct ReplyCoach: Sendable {
             var ranges: [Range<Int>] = []
             for (index, sentence) in text.sentences.enumerated() {
                 if let triggers = phrase.triggers, !triggers.contains(where: { sentenceBytes[index].contains($0) }) { continue }
-                ranges += PatternCache.shared.matches(phrase.pattern, in: text.plain, range: sentence.range)
+                ranges += PatternCache.shared.matches(phrase.pattern, in: sentence)
             }
             for range in ranges where !range.isEmpty {
                 if excepted(range) { continue }
@@ -201,7 +200,9 @@ struct PersonName: Sendable {
     }
 
     /// Whether the text uses the first name, the full name, or a title with the surname.
-    func isMentioned(in text: String, titles: [String]) -> Bool {
+    func isMentioned(in text: String, lowered: ByteText, titles: [String]) -> Bool {
+        // The common case, a plain ASCII name used as it is, needs no word splitting.
+        if first.utf8.allSatisfy({ $0 < 0x80 }), lowered.containsWord(startingWith: first.lowercased(), wholeWord: true) { return true }
         let words = Self.words(Self.fold(text))
         let firstWords = Self.words(Self.fold(first))
         if !firstWords.isEmpty, Self.contains(firstWords, in: words) { return true }
@@ -311,10 +312,13 @@ struct ShoutingDetector: Sendable {
 
     /// Words made of letters only (not part of codes like "ORD-12345" or "A4"), with their UTF-16
     /// positions, and whether only spaces, commas or apostrophes separate each from the one before.
+    /// A word with a lower-case ASCII letter comes back empty: it cannot be shouting.
     static func letterWords(in text: String) -> [(range: Range<Int>, word: String, joinsPrevious: Bool)] {
         var words: [(range: Range<Int>, word: String, joinsPrevious: Bool)] = []
         var offset = 0
         var current = ""
+        var inWord = false
+        var hasLowercase = false
         var start = 0
         var tainted = false  // touches a digit or hyphen
         var gapIsLight = true
@@ -323,24 +327,28 @@ struct ShoutingDetector: Sendable {
             let value = scalar.value
             let isLetter = value < 0x80 ? (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) : scalar.properties.isAlphabetic
             if isLetter {
-                if current.isEmpty { start = offset }
-                current.unicodeScalars.append(scalar)
+                if !inWord { start = offset; inWord = true }
+                // Only words that may be all capitals are spelt out; "hello" stops at "h".
+                if value >= 0x61 && value <= 0x7A { hasLowercase = true }
+                if !hasLowercase { current.unicodeScalars.append(scalar) }
             } else {
                 let isCodeCharacter = value < 0x80 ? (value >= 0x30 && value <= 0x39) || value == 0x2D || value == 0x5F || value == 0x2F
                     : scalar.properties.numericType != nil
-                if !current.isEmpty {
-                    if !tainted && !isCodeCharacter { words.append((start..<offset, current, gapIsLight)) }
+                if inWord {
+                    if !tainted && !isCodeCharacter { words.append((start..<offset, hasLowercase ? "" : current, gapIsLight)) }
                     current = ""
+                    inWord = false
+                    hasLowercase = false
                     gapIsLight = true
                     tainted = false
                 }
                 if isCodeCharacter { tainted = true } else if !(scalar == " " || scalar == "," || scalar == "'") { gapIsLight = false }
                 if scalar == "\n" { gapIsLight = false }
             }
-            if !isLetter, current.isEmpty, tainted, value == 0x20 { tainted = false }
+            if !isLetter, !inWord, tainted, value == 0x20 { tainted = false }
             offset += width
         }
-        if !current.isEmpty, !tainted { words.append((start..<offset, current, gapIsLight)) }
+        if inWord, !tainted { words.append((start..<offset, hasLowercase ? "" : current, gapIsLight)) }
         return words
     }
 }
