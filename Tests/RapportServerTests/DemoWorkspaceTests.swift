@@ -27,6 +27,11 @@ struct DemoWorkspaceTests {
             #expect(!((search.object["results"] as? [Any]) ?? []).isEmpty)
             let teams = try await ctx.api(.GET, "teams", token: token)
             #expect(teams.array.count == DemoPeople.teams.count)
+            // Customer messages carry their mood, so the workspace shows badges from the start.
+            let customerMessages = try await Message.query(on: app.db).filter(\.$authorKind == .customer).all()
+            #expect(customerMessages.allSatisfy { $0.moodSentiment != nil })
+            #expect(customerMessages.contains { $0.moodUpset == true })
+            #expect(try await Message.query(on: app.db).filter(\.$authorKind == .agent).all().allSatisfy { $0.moodSentiment == nil })
         }
     }
 }

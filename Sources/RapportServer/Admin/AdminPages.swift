@@ -303,7 +303,7 @@ struct AdminPages: RouteCollection {
 
     private static func input(_ form: MacroForm) throws -> MacroInput {
         var teamID: Int?
-        if case let .set(team) = try WebForm.team(form.setTeam) { teamID = team }
+        if case let .set(team) = try WebForm.reference(form.setTeam, field: "set_team") { teamID = team }
         return MacroInput(
             title: form.title ?? "", body: (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
             setStatus: try WebForm.optionalChoice(form.setStatus, TicketStatus.self, field: "set_status"),

@@ -89,7 +89,7 @@ struct CustomerPages: RouteCollection {
             changes.emails = (form.emails ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == " " }).map(String.init)
             changes.phone = .set(form.phone)
             changes.notes = form.notes ?? ""
-            changes.organizationID = try WebForm.team(form.organization)  // same "none" / id picker
+            changes.organizationID = try WebForm.reference(form.organization, field: "organization")
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {

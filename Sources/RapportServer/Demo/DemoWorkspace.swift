@@ -138,10 +138,13 @@ public struct DemoWorkspace: Sendable {
                 let ticketID = try ticket.requireID
 
                 for line in conversation.messages {
+                    // Customer messages get their mood, as they would arriving through the service.
+                    let mood = line.author == .customer ? services.coach.moods.read(line.body) : nil
                     rows.messages.append([
                         SQLBind(ticketID), SQLBind(line.kind.rawValue), SQLBind(line.author.rawValue),
                         SQLBind(line.author == .agent ? agentID : nil), SQLBind(line.author == .customer ? customerID : nil),
                         SQLBind(line.body), SQLBind(at(line.hoursAfterStart)),
+                        SQLBind(mood?.sentiment), SQLBind(mood?.upset), SQLBind(mood?.churnRisk), SQLBind(mood?.urgent),
                     ])
                 }
                 for tag in conversation.tags { rows.tags.append([SQLBind(ticketID), SQLBind(tag)]) }
@@ -191,7 +194,8 @@ public struct DemoWorkspace: Sendable {
 
         func insert(on db: any Database) async throws {
             try await Self.insert(messages, into: Message.schema,
-                                  columns: ["ticket_id", "kind", "author_kind", "author_agent_id", "author_customer_id", "body", "created_at"], on: db)
+                                  columns: ["ticket_id", "kind", "author_kind", "author_agent_id", "author_customer_id", "body", "created_at",
+                                            "mood_sentiment", "mood_upset", "mood_churn_risk", "mood_urgent"], on: db)
             try await Self.insert(tags, into: TicketTag.schema, columns: ["ticket_id", "tag"], on: db)
             try await Self.insert(events, into: TicketEvent.schema, columns: ["ticket_id", "actor_kind", "actor_customer_id", "field", "after", "created_at"], on: db)
         }

@@ -192,11 +192,11 @@ enum WebForm {
         }
     }
 
-    /// A team picker: empty leaves it, "none" clears it, an id sets it.
-    static func team(_ raw: String?) throws -> FieldUpdate<Int> {
+    /// A picker of a team, organization or similar: empty leaves it, "none" clears it, an id sets it.
+    static func reference(_ raw: String?, field: String) throws -> FieldUpdate<Int> {
         guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return .unchanged }
         if raw == "none" { return .set(nil) }
-        guard let id = Int(raw), id > 0 else { throw RapportError.invalid(["team": "is not a team"]) }
+        guard let id = Int(raw), id > 0 else { throw RapportError.invalid([field: "is not one of the choices"]) }
         return .set(id)
     }
 

@@ -93,7 +93,7 @@ struct TicketPage: RouteCollection {
             changes.status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
             changes.priority = try WebForm.optionalChoice(form.priority, TicketPriority.self, field: "priority")
             changes.assigneeID = try WebForm.assignee(form.assignee, currentAgent: agent.id)
-            changes.teamID = try WebForm.team(form.team)
+            changes.teamID = try WebForm.reference(form.team, field: "team")
             if form.tags != nil { changes.tags = WebForm.tags(form.tags) }
             try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
             return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
