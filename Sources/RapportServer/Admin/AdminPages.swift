@@ -134,7 +134,7 @@ struct AdminPages: RouteCollection {
             let role = try WebForm.optionalChoice(form.role, AgentRole.self, field: "role") ?? .agent
             _ = try await req.rapport.agents.create(NewAgent(name: form.name ?? "", email: form.email ?? "", role: role, password: form.password ?? ""), on: req.db)
             return req.redirect(to: "/admin/agents", notice: .agentSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderAgents(req, error: TicketPage.sentence(error), form: form.withoutPassword(), status: .unprocessableEntity)
         }
     }
@@ -161,7 +161,7 @@ struct AdminPages: RouteCollection {
                 try await req.rapport.webSessions.endAll(agentID: id, on: req.db)
             }
             return req.redirect(to: "/admin/agents", notice: .agentSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderAgents(req, error: TicketPage.sentence(error), form: NewAgentForm(role: AgentRole.agent.rawValue), status: .unprocessableEntity)
         }
     }
@@ -200,7 +200,7 @@ struct AdminPages: RouteCollection {
         do {
             _ = try await req.rapport.teams.create(name: form.name ?? "", description: form.description ?? "", on: req.db)
             return req.redirect(to: "/admin/teams", notice: .teamSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderTeams(req, error: TicketPage.sentence(error), newName: form.name ?? "", status: .unprocessableEntity)
         }
     }
@@ -280,7 +280,7 @@ struct AdminPages: RouteCollection {
         do {
             _ = try await req.rapport.macros.create(try Self.input(form), on: req.db)
             return req.redirect(to: "/admin/macros", notice: .macroSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderMacroEditor(req, macroID: nil, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
         }
     }
@@ -291,7 +291,7 @@ struct AdminPages: RouteCollection {
         do {
             try await req.rapport.macros.update(macroID: id, with: try Self.input(form), on: req.db)
             return req.redirect(to: "/admin/macros", notice: .macroSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderMacroEditor(req, macroID: id, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
         }
     }
@@ -318,9 +318,9 @@ struct AdminPages: RouteCollection {
             page: try req.chrome(title: macroID == nil ? "New macro" : "Edit macro", section: "admin"),
             macroID: macroID, form: form, assignToUser: form.assignToUser == "true",
             statusOptions: [SelectOption(value: "", label: "Leave status", selected: (form.setStatus ?? "").isEmpty)]
-                + [TicketStatus.open, .pending, .solved].map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.setStatus) },
+                + SelectOption.choices([TicketStatus.open, .pending, .solved], selected: form.setStatus.flatMap(TicketStatus.init(rawValue:))),
             priorityOptions: [SelectOption(value: "", label: "Leave priority", selected: (form.setPriority ?? "").isEmpty)]
-                + TicketPriority.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.setPriority) },
+                + SelectOption.choices(TicketPriority.allCases, selected: form.setPriority.flatMap(TicketPriority.init(rawValue:))),
             teamOptions: [SelectOption(value: "", label: "Leave team", selected: (form.setTeam ?? "").isEmpty)]
                 + directory.teams.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == form.setTeam) },
             placeholders: MacroTemplate.placeholders.map { PlaceholderHelp(name: "{{\($0.name)}}", meaning: $0.meaning) },

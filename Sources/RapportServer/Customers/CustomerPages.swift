@@ -70,7 +70,7 @@ struct CustomerPages: RouteCollection {
         do {
             let id = try await req.rapport.customers.create(NewCustomer(name: form.name ?? "", emails: [form.email ?? ""]), on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderList(req, createError: TicketPage.sentence(error), newName: form.name ?? "", newEmail: form.email ?? "", status: .unprocessableEntity)
         }
     }
@@ -92,7 +92,7 @@ struct CustomerPages: RouteCollection {
             changes.organizationID = try WebForm.reference(form.organization, field: "organization")
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderProfile(req, id: id, submitted: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
         }
     }

@@ -55,7 +55,7 @@ struct OrganizationPages: RouteCollection {
         do {
             let id = try await req.rapport.organizations.create(name: form.name ?? "", domain: form.domain, notes: form.notes ?? "", on: req.db)
             return req.redirect(to: "/organizations/\(id)", notice: .organizationSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await renderList(req, error: TicketPage.sentence(error), form: form, status: .unprocessableEntity)
         }
     }
@@ -71,7 +71,7 @@ struct OrganizationPages: RouteCollection {
             let domain = form.domain?.trimmingCharacters(in: .whitespaces) ?? ""
             try await req.rapport.organizations.update(organizationID: id, name: form.name ?? "", domain: .set(domain.isEmpty ? nil : domain), notes: form.notes ?? "", on: req.db)
             return req.redirect(to: "/organizations/\(id)", notice: .organizationSaved)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await render(req, id: id, submitted: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
         }
     }

@@ -65,7 +65,7 @@ struct SearchPage: RouteCollection {
             query: text, searched: !query.isEmpty, rows: rows, hasRows: !rows.isEmpty,
             resultSummary: rows.count == Self.limit ? "The \(Self.limit) best matches" : "\(rows.count) matching ticket\(rows.count == 1 ? "" : "s")",
             statusOptions: [SelectOption(value: "", label: "Any status", selected: status == nil)]
-                + TicketStatus.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == status) },
+                + SelectOption.choices(TicketStatus.allCases, selected: status),
             assigneeOptions: [SelectOption(value: "", label: "Anyone", selected: assigneeID == nil)]
                 + directory.agents.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == assigneeID) },
             teamOptions: [SelectOption(value: "", label: "Any team", selected: teamID == nil)]

@@ -114,9 +114,9 @@ struct InboxPage: RouteCollection {
         let context = InboxPageContext(
             page: try req.chrome(title: query.view.label, section: "inbox", counts: counts, currentView: query.view),
             view: query.view.rawValue, viewLabel: query.view.label, emptyMessage: query.view.emptyMessage, rows: rows, hasRows: !rows.isEmpty,
-            sortOptions: TicketSort.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == query.sort) },
+            sortOptions: SelectOption.choices(TicketSort.allCases, selected: query.sort),
             priorityOptions: [SelectOption(value: "", label: "Any priority", selected: query.priority == nil)]
-                + TicketPriority.allCases.reversed().map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == query.priority) },
+                + SelectOption.choices(TicketPriority.allCases.reversed(), selected: query.priority),
             teamOptions: [SelectOption(value: "", label: "Any team", selected: query.teamID == nil)]
                 + directory.teams.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == query.teamID) },
             tag: query.tag ?? "",
@@ -126,7 +126,7 @@ struct InboxPage: RouteCollection {
             firstPageURL: query.cursor == nil ? nil : query.url(cursor: nil),
             bulkAssigneeOptions: directory.assigneeOptions(selected: nil, includeNoChange: true),
             bulkStatusOptions: [SelectOption(value: "", label: "Status: no change", selected: true)]
-                + [TicketStatus.open, .pending, .solved, .closed].map { SelectOption(value: $0.rawValue, label: $0.label, selected: false) },
+                + SelectOption.choices([TicketStatus.open, .pending, .solved, .closed], selected: nil),
             returnTo: query.url(cursor: query.cursor)
         )
         return try await req.page("inbox", context)

@@ -55,7 +55,7 @@ struct NewTicketPage: RouteCollection {
             )
             let number = try await req.rapport.tickets.create(input, by: agent.actor, on: req.db)
             return req.redirect(to: "/tickets/\(number)", notice: .ticketCreated)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .conflict {
+        } catch let error as RapportError where error.isFormProblem {
             return try await render(req, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
         }
     }
@@ -63,9 +63,9 @@ struct NewTicketPage: RouteCollection {
     private func render(_ req: Request, form: NewTicketForm, error: String?, status: HTTPStatus = .ok) async throws -> Response {
         let context = NewTicketContext(
             page: try req.chrome(title: "New ticket", section: "inbox"), form: form,
-            channelOptions: [TicketChannel.phone, .email, .chat, .web].map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.channel) },
-            priorityOptions: TicketPriority.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.priority) },
-            statusOptions: [TicketStatus.open, .pending, .solved].map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.status) },
+            channelOptions: SelectOption.choices([TicketChannel.phone, .email, .chat, .web], selected: form.channel.flatMap(TicketChannel.init(rawValue:))),
+            priorityOptions: SelectOption.choices(TicketPriority.allCases, selected: form.priority.flatMap(TicketPriority.init(rawValue:))),
+            statusOptions: SelectOption.choices([TicketStatus.open, .pending, .solved], selected: form.status.flatMap(TicketStatus.init(rawValue:))),
             error: error
         )
         return try await req.page("ticket-new", context, status: status)

@@ -188,8 +188,8 @@ struct TicketPage: RouteCollection {
             sendStatusOptions: [SelectOption(value: "", label: "Send, keep status", selected: chosenSendStatus == nil)]
                 + sendStatuses.map { SelectOption(value: $0.rawValue, label: "Send and set \($0.label.lowercased())", selected: $0 == chosenSendStatus) },
             macroOptions: macros.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
-            statusOptions: allowedStatuses.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == ticket.status) },
-            priorityOptions: TicketPriority.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == ticket.priority) },
+            statusOptions: SelectOption.choices(allowedStatuses, selected: ticket.status),
+            priorityOptions: SelectOption.choices(TicketPriority.allCases, selected: ticket.priority),
             assigneeOptions: directory.assigneeOptions(selected: ticket.assignee?.id),
             teamOptions: directory.teamOptions(selected: ticket.team?.id),
             requester: requester,

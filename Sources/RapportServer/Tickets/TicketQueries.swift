@@ -24,7 +24,7 @@ struct TicketListFilters: Sendable {
 
 /// The orders a ticket list can be read in. Each is a keyset on an indexed column plus the id,
 /// so every page costs the same however deep it is.
-enum TicketSort: String, CaseIterable, Sendable {
+enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
     case updatedNewest = "updated"
     case updatedOldest = "updated-oldest"
     case createdNewest = "created"

@@ -39,6 +39,9 @@ public struct RapportError: Error, Sendable, Equatable {
     )
 
     public static let adminOnly = RapportError(.forbidden, code: "forbidden", reason: "Only admins can do this.")
+
+    /// Invalid or conflicting input: a form shows it beside the fields instead of an error page.
+    var isFormProblem: Bool { status == .unprocessableEntity || status == .conflict }
 }
 
 /// Collects field problems while validating input, then throws them all at once.

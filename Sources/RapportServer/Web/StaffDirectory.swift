@@ -62,3 +62,7 @@ extension TicketChannel {
         }
     }
 }
+
+extension TicketStatus: LabelledChoice {}
+extension TicketPriority: LabelledChoice {}
+extension TicketChannel: LabelledChoice {}

@@ -33,6 +33,16 @@ struct SelectOption: Encodable, Sendable {
     let value: String
     let label: String
     let selected: Bool
+
+    /// One option per choice, labelled as agents read it.
+    static func choices<Choice: LabelledChoice>(_ choices: some Sequence<Choice>, selected: Choice?) -> [SelectOption] {
+        choices.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
+    }
+}
+
+/// A fixed set of values a form offers in a `<select>`.
+protocol LabelledChoice: RawRepresentable, Equatable where RawValue == String {
+    var label: String { get }
 }
 
 extension Request {
