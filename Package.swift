@@ -60,6 +60,7 @@ let package = Package(
             name: "rapport",
             dependencies: [
                 "RapportCore",
+                "RapportMail",
                 "RapportServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -73,6 +74,7 @@ let package = Package(
         .testTarget(
             name: "RapportMailTests",
             dependencies: ["RapportMail"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,7 +7,7 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport, the help desk: one binary for the agent workspace, the API and the background work.",
-        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Mail.self, Bench.self]
     )
 }
 

@@ -1,0 +1,84 @@
+import Foundation
+
+/// What Rapport understood of one raw message, as `rapport mail parse` prints it: the fields an
+/// admin needs to debug a message and a test needs to compare the parser with others.
+public struct MailParseReport: Codable, Sendable, Equatable {
+    public struct Classification: Codable, Sendable, Equatable {
+        public var autoReply: Bool
+        public var bulk: Bool
+        public var bounce: BounceReport?
+        public var reason: String?
+
+        enum CodingKeys: String, CodingKey { case autoReply = "auto_reply", bulk, bounce, reason }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(autoReply, forKey: .autoReply)
+            try container.encode(bulk, forKey: .bulk)
+            try container.encode(bounce, forKey: .bounce)  // written as null when absent
+            try container.encode(reason, forKey: .reason)
+        }
+    }
+
+    public var subject: String?
+    public var from: [MailAddress]
+    public var to: [MailAddress]
+    public var cc: [MailAddress]
+    public var replyTo: [MailAddress]
+    public var date: String?
+    public var messageID: String?
+    public var inReplyTo: [String]
+    public var references: [String]
+    public var parts: [MailPartSummary]
+    public var text: String
+    public var hasHTML: Bool
+    public var classification: Classification
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case subject, from, to, cc, replyTo = "reply_to", date, messageID = "message_id", inReplyTo = "in_reply_to", references
+        case parts, text, hasHTML = "has_html", classification, warnings
+    }
+
+    public init(_ message: ParsedEmail) {
+        let kind = MailClassification.classify(message)
+        subject = message.subject
+        from = message.from
+        to = message.to
+        cc = message.cc
+        replyTo = message.replyTo
+        date = message.date?.iso8601
+        messageID = message.messageID
+        inReplyTo = message.inReplyTo
+        references = message.references
+        parts = message.parts
+        text = message.text
+        hasHTML = message.html != nil
+        classification = Classification(autoReply: kind.autoReply, bulk: kind.bulk, bounce: kind.bounce, reason: kind.reason)
+        warnings = message.warnings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encode(cc, forKey: .cc)
+        try container.encode(replyTo, forKey: .replyTo)
+        try container.encode(date, forKey: .date)
+        try container.encode(messageID, forKey: .messageID)
+        try container.encode(inReplyTo, forKey: .inReplyTo)
+        try container.encode(references, forKey: .references)
+        try container.encode(parts, forKey: .parts)
+        try container.encode(text, forKey: .text)
+        try container.encode(hasHTML, forKey: .hasHTML)
+        try container.encode(classification, forKey: .classification)
+        try container.encode(warnings, forKey: .warnings)
+    }
+
+    public func json(pretty: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
