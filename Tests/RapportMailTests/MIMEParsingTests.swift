@@ -194,3 +194,39 @@ struct ReplyTextTests {
         #expect(ReplyText("Just a question.").quoted == nil)
     }
 }
+
+@Suite("Outgoing mail")
+struct OutgoingEmailTests {
+    @Test("a rendered reply reads back with its threading headers, names and text intact")
+    func roundTrip() throws {
+        var email = OutgoingEmail(
+            from: MailAddress(name: "Zoë at Rapport Support", address: "help@example.com"), to: [MailAddress(name: "Ada Lovelace", address: "ada@example.org")],
+            subject: "Re: Überweisung fehlt [#42]", messageID: "rapport.42.abc@example.com", date: Date(timeIntervalSince1970: 1_780_000_000),
+            text: "Hello Ada,\n\n.dot at the start & <tags> stay text. " + String(repeating: "long line ", count: 20) + "\n\nZoë"
+        )
+        email.inReplyTo = "customer-1@example.org"
+        email.references = ["customer-0@example.org", "customer-1@example.org"]
+        email.autoSubmitted = nil
+        let parsed = ParsedEmail(bytes: email.render())
+        #expect(parsed.subject == "Re: Überweisung fehlt [#42]")
+        #expect(parsed.from.first == MailAddress(name: "Zoë at Rapport Support", address: "help@example.com"))
+        #expect(parsed.to.first?.address == "ada@example.org")
+        #expect(parsed.messageID == "rapport.42.abc@example.com")
+        #expect(parsed.inReplyTo == ["customer-1@example.org"])
+        #expect(parsed.references == ["customer-0@example.org", "customer-1@example.org"])
+        #expect(parsed.text == email.text.replacingOccurrences(of: "\n", with: "\r\n").replacingOccurrences(of: "\r\n", with: "\n"))
+        #expect(parsed.html?.contains("&lt;tags&gt;") == true)
+        #expect(parsed.warnings.isEmpty)
+        #expect(email.render().allSatisfy { $0 < 0x80 })
+        #expect(!MailClassification.classify(parsed).suppressesAutomaticReplies)
+    }
+
+    @Test("an acknowledgement is marked as an automatic reply so other robots do not answer it")
+    func acknowledgement() {
+        var email = OutgoingEmail(from: MailAddress(name: nil, address: "help@example.com"), to: [MailAddress(name: nil, address: "ada@example.org")],
+                                  subject: "We got your message [#7]", messageID: "x@example.com", date: Date(), text: "Thanks")
+        email.autoSubmitted = "auto-replied"
+        let classification = MailClassification.classify(ParsedEmail(bytes: email.render()))
+        #expect(classification.autoReply)
+    }
+}

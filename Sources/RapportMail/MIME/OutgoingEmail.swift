@@ -1,0 +1,125 @@
+import Foundation
+
+/// A message Rapport sends: rendered as RFC 5322 with a text part and an HTML part
+/// (multipart/alternative), CRLF line ends, encoded words for non-ASCII headers and
+/// quoted-printable bodies, so it passes any 7-bit relay.
+public struct OutgoingEmail: Sendable, Equatable {
+    public var from: MailAddress
+    public var to: [MailAddress]
+    public var cc: [MailAddress] = []
+    public var replyTo: MailAddress?
+    public var subject: String
+    /// Without angle brackets.
+    public var messageID: String
+    public var inReplyTo: String?
+    public var references: [String] = []
+    public var date: Date
+    public var text: String
+    /// Set for automatic messages: `auto-replied` for acknowledgements (RFC 3834).
+    public var autoSubmitted: String?
+    public var extraHeaders: [(String, String)] = []
+
+    public init(from: MailAddress, to: [MailAddress], subject: String, messageID: String, date: Date, text: String) {
+        self.from = from
+        self.to = to
+        self.subject = subject
+        self.messageID = messageID
+        self.date = date
+        self.text = text
+    }
+
+    public static func == (lhs: OutgoingEmail, rhs: OutgoingEmail) -> Bool { lhs.render() == rhs.render() }
+
+    /// A new globally unique Message-ID at `domain`, naming the ticket so that it is easy to
+    /// recognise in a mail log.
+    public static func newMessageID(ticket: Int, domain: String) -> String {
+        var random = SystemRandomNumberGenerator()
+        let token = String(UInt64.random(in: 0...UInt64.max, using: &random), radix: 36)
+        return "rapport.\(ticket).\(token)@\(domain)"
+    }
+
+    public func render() -> [UInt8] {
+        var lines: [String] = []
+        func header(_ name: String, _ value: String) { lines.append(Self.folded(name + ": " + value)) }
+        header("Date", Self.rfc5322Date(date))
+        header("From", from.headerValue)
+        header("To", to.map(\.headerValue).joined(separator: ", "))
+        if !cc.isEmpty { header("Cc", cc.map(\.headerValue).joined(separator: ", ")) }
+        if let replyTo { header("Reply-To", replyTo.headerValue) }
+        header("Subject", EncodedWords.encodeIfNeeded(subject))
+        header("Message-ID", "<\(messageID)>")
+        if let inReplyTo { header("In-Reply-To", "<\(inReplyTo)>") }
+        if !references.isEmpty { header("References", references.map { "<\($0)>" }.joined(separator: " ")) }
+        if let autoSubmitted {
+            header("Auto-Submitted", autoSubmitted)
+            header("X-Auto-Response-Suppress", "All")  // asks Exchange not to answer with out-of-office
+        }
+        for (name, value) in extraHeaders { header(name, value) }
+        header("MIME-Version", "1.0")
+        let boundary = "=_rapport_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+        lines.append("")
+        lines.append("--\(boundary)")
+        lines.append("Content-Type: text/plain; charset=utf-8")
+        lines.append("Content-Transfer-Encoding: quoted-printable")
+        lines.append("")
+        lines.append(TransferEncoding.encodeQuotedPrintable(text))
+        lines.append("--\(boundary)")
+        lines.append("Content-Type: text/html; charset=utf-8")
+        lines.append("Content-Transfer-Encoding: quoted-printable")
+        lines.append("")
+        lines.append(TransferEncoding.encodeQuotedPrintable(Self.html(for: text)))
+        lines.append("--\(boundary)--")
+        lines.append("")
+        return Array(lines.joined(separator: "\r\n").utf8)
+    }
+
+    /// The text as simple HTML: escaped, paragraphs at blank lines, line breaks kept,
+    /// quoted lines as a blockquote-like grey block.
+    static func html(for text: String) -> String {
+        let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+        let body = paragraphs.map { paragraph -> String in
+            let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "<br>\n")
+            return "<p>\(escaped)</p>"
+        }.joined(separator: "\n")
+        return "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; font-size: 15px; line-height: 1.5\">\n\(body)\n</body></html>"
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Folds a header line at blanks so no line is longer than 78 characters where possible.
+    static func folded(_ line: String) -> String {
+        guard line.count > 78 else { return line }
+        var result = ""
+        var current = ""
+        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty, current.count + 1 + word.count > 76 {
+                result += current + "\r\n"
+                current = " " + word
+            } else {
+                current += (current.isEmpty ? "" : " ") + word
+            }
+        }
+        return result + current
+    }
+
+    public static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}
