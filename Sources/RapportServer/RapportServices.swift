@@ -18,6 +18,9 @@ public struct RapportServices: Sendable {
     let macros: MacroService
     let inboxCounts: InboxCountCache
     let coach: CoachService
+    let mailSettings: MailSettingsStore
+    let outbox: MailOutbox
+    let inboundMail: InboundMailService
 
     init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
@@ -25,7 +28,10 @@ public struct RapportServices: Sendable {
         self.settings = settings
         attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
-        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach)
+        mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock)
+        outbox = MailOutbox(settings: mailSettings, clock: clock)
+        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox)
+        inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
         agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
         teams = TeamService(clock: clock)
         organizations = OrganizationService(clock: clock)

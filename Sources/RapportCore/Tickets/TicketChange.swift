@@ -4,7 +4,7 @@ public struct TicketChange: Sendable, Equatable {
     public enum Field: String, Sendable, Codable, CaseIterable {
         case created, subject, status, priority, assignee, team, requester, tagAdded = "tag_added",
              tagRemoved = "tag_removed", reply, note, customerMessage = "customer_message",
-             firstResponse = "first_response"
+             firstResponse = "first_response", emailBounced = "email_bounced", emailFailed = "email_failed"
     }
 
     public let field: Field

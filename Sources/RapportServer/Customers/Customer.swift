@@ -30,6 +30,9 @@ final class CustomerEmail: Model, @unchecked Sendable {
     @Field(key: "normalized") var normalized: String
     @Field(key: "is_primary") var isPrimary: Bool
     @Field(key: "created_at") var createdAt: Date
+    /// Set when mail to this address bounced permanently; cleared when the customer writes again.
+    @OptionalField(key: "bouncing_since") var bouncingSince: Date?
+    @OptionalField(key: "bounce_reason") var bounceReason: String?
 
     init() {}
 

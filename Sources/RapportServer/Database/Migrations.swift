@@ -18,5 +18,6 @@ enum RapportMigrations {
         AddTicketAwaitingReply(),
         CreateMacros(),
         AddMoodAndCoachFindings(),
+        CreateMailChannel(),
     ]
 }

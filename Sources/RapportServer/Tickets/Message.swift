@@ -26,6 +26,12 @@ final class Message: Model, @unchecked Sendable {
     /// For an agent's public reply: the coach's score and findings (JSON) when it was sent.
     @OptionalField(key: "coach_score") var coachScore: Int?
     @OptionalField(key: "coach_findings") var coachFindings: String?
+    /// For mail: the Message-ID (without brackets) it arrived with or was sent under.
+    @OptionalField(key: "email_message_id") var emailMessageID: String?
+    /// For mail: the Cc addresses it carried, as a JSON array.
+    @OptionalField(key: "email_cc") var emailCC: String?
+    /// For mail: the quoted history below the new text, kept folded away.
+    @OptionalField(key: "quoted_text") var quotedText: String?
 
     init() {}
 }

@@ -1,3 +1,4 @@
+import FluentKit
 import Foundation
 import RapportCore
 
@@ -43,7 +44,21 @@ struct NewMessage: Sendable {
     var attachments: [NewAttachment] = []
     /// A status the agent chose to set with this message (e.g. reply and set pending).
     var status: TicketStatus?
+    /// For a message that arrived by mail: what to keep of the envelope.
+    var email: InboundEmailFields?
 }
+
+/// What an inbound email adds to its message: the Message-ID that makes a second delivery a
+/// duplicate, the Cc list, and the quoted history.
+struct InboundEmailFields: Sendable {
+    var messageID: String
+    var cc: [String]
+    var quotedText: String?
+}
+
+/// Work done inside a ticket write, in the same transaction: given the ticket and the new
+/// message's ids.
+typealias TicketWriteHook = @Sendable (_ db: any Database, _ ticketID: Int, _ messageID: Int) async throws -> Void
 
 struct NewTicket: Sendable {
     var subject: String

@@ -141,6 +141,8 @@ enum TimelineWording {
         case .note: return "added a note"
         case .customerMessage: return "wrote"
         case .firstResponse: return "sent the first response"
+        case .emailBounced: return "noted that email to \(after ?? "the customer") bounced"
+        case .emailFailed: return "could not send an email: \(after ?? "")"
         }
     }
 }

@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import RapportCore
+import RapportMail
 import SQLKit
 
 /// Everything that changes a ticket: creation, field updates and new messages. Each operation
@@ -11,10 +12,11 @@ struct TicketService: Sendable {
     let attachments: AttachmentStore
     let customers: CustomerService
     let coach: CoachService
+    let outbox: MailOutbox
 
     // MARK: Create
 
-    func create(_ input: NewTicket, by actor: ActingParty, on database: any Database) async throws -> Int {
+    func create(_ input: NewTicket, by actor: ActingParty, on database: any Database, then hook: TicketWriteHook? = nil) async throws -> Int {
         var problems = FieldErrors()
         let subject = problems.requiredText(input.subject, field: "subject", maximumLength: TicketLimits.subjectMaximumLength)
         Self.validate(message: input.firstMessage, field: "message", into: &problems)
@@ -58,7 +60,11 @@ struct TicketService: Sendable {
                 moodChanges = try await apply(mood: read, to: ticket, customerID: requesterID, now: now, on: db)
                 if !moodChanges.isEmpty { try await ticket.update(on: db) }
             }
-            try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, on: db)
+            let outgoing = input.firstMessage.author == .agent ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.firstMessage.body, on: db) : nil
+            let messageID = try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood,
+                                                    emailMessageID: outgoing?.email.messageID, on: db)
+            if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
+            try await hook?(db, ticketID, messageID)
             for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
             try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
             try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
@@ -127,7 +133,7 @@ struct TicketService: Sendable {
 
     /// Adds a reply or note and moves the ticket along: an agent's first public reply is the
     /// first response; a customer's message brings a pending or solved ticket back to open.
-    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, on database: any Database) async throws -> Int {
+    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, on database: any Database, then hook: TicketWriteHook? = nil) async throws -> Int {
         var problems = FieldErrors()
         Self.validate(message: message, field: "", into: &problems)
         if message.author == .customer, message.kind == .note { problems.add("kind", "customers can only write replies") }
@@ -139,7 +145,9 @@ struct TicketService: Sendable {
             let ticket = try await Self.find(ticketID, on: db)
             let now = clock.now()
             var log: [TicketChange] = []
-            let author: ActingParty = message.author == .customer ? .customer(id: ticket.requesterID) : actor
+            // A customer message is the requester's unless the caller names who wrote it (a Cc'd
+            // colleague answering by mail).
+            let author: ActingParty = message.author == .customer ? .customer(id: actor.customerID ?? ticket.requesterID) : actor
 
             let newStatus: TicketStatus
             switch (message.author, message.kind) {
@@ -179,7 +187,12 @@ struct TicketService: Sendable {
             } else if message.kind == .reply, let agentID = author.agentID {
                 coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
             }
-            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching, on: db)
+            let outgoing = message.kind == .reply && message.author == .agent
+                ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: message.body, on: db) : nil
+            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
+                                                    emailMessageID: outgoing?.email.messageID, on: db)
+            if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
+            try await hook?(db, ticketID, messageID)
             ticket.updatedAt = now
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: author, now: now, on: db)
@@ -242,7 +255,7 @@ struct TicketService: Sendable {
 
     @discardableResult
     private func insertMessage(_ input: NewMessage, ticketID: Int, author: ActingParty, stored: [StoredAttachment], now: Date,
-                               mood: InboundMood? = nil, coaching: ReplyAnalysis? = nil, on db: any Database) async throws -> Int {
+                               mood: InboundMood? = nil, coaching: ReplyAnalysis? = nil, emailMessageID: String? = nil, on db: any Database) async throws -> Int {
         let message = Message()
         message.ticketID = ticketID
         message.kind = input.kind
@@ -257,6 +270,13 @@ struct TicketService: Sendable {
             message.moodUpset = mood.upset
             message.moodChurnRisk = mood.churnRisk
             message.moodUrgent = mood.urgent
+        }
+        if let email = input.email {
+            message.emailMessageID = email.messageID
+            message.emailCC = email.cc.isEmpty ? nil : String(decoding: try JSONEncoder().encode(email.cc), as: UTF8.self)
+            message.quotedText = email.quotedText
+        } else if let emailMessageID {
+            message.emailMessageID = emailMessageID
         }
         if let coaching {
             message.coachScore = coaching.score

@@ -1,0 +1,211 @@
+import FluentKit
+import Foundation
+import RapportCore
+import RapportMail
+import SQLKit
+import Vapor
+
+/// What became of one inbound message.
+struct InboundResult: Sendable, Content, Equatable {
+    enum Outcome: String, Codable, Sendable {
+        /// A new ticket was opened.
+        case created
+        /// The message was added to an existing ticket.
+        case appended
+        /// The same message (by Message-ID) was stored before; nothing changed.
+        case duplicate
+        /// A delivery failure report: the address is marked bouncing and the ticket told.
+        case bounce
+        /// Not stored, for the reason given (our own mail coming back, no sender).
+        case ignored
+    }
+
+    var outcome: Outcome
+    var ticketID: Int?
+    var messageID: Int?
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey { case outcome, ticketID = "ticket_id", messageID = "message_id", reason }
+}
+
+/// Turns one raw email into a ticket message: parse, classify, thread, find or create the
+/// customer, store the new text with its quoted history and attachments, and acknowledge a
+/// new ticket — all in one transaction, so the caller acknowledges the source (IMAP flag,
+/// exit code, HTTP status) only after the message is safe.
+struct InboundMailService: Sendable {
+    let tickets: TicketService
+    let outbox: MailOutbox
+    let settings: MailSettingsStore
+    let attachments: AttachmentStore
+    let clock: any WallClock
+
+    /// Larger raw messages are refused (the MTA or mailbox keeps them).
+    static let maximumMessageBytes = 40 * 1024 * 1024
+
+    func receive(_ raw: [UInt8], on database: any Database) async throws -> InboundResult {
+        guard raw.count <= Self.maximumMessageBytes else {
+            throw RapportError(.payloadTooLarge, code: "message_too_large", reason: "The message is \(raw.count) bytes; at most \(Self.maximumMessageBytes) are accepted.")
+        }
+        guard !raw.isEmpty else { throw RapportError.badRequest("The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message") }
+        let message = ParsedEmail(bytes: raw)
+        let classification = MailClassification.classify(message)
+        let key = message.messageID.map { String($0.prefix(900)) } ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
+        let mail = try await settings.load(on: database)
+
+        if try await Message.query(on: database).filter(\.$emailMessageID == key).first() != nil {
+            return InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored before")
+        }
+        if let bounce = classification.bounce {
+            return try await recordBounce(bounce, key: key, message: message, on: database)
+        }
+        guard let sender = message.replyAddress, let senderAddress = try? EmailAddress(sender.address) else {
+            return InboundResult(outcome: .ignored, reason: "the message has no usable sender address (From or Reply-To)")
+        }
+        if let support = mail.supportAddress, senderAddress.normalized == support.lowercased() {
+            return InboundResult(outcome: .ignored, reason: "the message was sent from this help desk's own address")
+        }
+
+        let content = try await storableContent(message, raw: raw)
+        let reply = ReplyText(content.text)
+        let fields = InboundEmailFields(messageID: key, cc: message.cc.map(\.address).filter { $0.lowercased() != mail.supportAddress?.lowercased() }, quotedText: reply.quoted)
+        let body = reply.newText.isEmpty && content.attachments.isEmpty ? "(This message had no text.)" : reply.newText
+        let newMessage = NewMessage(kind: .reply, author: .customer, body: body, originalHTML: content.html, attachments: content.attachments, email: fields)
+
+        do {
+            if let ticketID = try await threadedTicket(message, sender: senderAddress, on: database) {
+                let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: sender.name, now: clock.now(), on: database)
+                let messageID = try await tickets.addMessage(newMessage, toTicket: ticketID, by: .customer(id: senderID), on: database)
+                return InboundResult(outcome: .appended, ticketID: ticketID, messageID: messageID)
+            }
+            let subject = (message.subject?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
+            let ticketSubject = String(subject.prefix(TicketLimits.subjectMaximumLength))
+            let acknowledge = !classification.suppressesAutomaticReplies
+            let outbox = self.outbox
+            let sink = MessageIDBox()
+            let ticketID = try await tickets.create(
+                NewTicket(subject: ticketSubject, requester: .email(senderAddress.value, name: sender.name), firstMessage: newMessage, channel: .email),
+                by: .system, on: database
+            ) { db, ticketID, messageID in
+                sink.value = messageID
+                guard acknowledge, let ticket = try await Ticket.find(ticketID, on: db),
+                      let prepared = try await outbox.prepareAcknowledgement(ticketID: ticketID, subject: ticketSubject, customerID: ticket.requesterID, inReplyTo: key, on: db)
+                else { return }
+                try await outbox.enqueue(prepared, kind: .acknowledgement, ticketID: ticketID, messageID: nil, on: db)
+            }
+            return InboundResult(outcome: .created, ticketID: ticketID, messageID: sink.value,
+                                 reason: classification.reason.map { "no acknowledgement: \($0)" })
+        } catch {
+            // The same message delivered twice at the same moment: the unique Message-ID won.
+            if let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure,
+               try await Message.query(on: database).filter(\.$emailMessageID == key).first() != nil {
+                return InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored at the same time")
+            }
+            throw error
+        }
+    }
+
+    /// The ticket a message answers: our Message-IDs in In-Reply-To/References first, then a
+    /// `[#N]` tag in the subject when the sender is on that ticket; nil for a new ticket.
+    /// Closed tickets are not reopened by mail; the answer starts a new ticket.
+    private func threadedTicket(_ message: ParsedEmail, sender: EmailAddress, on db: any Database) async throws -> Int? {
+        let ids = Array((message.inReplyTo + message.references.reversed()).prefix(50))
+        if !ids.isEmpty, let known = try await Message.query(on: db).filter(\.$emailMessageID ~~ ids).sort(\.$id, .descending).first(),
+           let ticket = try await Ticket.find(known.ticketID, on: db), ticket.status != .closed {
+            return known.ticketID
+        }
+        guard let number = message.subject.flatMap(TicketSubjectTag.number(in:)), let ticket = try await Ticket.find(number, on: db), ticket.status != .closed,
+              let senderRow = try await CustomerEmail.query(on: db).filter(\.$normalized == sender.normalized).first() else { return nil }
+        if senderRow.customerID == ticket.requesterID { return number }
+        let wroteBefore = try await Message.query(on: db).filter(\.$ticketID == number).filter(\.$authorCustomerID == senderRow.customerID).count() > 0
+        return wroteBefore ? number : nil
+    }
+
+    private struct StorableContent {
+        var text: String
+        var html: String?
+        var attachments: [NewAttachment]
+    }
+
+    /// The message cut to what a ticket holds. Whatever does not fit (an attachment over the
+    /// size limit, text past the length limit, a message read with warnings) is kept by also
+    /// attaching the original message, and the text says so.
+    private func storableContent(_ message: ParsedEmail, raw: [UInt8]) async throws -> StorableContent {
+        var notes: [String] = []
+        var files: [NewAttachment] = []
+        for attachment in message.attachments {
+            if attachment.data.count > attachments.maximumBytes {
+                notes.append("The attachment '\(attachment.filename)' (\(attachment.data.count / 1_048_576) MB) is larger than the limit and is only in the original message.")
+            } else if files.count >= TicketLimits.attachmentsMaximumCount - 1 {
+                notes.append("'\(attachment.filename)' and later attachments are only in the original message (at most \(TicketLimits.attachmentsMaximumCount) files per message).")
+                break
+            } else {
+                files.append(NewAttachment(filename: attachment.filename, contentType: attachment.contentType, data: attachment.data))
+            }
+        }
+        var text = message.text
+        if text.count > TicketLimits.bodyMaximumLength - 2000 {
+            text = String(text.prefix(TicketLimits.bodyMaximumLength - 2000))
+            notes.append("The text was longer than a message holds; the rest is in the original message.")
+        }
+        var html = message.html
+        if let value = html, value.utf8.count > TicketLimits.htmlMaximumLength { html = nil }
+        if !message.warnings.isEmpty { notes.append("Parts of this message were malformed and read as well as possible; the original is attached.") }
+        if !notes.isEmpty {
+            if raw.count <= attachments.maximumBytes {
+                files.append(NewAttachment(filename: "original-message.eml", contentType: "message/rfc822", data: Data(raw)))
+            }
+            text += "\n\n[" + notes.joined(separator: " ") + "]"
+        }
+        return StorableContent(text: text, html: html, attachments: files)
+    }
+
+    /// Marks each failed address bouncing and tells the ticket whose message bounced.
+    private func recordBounce(_ bounce: BounceReport, key: String, message: ParsedEmail, on database: any Database) async throws -> InboundResult {
+        let now = clock.now()
+        let reason = [bounce.status, bounce.diagnostic].compactMap { $0 }.joined(separator: " ")
+        return try await database.writeTransaction { db in
+            for address in bounce.failedRecipients {
+                guard let row = try await CustomerEmail.query(on: db).filter(\.$normalized == address.lowercased()).first() else { continue }
+                row.bouncingSince = row.bouncingSince ?? now
+                row.bounceReason = String(reason.prefix(500))
+                try await row.update(on: db)
+            }
+            var ticketID: Int?
+            if !bounce.originalMessageIDs.isEmpty,
+               let outbound = try await OutboundMail.query(on: db).filter(\.$emailMessageID ~~ bounce.originalMessageIDs).first() {
+                ticketID = outbound.ticketID
+                outbound.status = .failed
+                outbound.lastError = "bounced: " + String(reason.prefix(500))
+                try await outbound.update(on: db)
+            } else if !bounce.originalMessageIDs.isEmpty,
+                      let original = try await Message.query(on: db).filter(\.$emailMessageID ~~ bounce.originalMessageIDs).first() {
+                ticketID = original.ticketID
+            }
+            guard let ticketID else {
+                return InboundResult(outcome: .bounce, reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed; no ticket matched the bounced message")
+            }
+            let note = Message()
+            note.ticketID = ticketID
+            note.kind = .note
+            note.authorKind = .system
+            note.body = "Email delivery failed to \(bounce.failedRecipients.joined(separator: ", "))" + (reason.isEmpty ? "." : ": \(reason)")
+                + (bounce.isPermanent ? "\nThe address is marked as bouncing. Check it with the customer by another channel." : "")
+            note.emailMessageID = key
+            note.createdAt = now
+            try await note.create(on: db)
+            let event = TicketEvent()
+            event.ticketID = ticketID
+            event.actorKind = .system
+            event.field = TicketChange.Field.emailBounced.rawValue
+            event.after = bounce.failedRecipients.joined(separator: ", ")
+            event.createdAt = now
+            try await event.create(on: db)
+            return InboundResult(outcome: .bounce, ticketID: ticketID, messageID: try note.requireID, reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed")
+        }
+    }
+}
+
+/// Carries the new message's id out of the transaction hook.
+private final class MessageIDBox: @unchecked Sendable {
+    var value: Int?
+}

@@ -1,0 +1,102 @@
+import FluentKit
+import Foundation
+import RapportCore
+import RapportMail
+
+/// A message composed and addressed, ready to be written to the outbox.
+struct PreparedEmail: Sendable {
+    var email: OutgoingEmail
+    var recipients: [String]
+    var envelopeFrom: String
+}
+
+/// Composes the mail Rapport sends — agents' replies and acknowledgements — and writes it to
+/// the outbox inside the caller's transaction. Sending is `OutboxSender`'s job.
+struct MailOutbox: Sendable {
+    let settings: MailSettingsStore
+    let clock: any WallClock
+
+    /// The email for an agent's public reply, or nil when mail is not set up or the requester
+    /// has no address.
+    func prepareReply(ticket: Ticket, agentID: Int?, body: String, on db: any Database) async throws -> PreparedEmail? {
+        let mail = try await settings.load(on: db)
+        guard mail.canSend, let support = mail.supportAddress, let ticketID = ticket.id else { return nil }
+        guard let requester = try await primaryAddress(customerID: ticket.requesterID, on: db) else { return nil }
+        let customer = try await Customer.find(ticket.requesterID, on: db)
+        let agent = agentID == nil ? nil : try await Agent.find(agentID, on: db)
+
+        let earlier = try await Message.query(on: db).filter(\.$ticketID == ticketID).filter(\.$emailMessageID != nil)
+            .sort(\.$id, .ascending).all()
+        let lastFromCustomer = earlier.last { $0.authorKind == .customer }
+        let subject = ticket.subject.lowercased().hasPrefix("re:") ? ticket.subject : "Re: " + ticket.subject
+        var email = OutgoingEmail(
+            from: MailAddress(name: agent.map { "\($0.name) (\(mail.fromName))" } ?? mail.fromName, address: support),
+            to: [MailAddress(name: customer?.name, address: requester)],
+            subject: TicketSubjectTag.tagged(subject, number: ticketID),
+            messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
+            date: clock.now(), text: body
+        )
+        email.inReplyTo = (lastFromCustomer ?? earlier.last)?.emailMessageID
+        email.references = earlier.suffix(20).compactMap(\.emailMessageID)
+        let excluded = Set([support.lowercased(), requester.lowercased()])
+        let cc = lastFromCustomer?.emailCC.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        email.cc = cc.filter { !excluded.contains($0.lowercased()) }.map { MailAddress(name: nil, address: $0) }
+        return PreparedEmail(email: email, recipients: [requester] + email.cc.map { (address: MailAddress) in address.address }, envelopeFrom: support)
+    }
+
+    /// The automatic acknowledgement of a new ticket, or nil when it is switched off, mail is
+    /// not set up, or the address already had its share of automatic mail this hour.
+    func prepareAcknowledgement(ticketID: Int, subject: String, customerID: Int, inReplyTo: String, on db: any Database) async throws -> PreparedEmail? {
+        let mail = try await settings.load(on: db)
+        guard mail.canSend, mail.acknowledgement.enabled, let support = mail.supportAddress,
+              let address = try await primaryAddress(customerID: customerID, on: db) else { return nil }
+        let since = clock.now().addingTimeInterval(-3600)
+        let recent = try await OutboundMail.query(on: db).filter(\.$primaryRecipient == address.lowercased())
+            .filter(\.$kind == .acknowledgement).filter(\.$createdAt > since).count()
+        guard recent < mail.automaticMessagesPerHour else { return nil }
+        let customer = try await Customer.find(customerID, on: db)
+        let values = [
+            "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
+            "ticket.number": String(ticketID), "ticket.subject": subject, "response_time": mail.acknowledgement.responseTime,
+            "workspace.name": mail.fromName,
+        ]
+        var email = OutgoingEmail(
+            from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: customer?.name, address: address)],
+            subject: TicketSubjectTag.tagged(Self.fill(mail.acknowledgement.subject, values), number: ticketID),
+            messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
+            date: clock.now(), text: Self.fill(mail.acknowledgement.text, values)
+        )
+        email.inReplyTo = inReplyTo
+        email.references = [inReplyTo]
+        email.autoSubmitted = "auto-replied"
+        return PreparedEmail(email: email, recipients: [address], envelopeFrom: support)
+    }
+
+    func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, on db: any Database) async throws {
+        let row = OutboundMail()
+        row.ticketID = ticketID
+        row.messageID = messageID
+        row.kind = kind
+        row.envelopeFrom = prepared.envelopeFrom
+        row.recipients = String(decoding: try JSONEncoder().encode(prepared.recipients), as: UTF8.self)
+        row.primaryRecipient = prepared.recipients.first?.lowercased() ?? ""
+        row.emailMessageID = prepared.email.messageID
+        row.raw = String(decoding: prepared.email.render(), as: UTF8.self)
+        row.status = .queued
+        row.attempts = 0
+        row.nextAttemptAt = clock.now()
+        row.createdAt = clock.now()
+        try await row.create(on: db)
+    }
+
+    private func primaryAddress(customerID: Int, on db: any Database) async throws -> String? {
+        try await CustomerEmail.query(on: db).filter(\.$customerID == customerID).sort(\.$isPrimary, .descending).sort(\.$id).first()?.address
+    }
+
+    /// `{{name}}` placeholders replaced by their values; unknown ones left as written.
+    static func fill(_ template: String, _ values: [String: String]) -> String {
+        var result = template
+        for (name, value) in values { result = result.replacingOccurrences(of: "{{\(name)}}", with: value) }
+        return result
+    }
+}
