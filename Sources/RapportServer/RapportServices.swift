@@ -6,6 +6,7 @@ import Vapor
 /// anywhere with a database.
 public struct RapportServices: Sendable {
     let settings: RapportSettings
+    let clock: any WallClock
     let attachments: AttachmentStore
     let customers: CustomerService
     let tickets: TicketService
@@ -26,6 +27,7 @@ public struct RapportServices: Sendable {
         let clock = MillisecondClock(settings.clock)
         coach = try CoachService(dataDirectory: settings.dataDirectory, priorityRule: settings.moodPriority)
         self.settings = settings
+        self.clock = clock
         attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
         mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock)

@@ -8,6 +8,7 @@ enum Routes {
         let api = app.grouped("api", "v1")
         api.get("openapi.json") { req in try await OpenAPIDocument.response(for: req) }
         AuthRoutes().bootPublic(routes: api)
+        try api.register(collection: MailInboundRoutes())  // its own token check: an MTA is no agent
 
         let authenticated = api.grouped(ApiTokenAuthenticator(), RequireAgentMiddleware())
         // Base64 makes files a third larger; allow a message's worth of attachments plus text.

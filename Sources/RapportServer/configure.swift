@@ -27,6 +27,7 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     app.routes.defaultMaxBodySize = "1mb"
 
     try Routes.register(on: app, settings: settings)
+    app.lifecycle.use(MailBackground(settings: settings.mailWorkers))
 
     if settings.migrateOnStart {
         try await app.autoMigrate()

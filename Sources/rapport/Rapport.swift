@@ -7,7 +7,7 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport, the help desk: one binary for the agent workspace, the API and the background work.",
-        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Mail.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Mail.self, Mailgate.self, Bench.self]
     )
 }
 
@@ -16,7 +16,7 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .long, help: "Folder for the SQLite file and attachments.")
     var dataDir: String = "rapport-data"
 
-    func settings(migrate: Bool = true) throws -> RapportSettings {
+    func settings(migrate: Bool = true, mailWorkers: Bool = false) throws -> RapportSettings {
         let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
         let environment = ProcessInfo.processInfo.environment
         let cost = environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
@@ -26,7 +26,8 @@ struct StorageOptions: ParsableArguments {
             passwordHashCost: cost,
             migrateOnStart: migrate,
             secureCookies: ["1", "true", "yes"].contains(environment["RAPPORT_SECURE_COOKIES"]?.lowercased() ?? ""),
-            moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:)) ?? MoodPriorityRule()
+            moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:)) ?? MoodPriorityRule(),
+            mailWorkers: MailWorkerSettings.fromEnvironment(enabled: mailWorkers, environment)
         )
     }
 }

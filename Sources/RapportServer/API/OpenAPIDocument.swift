@@ -15,6 +15,8 @@ enum OpenAPIDocument {
         var adminOnly = false
         var query: [(name: String, description: String, schema: [String: Any])] = []
         var requestSchema: String?
+        /// For a body that is not JSON: its media type (sent as a string of bytes).
+        var rawRequestType: String?
         var response: (status: Int, schema: String?) = (200, nil)
     }
 
@@ -70,6 +72,8 @@ enum OpenAPIDocument {
                   requestSchema: "CoachReplyRequest", response: (200, "ReplyAnalysis")),
         Operation(method: .POST, path: "/coach/inbound", summary: "Read the mood of a customer's message: sentiment, upset, churn risk, urgency, questions.", tag: "Coach",
                   requestSchema: "CoachInboundRequest", response: (200, "InboundMood")),
+        Operation(method: .POST, path: "/mail/inbound", summary: "Deliver one raw email (RFC 5322) as the body: it becomes a ticket or joins its ticket. Takes the inbound mail token or an administrator's token. 201 when stored, 200 for a duplicate or a message not stored (see reason).", tag: "Mail",
+                  adminOnly: true, rawRequestType: "message/rfc822", response: (201, "InboundResult")),
         Operation(method: .GET, path: "/openapi.json", summary: "This document.", tag: "Meta", isPublic: true, response: (200, nil)),
     ] }
 
@@ -98,6 +102,8 @@ enum OpenAPIDocument {
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let request = operation.requestSchema {
                 entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(request)]]]
+            } else if let rawType = operation.rawRequestType {
+                entry["requestBody"] = ["required": true, "content": [rawType: ["schema": ["type": "string", "format": "binary"]]]]
             }
             var responses: [String: Any] = [:]
             var success: [String: Any] = ["description": "Success"]

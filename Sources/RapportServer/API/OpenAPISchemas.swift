@@ -39,6 +39,10 @@ enum OpenAPISchemas {
             "NamedReference": object(["id": integer, "name": string], required: ["id", "name"]),
             "CreateTokenRequest": object(["email": email, "password": string, "name": text(1, 100)], required: ["email", "password"]),
             "IssuedToken": object(["token": string, "prefix": string, "agent": OpenAPIDocument.ref("Person")], required: ["token", "prefix", "agent"]),
+            "InboundResult": object([
+                "outcome": ["type": "string", "enum": ["created", "appended", "duplicate", "bounce", "ignored"]],
+                "ticket_id": integer, "message_id": integer, "reason": string,
+            ], required: ["outcome"]),
             "Me": object(["agent": OpenAPIDocument.ref("Agent")], required: ["agent"]),
             "TicketSummary": object([
                 "number": integer, "subject": string, "status": choice(TicketStatus.self), "priority": choice(TicketPriority.self),

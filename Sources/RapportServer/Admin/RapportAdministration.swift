@@ -29,6 +29,11 @@ public enum RapportAdministration {
         return try await app.rapport.apiTokens.issue(forAgent: try agent.requireID, name: name, on: app.db).token
     }
 
+    /// A new token for the inbound mail endpoint and `rapport mailgate`; the old one stops working.
+    public static func issueInboundMailToken(_ app: Application) async throws -> String {
+        try await app.rapport.mailSettings.issueInboundToken(on: app.db)
+    }
+
     public static func revertAllMigrations(_ app: Application) async throws {
         try await app.autoRevert()
     }

@@ -23,6 +23,8 @@ public struct RapportSettings: Sendable {
     public var resourcesDirectory: URL
     /// How an upset or urgent customer message raises the ticket's priority.
     public var moodPriority: MoodPriorityRule
+    /// Background sending and mailbox polling.
+    public var mailWorkers: MailWorkerSettings
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -35,7 +37,8 @@ public struct RapportSettings: Sendable {
         migrateOnStart: Bool = true,
         secureCookies: Bool = false,
         resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory,
-        moodPriority: MoodPriorityRule = MoodPriorityRule()
+        moodPriority: MoodPriorityRule = MoodPriorityRule(),
+        mailWorkers: MailWorkerSettings = MailWorkerSettings()
     ) {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
@@ -46,6 +49,7 @@ public struct RapportSettings: Sendable {
         self.secureCookies = secureCookies
         self.resourcesDirectory = resourcesDirectory
         self.moodPriority = moodPriority
+        self.mailWorkers = mailWorkers
     }
 
     /// The folder holding `Resources/` and `Public/`: `RAPPORT_RESOURCES` when set, else the

@@ -23,8 +23,10 @@ enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let cArguments = ([program] + argv).map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        var attributes = Subprocess.cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, nil, cArguments, environ)
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, cArguments, environ)
         guard spawned == 0 else { throw TestSetupError("could not start \(program): error \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -38,6 +40,23 @@ enum Subprocess {
 }
 
 extension Subprocess {
+    /// Spawn attributes that give the child an empty signal mask and default handlers. Without
+    /// them a child inherits the mask of the spawning thread, where the Swift runtime blocks
+    /// signals, and then ignores SIGTERM: servers started for a test could not be stopped.
+    static func cleanSignalAttributes() -> posix_spawnattr_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return attributes
+    }
+
     /// `run` on a thread of its own, for programs that take long: waiting must not hold one of
     /// the few threads that async tasks (and the server under test) run on.
     static func runDetached(_ executable: String, _ arguments: [String]) async throws -> String {

@@ -1,0 +1,69 @@
+import FluentKit
+import Foundation
+import Logging
+import RapportCore
+import RapportMail
+import Vapor
+
+/// Reads new mail from the configured IMAP mailboxes. A message is marked seen (or moved)
+/// only after `InboundMailService` committed it; if Rapport stops in between, the message is
+/// fetched again next time and recognised as a duplicate by its Message-ID.
+struct MailboxPoller: Sendable {
+    let settings: MailSettingsStore
+    let inbound: InboundMailService
+    let clock: any WallClock
+    let logger: Logger
+
+    /// At most this many messages per mailbox per round, so one flood cannot starve the rest.
+    static let messagesPerRound = 100
+
+    struct RoundResult: Sendable, Equatable {
+        var imported = 0
+        var errors: [String] = []
+    }
+
+    func pollAll(on db: any Database) async throws -> RoundResult {
+        var result = RoundResult()
+        for mailbox in try await Mailbox.query(on: db).filter(\.$enabled == true).sort(\.$id).all() {
+            let one = await poll(mailbox, on: db)
+            result.imported += one.imported
+            result.errors += one.errors
+        }
+        return result
+    }
+
+    func poll(_ mailbox: Mailbox, on db: any Database) async -> RoundResult {
+        var result = RoundResult()
+        var session: IMAPSession?
+        do {
+            let configuration = try settings.imapConfiguration(mailbox)
+            session = try await IMAPSession.open(configuration)
+            _ = try await session!.select(mailbox.folder)
+            let moving = mailbox.afterImport == "move" && !(mailbox.moveTo ?? "").isEmpty
+            let uids = try await session!.search(unseenOnly: !moving).prefix(Self.messagesPerRound)
+            for uid in uids {
+                guard let raw = try await session!.fetch(uid: uid) else { continue }
+                do {
+                    let outcome = try await inbound.receive(raw, on: db)
+                    if outcome.outcome != .duplicate { result.imported += 1 }
+                    logger.info("mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")")
+                } catch let error as RapportError where error.status.code < 500 {
+                    // A message Rapport will never take (too large): leave it in the mailbox,
+                    // marked, and say so; the next round must not trip over it again.
+                    result.errors.append("message \(uid): \(error.reason)")
+                }
+                if moving { try await session!.move(uid: uid, to: mailbox.moveTo!) } else { try await session!.markSeen(uid: uid) }
+            }
+            await session!.logout()
+        } catch {
+            if let session { await session.abandon() }
+            result.errors.append(error is MailTransportError ? "\(error)" : "\(error)")
+        }
+        mailbox.lastCheckedAt = clock.now()
+        mailbox.lastError = result.errors.isEmpty ? nil : String(result.errors.joined(separator: "; ").prefix(1000))
+        mailbox.importedCount += result.imported
+        try? await mailbox.update(on: db)
+        if !result.errors.isEmpty { logger.warning("mailbox \(mailbox.name): \(result.errors.joined(separator: "; "))") }
+        return result
+    }
+}
