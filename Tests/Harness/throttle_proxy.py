@@ -4,6 +4,9 @@
 Bytes are relayed in both directions at RATE bytes per second each way. When either side
 closes (for example because the client process was killed), the other connection is closed at
 once, so a half-sent SMTP DATA or a half-read IMAP FETCH is abandoned, never completed.
+SIGUSR1 drops every open connection at once, discarding what is buffered: what a machine
+crash does to a transfer. (A killed process alone does not: the kernel still sends what the
+process had already written, so a test that kills Rapport sends SIGUSR1 right after.)
 The running count of relayed bytes is written to STATUS as "up down" (client->server,
 server->client) so the test can wait until a transfer is under way.
 
@@ -12,6 +15,13 @@ server->client) so the test can wait until a transfer is under way.
 import argparse, asyncio, os, signal
 
 counts = {"up": 0, "down": 0}
+open_writers = set()
+
+
+def drop_all():
+    for writer in list(open_writers):
+        writer.transport.abort()
+    open_writers.clear()
 
 
 def write_status(path):
@@ -45,6 +55,7 @@ async def handle(client_reader, client_writer, args):
     except OSError:
         client_writer.close()
         return
+    open_writers.update([client_writer, server_writer])
     up = asyncio.ensure_future(pump(client_reader, server_writer, "up", args.rate, args.status))
     down = asyncio.ensure_future(pump(server_reader, client_writer, "down", args.rate, args.status))
     done, pending = await asyncio.wait([up, down], return_when=asyncio.FIRST_COMPLETED)
@@ -52,6 +63,8 @@ async def handle(client_reader, client_writer, args):
         task.cancel()
     server_writer.close()
     client_writer.close()
+    open_writers.discard(client_writer)
+    open_writers.discard(server_writer)
 
 
 async def main():
@@ -67,6 +80,7 @@ async def main():
     loop = asyncio.get_running_loop()
     for s in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(s, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, drop_all)
     print("proxy 127.0.0.1:%d -> %d at %d B/s" % (args.listen, args.upstream, args.rate), flush=True)
     await stop.wait()
     server.close()

@@ -226,6 +226,12 @@ final class ThrottleProxy: @unchecked Sendable {
         }
     }
 
+    /// Drops every open connection, discarding buffered bytes, as a machine crash would.
+    func dropConnections() {
+        kill(process.pid, SIGUSR1)
+        usleep(200_000)
+    }
+
     /// Bytes relayed so far: client to server, and server to client.
     var relayed: (up: Int, down: Int) {
         let text = (try? String(contentsOfFile: statusPath, encoding: .utf8)) ?? "0 0"
