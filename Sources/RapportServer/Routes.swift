@@ -44,6 +44,7 @@ enum Routes {
         try forms.register(collection: OrganizationPages())
         try forms.register(collection: SearchPage())
         try forms.register(collection: AdminPages())
+        try forms.register(collection: MailSettingsPages())
     }
 }
 

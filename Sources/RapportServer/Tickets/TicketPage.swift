@@ -139,7 +139,9 @@ struct TicketPage: RouteCollection {
         let (detail, events, directory, macros) = try await (detailResult, eventsResult, directoryResult, macrosResult)
         let ticket = detail.ticket
         let now = req.rapport.settings.clock.now()
-        let requester = try await requesterCard(ticket, now: now, on: req.db)
+        var requester = try await requesterCard(ticket, now: now, on: req.db)
+        requester.bounceWarning = try await MailTimeline.bounceWarning(customerID: ticket.requester.id, on: req.db)
+        let mail = try await MailTimeline.load(ticketID: number, on: req.db)
 
         var items: [(date: Date, order: Int, item: TimelineItem)] = []
         for message in detail.messages {
@@ -150,7 +152,9 @@ struct TicketPage: RouteCollection {
                 when: PageDates.relative(message.createdAt, now: now), whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
                 body: message.body, eventText: nil, attachments: message.attachments.map(Self.link),
                 hasAttachments: !message.attachments.isEmpty,
-                moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 }
+                moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 },
+                quoted: mail[message.id]?.quoted, cc: mail[message.id]?.cc, delivery: mail[message.id]?.delivery,
+                deliveryFailed: mail[message.id]?.deliveryFailed ?? false
             )))
         }
         for event in events {

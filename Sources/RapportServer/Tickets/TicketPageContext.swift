@@ -22,6 +22,11 @@ struct TimelineItem: Encodable, Sendable {
     var hasAttachments: Bool = false
     /// For a customer's message: how it read ("upset · urgent").
     var moodText: String? = nil
+    /// For mail: the quoted history, folded away; the Cc list; the delivery of a reply.
+    var quoted: String? = nil
+    var cc: String? = nil
+    var delivery: String? = nil
+    var deliveryFailed = false
 }
 
 /// A badge for the mood of the customer's latest message.
@@ -85,6 +90,8 @@ struct RequesterCard: Encodable, Sendable {
     let organizationURL: String?
     let notes: String?
     let churnRiskSince: String?
+    /// Set when mail to one of their addresses bounced.
+    var bounceWarning: String? = nil
     let otherTickets: [OtherTicket]
     let hasOtherTickets: Bool
 }

@@ -93,6 +93,7 @@ enum PageNotice: String, CaseIterable {
     case teamSaved = "team-saved"
     case macroSaved = "macro-saved"
     case macroDeleted = "macro-deleted"
+    case mailSaved = "mail-saved"
     case signedOut = "signed-out"
 
     static func text(for raw: String) -> String? {
@@ -111,6 +112,7 @@ enum PageNotice: String, CaseIterable {
         case .teamSaved: return "The team was saved."
         case .macroSaved: return "The macro was saved."
         case .macroDeleted: return "The macro was deleted."
+        case .mailSaved: return "The mail settings were saved."
         case .signedOut: return "You are signed out."
         }
     }
