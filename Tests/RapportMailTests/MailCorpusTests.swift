@@ -78,20 +78,31 @@ struct MailCorpusTests {
         #expect(mismatches.isEmpty, Comment(rawValue: "\(mismatches.count) differences:\n" + mismatches.joined(separator: "\n")))
     }
 
-    @Test("bounces in the corpora are recognised with the failing address", arguments: [
-        ("gmail-invalid-address.eml", "awfawfawfawfawfaw@someserverhere.com"),
-        ("gmail-no-dns.eml", nil),
-        ("mailbox-full.eml", "user@aol.com"),
-        ("no-mx.eml", nil),
-        ("office365.eml", nil),
-        ("zed.eml", nil),
-        ("broken-mime.eml", nil),
-    ] as [(String, String?)])
-    func flankerBounces(file: String, address: String?) throws {
+    @Test("bounces in the corpora are recognised with the failing address and status", arguments: [
+        ("broken-mime.eml", "info@example.net", "5.0.0"),
+        ("delayed.eml", "foo@example.com", "4.0.0"),  // "Action: failed" after five days of retries
+        ("delayed-broken.eml", "demo@example.com", "4.2.2"),
+        ("gmail-invalid-address.eml", "awfawfawfawfawfaw@someserverhere.com", "5.1.0"),
+        ("gmail-no-dns.eml", "user@example.comm", "5.0.0"),
+        ("mailbox-full.eml", "user@aol.com", "5.2.2"),
+        ("office365.eml", "noname@example.com", "5.1.10"),
+        ("zed.eml", "asdfasdfasdfasdfasdfasdfewrqertrtyrthsfgdfgadfqeadvxzvz@gmail.com", "5.1.1"),
+    ])
+    func flankerBounces(file: String, address: String, status: String) throws {
         let message = ParsedEmail(try Data(contentsOf: MailCorpus.flanker.appendingPathComponent("bounce/\(file)")))
-        let bounce = try #require(MailClassification.classify(message).bounce, "\(file) was not read as a bounce")
-        #expect(!bounce.failedRecipients.isEmpty)
-        if let address { #expect(bounce.failedRecipients.contains(address)) }
+        let classification = MailClassification.classify(message)
+        let bounce = try #require(classification.bounce, "\(file) was not read as a bounce")
+        #expect(bounce.failedRecipients == [address])
+        #expect(bounce.status == status)
+        #expect(classification.suppressesAutomaticReplies)
+    }
+
+    @Test("a delay report in the corpus is not a bounce, and still gets no automatic answer")
+    func flankerDelay() throws {
+        let message = ParsedEmail(try Data(contentsOf: MailCorpus.flanker.appendingPathComponent("bounce/no-mx.eml")))
+        let classification = MailClassification.classify(message)
+        #expect(classification.bounce == nil)
+        #expect(classification.autoReply)
     }
 
     static func compare(_ theirs: String?, _ mine: String?) -> String? {

@@ -286,3 +286,33 @@ struct MailIntegrationTests {
         }
     }
 }
+
+@Suite("Inbound mail robustness")
+struct InboundMailRobustnessTests {
+    @Test("hostile and malformed messages are stored or refused with a reason, never a server error", arguments: TestDatabase.allCases)
+    func hostileMessages(database: TestDatabase) async throws {
+        try await withApp(database) { app, context in
+            let token = try await RapportAdministration.issueInboundMailToken(app)
+            var generator = SystemRandomNumberGenerator()
+            var samples: [String] = [
+                "From: Nul\u{0} Byte <nul@example.org>\r\nSubject: a\u{0}b\r\nMessage-ID: <\u{0}@x>\r\n\r\nbody\u{0}with nul",
+                "From: nobody\r\n\r\nno address at all",
+                "Subject: only a subject",
+                "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=x-no-such\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+                "From: \"=?utf-8?B?//79?=\" <b@example.org>\r\nSubject: =?utf-8?Q?=FF=FE?=\r\n\r\n\u{1}\u{2}\u{7F}",
+                String(repeating: "X-Filler: 1\r\n", count: 5000) + "From: c@example.org\r\n\r\nlong header section",
+            ]
+            for _ in 0..<20 {
+                let bytes = (0..<Int.random(in: 1..<3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                samples.append("From: fuzz@example.org\r\nContent-Type: multipart/alternative; boundary=q\r\n\r\n--q\r\n" + String(decoding: bytes, as: UTF8.self))
+            }
+            for sample in samples {
+                let result = try await context.api(.POST, "mail/inbound", token: token, rawBody: sample, contentType: "message/rfc822")
+                #expect(result.status.code < 500, "\(result.status) \(result.text.prefix(300)) for \(sample.prefix(80).debugDescription)")
+                if result.status.code >= 400 { #expect(result.object["reason"] as? String != nil) }
+            }
+            let stored = try #require(try await Message.query(on: app.db).filter(\.$body ~~ "with nul").first())
+            #expect(!stored.body.contains("\u{0}"))
+        }
+    }
+}

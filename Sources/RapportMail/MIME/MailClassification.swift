@@ -64,12 +64,12 @@ public struct MailClassification: Sendable, Equatable {
         let bounce = BounceDetector.report(in: message)
         if let bounce {
             reasons.insert("delivery failure report" + (bounce.status.map { " (\($0))" } ?? ""), at: 0)
-        } else if let sender = message.from.first?.address.lowercased(), Self.isSystemSender(sender) {
-            autoReply = true
-            reasons.append("sent by \(sender.split(separator: "@").first ?? "")")
         } else if BounceDetector.isDelayNotice(message) {
             autoReply = true
             reasons.append("delivery delay notice")
+        } else if let sender = message.from.first?.address.lowercased(), Self.isSystemSender(sender) {
+            autoReply = true
+            reasons.append("sent by \(sender.split(separator: "@").first ?? "")")
         }
         return MailClassification(autoReply: autoReply, bulk: bulk, bounce: bounce, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
     }
@@ -89,18 +89,23 @@ enum BounceDetector {
     static func report(in message: ParsedEmail) -> BounceReport? {
         let parts = message.root.walk()
         let originalIDs = originalMessageIDs(parts)
-        if let statusPart = parts.first(where: { $0.contentType.value == "message/delivery-status" || $0.contentType.value == "message/global-delivery-status" }) {
-            var report = parseDeliveryStatus(statusPart.text().text)
+        if let statusPart = deliveryStatusPart(parts) {
+            let (report, actions) = parseDeliveryStatus(statusPart.text().text)
             if !report.failedRecipients.isEmpty {
-                report.originalMessageIDs = originalIDs
-                return report
+                var found = report
+                found.originalMessageIDs = originalIDs
+                return found
             }
+            // A report about recipients none of which failed (delayed, relayed, delivered) is
+            // not a bounce, whatever its prose says.
+            if !actions.isEmpty { return nil }
         }
         guard looksLikeBounce(message) else { return nil }
         return proseReport(message, originalIDs: originalIDs)
     }
 
     static func isDelayNotice(_ message: ParsedEmail) -> Bool {
+        if let statusPart = deliveryStatusPart(message.root.walk()), parseDeliveryStatus(statusPart.text().text).actions.contains("delayed") { return true }
         guard let subject = message.subject?.lowercased() else { return false }
         return subject.contains("delivery status notification (delay)") || subject.contains("delayed mail") || subject.contains("warning: could not send message")
     }
@@ -116,8 +121,14 @@ enum BounceDetector {
         return senderIsSystem && subjectSaysFailure || subjectSaysFailure && message.text.range(of: #"\b5\.\d{1,3}\.\d{1,3}\b"#, options: .regularExpression) != nil
     }
 
-    /// Per-recipient blocks of a delivery-status body: the first failed one wins.
-    static func parseDeliveryStatus(_ text: String) -> BounceReport {
+    private static func deliveryStatusPart(_ parts: [MIMEPart]) -> MIMEPart? {
+        parts.first { $0.contentType.value == "message/delivery-status" || $0.contentType.value == "message/global-delivery-status" }
+    }
+
+    /// Per-recipient blocks of a delivery-status body: the failed recipients (with the first
+    /// status and diagnostic), and the action of every recipient block.
+    static func parseDeliveryStatus(_ text: String) -> (report: BounceReport, actions: [String]) {
+        var actions: [String] = []
         var failed: [String] = []
         var status: String?
         var diagnostic: String?
@@ -129,6 +140,7 @@ enum BounceDetector {
             let (fields, _) = MailHeaders.parse(fieldsBytes[...], warnings: &ignored)
             guard let recipient = fields["Final-Recipient"] ?? fields["Original-Recipient"] else { continue }
             let action = fields["Action"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "failed"
+            actions.append(action)
             guard action == "failed" else { continue }
             let address = recipient.split(separator: ";", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? recipient
             let clean = address.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
@@ -138,7 +150,7 @@ enum BounceDetector {
                 diagnostic = (value.split(separator: ";", maxSplits: 1).last.map(String.init) ?? value).trimmingCharacters(in: .whitespaces)
             }
         }
-        return BounceReport(failedRecipients: failed, status: status, diagnostic: diagnostic, originalMessageIDs: [])
+        return (BounceReport(failedRecipients: failed, status: status, diagnostic: diagnostic, originalMessageIDs: []), actions)
     }
 
     /// A bounce written for people: addresses in the text that the failure is about, and the

@@ -49,7 +49,7 @@ struct InboundMailService: Sendable {
         guard !raw.isEmpty else { throw RapportError.badRequest("The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message") }
         let message = ParsedEmail(bytes: raw)
         let classification = MailClassification.classify(message)
-        let key = message.messageID.map { String($0.prefix(900)) } ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
+        let key = message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 } ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
         let mail = try await settings.load(on: database)
 
         if try await Message.query(on: database).filter(\.$emailMessageID == key).first() != nil {
@@ -67,23 +67,24 @@ struct InboundMailService: Sendable {
 
         let content = try await storableContent(message, raw: raw)
         let reply = ReplyText(content.text)
-        let fields = InboundEmailFields(messageID: key, cc: message.cc.map(\.address).filter { $0.lowercased() != mail.supportAddress?.lowercased() }, quotedText: reply.quoted)
+        let cc = message.cc.map { Self.storable($0.address) }.filter { !$0.isEmpty && $0.lowercased() != mail.supportAddress?.lowercased() }
+        let fields = InboundEmailFields(messageID: key, cc: Array(cc.prefix(50)), quotedText: reply.quoted)
         let body = reply.newText.isEmpty && content.attachments.isEmpty ? "(This message had no text.)" : reply.newText
         let newMessage = NewMessage(kind: .reply, author: .customer, body: body, originalHTML: content.html, attachments: content.attachments, email: fields)
 
         do {
             if let ticketID = try await threadedTicket(message, sender: senderAddress, on: database) {
-                let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: sender.name, now: clock.now(), on: database)
+                let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: sender.name.map(Self.storable), now: clock.now(), on: database)
                 let messageID = try await tickets.addMessage(newMessage, toTicket: ticketID, by: .customer(id: senderID), on: database)
                 return InboundResult(outcome: .appended, ticketID: ticketID, messageID: messageID)
             }
-            let subject = (message.subject?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
+            let subject = (message.subject.map(Self.storable)?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
             let ticketSubject = String(subject.prefix(TicketLimits.subjectMaximumLength))
             let acknowledge = !classification.suppressesAutomaticReplies
             let outbox = self.outbox
             let sink = MessageIDBox()
             let ticketID = try await tickets.create(
-                NewTicket(subject: ticketSubject, requester: .email(senderAddress.value, name: sender.name), firstMessage: newMessage, channel: .email),
+                NewTicket(subject: ticketSubject, requester: .email(senderAddress.value, name: sender.name.map(Self.storable)), firstMessage: newMessage, channel: .email),
                 by: .system, on: database
             ) { db, ticketID, messageID in
                 sink.value = messageID
@@ -142,12 +143,12 @@ struct InboundMailService: Sendable {
                 files.append(NewAttachment(filename: attachment.filename, contentType: attachment.contentType, data: attachment.data))
             }
         }
-        var text = message.text
+        var text = Self.storable(message.text)
         if text.count > TicketLimits.bodyMaximumLength - 2000 {
             text = String(text.prefix(TicketLimits.bodyMaximumLength - 2000))
             notes.append("The text was longer than a message holds; the rest is in the original message.")
         }
-        var html = message.html
+        var html = message.html.map(Self.storable)
         if let value = html, value.utf8.count > TicketLimits.htmlMaximumLength { html = nil }
         if !message.warnings.isEmpty { notes.append("Parts of this message were malformed and read as well as possible; the original is attached.") }
         if !notes.isEmpty {
@@ -157,6 +158,13 @@ struct InboundMailService: Sendable {
             text += "\n\n[" + notes.joined(separator: " ") + "]"
         }
         return StorableContent(text: text, html: html, attachments: files)
+    }
+
+    /// Text without the control characters a database may refuse (PostgreSQL rejects NUL);
+    /// tabs and line breaks stay.
+    static func storable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !($0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F) }))
     }
 
     /// Marks each failed address bouncing and tells the ticket whose message bounced.
