@@ -1,4 +1,5 @@
 import Foundation
+import RapportCore
 
 /// A message Rapport sends: rendered as RFC 5322 with a text part and an HTML part
 /// (multipart/alternative), CRLF line ends, encoded words for non-ASCII headers and
@@ -79,24 +80,10 @@ public struct OutgoingEmail: Sendable, Equatable {
     static func html(for text: String) -> String {
         let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
         let body = paragraphs.map { paragraph -> String in
-            let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "<br>\n")
+            let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map { HTMLEscaping.escape($0) }.joined(separator: "<br>\n")
             return "<p>\(escaped)</p>"
         }.joined(separator: "\n")
         return "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; font-size: 15px; line-height: 1.5\">\n\(body)\n</body></html>"
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     /// Folds a header line at blanks so no line is longer than 78 characters where possible.

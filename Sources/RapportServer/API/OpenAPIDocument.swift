@@ -15,8 +15,8 @@ enum OpenAPIDocument {
         var adminOnly = false
         var query: [(name: String, description: String, schema: [String: Any])] = []
         var requestSchema: String?
-        /// For a body that is not JSON: its media type (sent as a string of bytes).
-        var rawRequestType: String?
+        /// For a body that is not JSON: the media types it may be sent as (a string of bytes).
+        var rawRequestTypes: [String] = []
         var response: (status: Int, schema: String?) = (200, nil)
     }
 
@@ -73,7 +73,7 @@ enum OpenAPIDocument {
         Operation(method: .POST, path: "/coach/inbound", summary: "Read the mood of a customer's message: sentiment, upset, churn risk, urgency, questions.", tag: "Coach",
                   requestSchema: "CoachInboundRequest", response: (200, "InboundMood")),
         Operation(method: .POST, path: "/mail/inbound", summary: "Deliver one raw email (RFC 5322) as the body: it becomes a ticket or joins its ticket. Takes the inbound mail token or an administrator's token. 201 when stored, 200 for a duplicate or a message not stored (see reason).", tag: "Mail",
-                  adminOnly: true, rawRequestType: "message/rfc822", response: (201, "InboundResult")),
+                  adminOnly: true, rawRequestTypes: ["message/rfc822", "application/octet-stream"], response: (201, "InboundResult")),
         Operation(method: .GET, path: "/openapi.json", summary: "This document.", tag: "Meta", isPublic: true, response: (200, nil)),
     ] }
 
@@ -102,8 +102,9 @@ enum OpenAPIDocument {
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let request = operation.requestSchema {
                 entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(request)]]]
-            } else if let rawType = operation.rawRequestType {
-                entry["requestBody"] = ["required": true, "content": [rawType: ["schema": ["type": "string", "format": "binary"]]]]
+            } else if !operation.rawRequestTypes.isEmpty {
+                let binary: [String: Any] = ["schema": ["type": "string", "format": "binary"]]
+                entry["requestBody"] = ["required": true, "content": Dictionary(uniqueKeysWithValues: operation.rawRequestTypes.map { ($0, binary) })]
             }
             var responses: [String: Any] = [:]
             var success: [String: Any] = ["description": "Success"]

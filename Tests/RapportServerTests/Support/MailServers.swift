@@ -15,24 +15,7 @@ final class BackgroundProcess: @unchecked Sendable {
     /// everything it prints in a log file.
     init(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:], stdinPath: String = "/dev/null") throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-bg-\(UUID().uuidString).log").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in extra { environment[key] = value }
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnvironment.forEach { free($0) } }
-        var attributes = Subprocess.cleanSignalAttributes()
-        defer { posix_spawnattr_destroy(&attributes) }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
-        guard spawned == 0 else { throw TestSetupError("could not start \(executable): error \(spawned)") }
-        self.pid = pid
+        pid = try Subprocess.spawn(executable, arguments, environment: extra, stdinPath: stdinPath, outputPath: logPath)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

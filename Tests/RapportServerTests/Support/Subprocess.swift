@@ -15,19 +15,7 @@ enum Subprocess {
             : (executable, arguments)
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-run-\(UUID().uuidString).log").path
         defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArguments = ([program] + argv).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var attributes = Subprocess.cleanSignalAttributes()
-        defer { posix_spawnattr_destroy(&attributes) }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, &attributes, cArguments, environ)
-        guard spawned == 0 else { throw TestSetupError("could not start \(program): error \(spawned)") }
+        let pid = try spawn(program, argv, outputPath: outputPath)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -40,6 +28,30 @@ enum Subprocess {
 }
 
 extension Subprocess {
+    /// Starts a program with standard input from `stdinPath`, standard output and error into
+    /// `outputPath`, the test's environment plus `environment`, and a clean signal state.
+    static func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+                      stdinPath: String = "/dev/null", outputPath: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
+        let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in extra { environment[key] = value }
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
+        guard spawned == 0 else { throw TestSetupError("could not start \(executable): error \(spawned)") }
+        return pid
+    }
+
     /// Spawn attributes that give the child an empty signal mask and default handlers. Without
     /// them a child inherits the mask of the spawning thread, where the Swift runtime blocks
     /// signals, and then ignores SIGTERM: servers started for a test could not be stopped.
