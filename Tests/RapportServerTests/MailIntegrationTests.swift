@@ -215,6 +215,10 @@ struct MailIntegrationTests {
             #expect(note.body.contains("ada@example.org"))
             #expect(try await sender.sendDue(on: app.db) == 0, "nothing automatic answers a bounce")
             #expect(try await inbound.receive(Array(bounce.utf8), on: app.db).outcome == .duplicate)
+
+            // Ada writes again: her address works after all.
+            _ = try await inbound.receive(Array(Self.customerMail(messageID: "back.1@example.org", body: "I fixed my mailbox.").utf8), on: app.db)
+            #expect(try await CustomerEmail.query(on: app.db).filter(\.$normalized == "ada@example.org").first()?.bouncingSince == nil)
         }
     }
 

@@ -65,6 +65,12 @@ struct InboundMailService: Sendable {
             return InboundResult(outcome: .ignored, reason: "the message was sent from this help desk's own address")
         }
 
+        // Mail from an address that bounced before shows it works again.
+        if let row = try await CustomerEmail.query(on: database).filter(\.$normalized == senderAddress.normalized).filter(\.$bouncingSince != nil).first() {
+            row.bouncingSince = nil
+            row.bounceReason = nil
+            try await row.update(on: database)
+        }
         let content = try await storableContent(message, raw: raw)
         let reply = ReplyText(content.text)
         let cc = message.cc.map { Self.storable($0.address) }.filter { !$0.isEmpty && $0.lowercased() != mail.supportAddress?.lowercased() }
