@@ -131,15 +131,15 @@ final class SMTPSession: @unchecked Sendable {
         let mechanisms = extensions.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").dropFirst().map(String.init) ?? []
         if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
             let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
-            let reply = try await command("AUTH PLAIN \(token)", stage: "signing in", logged: "AUTH PLAIN ****")
+            let reply = try await command("AUTH PLAIN \(token)", stage: "signing in")
             guard reply.code == 235 else { throw MailTransportError.authentication(reply: reply.summary) }
             return
         }
         var reply = try await command("AUTH LOGIN", stage: "signing in")
         guard reply.code == 334 else { throw MailTransportError.authentication(reply: reply.summary) }
-        reply = try await command(Data(username.utf8).base64EncodedString(), stage: "signing in", logged: "****")
+        reply = try await command(Data(username.utf8).base64EncodedString(), stage: "signing in")
         guard reply.code == 334 else { throw MailTransportError.authentication(reply: reply.summary) }
-        reply = try await command(Data(password.utf8).base64EncodedString(), stage: "signing in", logged: "****")
+        reply = try await command(Data(password.utf8).base64EncodedString(), stage: "signing in")
         guard reply.code == 235 else { throw MailTransportError.authentication(reply: reply.summary) }
     }
 
@@ -178,7 +178,7 @@ final class SMTPSession: @unchecked Sendable {
         await connection.close()
     }
 
-    private func command(_ line: String, stage: String, logged: String? = nil) async throws -> Reply {
+    private func command(_ line: String, stage: String) async throws -> Reply {
         connection.setStage(stage)
         try await connection.write(line + "\r\n")
         return try await read(while: stage)

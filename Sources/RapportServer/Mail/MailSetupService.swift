@@ -155,20 +155,22 @@ struct MailSetupService: Sendable {
 
     func checkMailbox(_ id: Int, on db: any Database) async throws -> ConnectionCheck {
         guard let mailbox = try await Mailbox.find(id, on: db) else { throw RapportError.notFound("Mailbox \(id)") }
-        var session: IMAPSession?
+        let session: IMAPSession
         do {
             session = try await IMAPSession.open(try store.imapConfiguration(mailbox))
-            let status = try await session!.select(mailbox.folder)
-            if mailbox.afterImport == "move", let target = mailbox.moveTo {
-                _ = try await session!.select(target)
-                _ = status
-            }
-            let steps = session!.steps
-            await session!.logout()
-            return ConnectionCheck(steps: steps, failure: nil)
         } catch let error as MailTransportError {
-            if let session { await session.abandon() }
-            return ConnectionCheck(steps: session?.steps ?? [], failure: error.description, failedStage: error.stage)
+            return ConnectionCheck(steps: [], failure: error.description, failedStage: error.stage)
+        }
+        do {
+            _ = try await session.select(mailbox.folder)
+            if mailbox.afterImport == "move", let target = mailbox.moveTo {
+                _ = try await session.select(target)  // the folder imported mail moves to must exist too
+            }
+            await session.logout()
+            return ConnectionCheck(steps: session.steps, failure: nil)
+        } catch let error as MailTransportError {
+            await session.abandon()
+            return ConnectionCheck(steps: session.steps, failure: error.description, failedStage: error.stage)
         }
     }
 

@@ -14,6 +14,25 @@ struct MailboxPoller: Sendable {
     let clock: any WallClock
     let logger: Logger
 
+    /// Imports the folder's new messages one by one; each is flagged only after it is stored.
+    private func importNew(from session: IMAPSession, mailbox: Mailbox, into result: inout RoundResult, on db: any Database) async throws {
+        _ = try await session.select(mailbox.folder)
+        let moveTo = mailbox.afterImport == "move" ? mailbox.moveTo.flatMap { $0.isEmpty ? nil : $0 } : nil
+        for uid in try await session.search(unseenOnly: moveTo == nil).prefix(Self.messagesPerRound) {
+            guard let raw = try await session.fetch(uid: uid) else { continue }
+            do {
+                let outcome = try await inbound.receive(raw, on: db)
+                if outcome.outcome != .duplicate { result.imported += 1 }
+                logger.info("mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")")
+            } catch let error as RapportError where error.status.code < 500 {
+                // A message Rapport will never take (too large): leave it in the mailbox,
+                // flagged, and say so; the next round must not trip over it again.
+                result.errors.append("message \(uid): \(error.reason)")
+            }
+            if let moveTo { try await session.move(uid: uid, to: moveTo) } else { try await session.markSeen(uid: uid) }
+        }
+    }
+
     /// At most this many messages per mailbox per round, so one flood cannot starve the rest.
     static let messagesPerRound = 100
 
@@ -34,30 +53,17 @@ struct MailboxPoller: Sendable {
 
     func poll(_ mailbox: Mailbox, on db: any Database) async -> RoundResult {
         var result = RoundResult()
-        var session: IMAPSession?
         do {
-            let configuration = try settings.imapConfiguration(mailbox)
-            session = try await IMAPSession.open(configuration)
-            _ = try await session!.select(mailbox.folder)
-            let moving = mailbox.afterImport == "move" && !(mailbox.moveTo ?? "").isEmpty
-            let uids = try await session!.search(unseenOnly: !moving).prefix(Self.messagesPerRound)
-            for uid in uids {
-                guard let raw = try await session!.fetch(uid: uid) else { continue }
-                do {
-                    let outcome = try await inbound.receive(raw, on: db)
-                    if outcome.outcome != .duplicate { result.imported += 1 }
-                    logger.info("mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")")
-                } catch let error as RapportError where error.status.code < 500 {
-                    // A message Rapport will never take (too large): leave it in the mailbox,
-                    // marked, and say so; the next round must not trip over it again.
-                    result.errors.append("message \(uid): \(error.reason)")
-                }
-                if moving { try await session!.move(uid: uid, to: mailbox.moveTo!) } else { try await session!.markSeen(uid: uid) }
+            let session = try await IMAPSession.open(try settings.imapConfiguration(mailbox))
+            do {
+                try await importNew(from: session, mailbox: mailbox, into: &result, on: db)
+                await session.logout()
+            } catch {
+                await session.abandon()
+                throw error
             }
-            await session!.logout()
         } catch {
-            if let session { await session.abandon() }
-            result.errors.append(error is MailTransportError ? "\(error)" : "\(error)")
+            result.errors.append("\(error)")
         }
         mailbox.lastCheckedAt = clock.now()
         mailbox.lastError = result.errors.isEmpty ? nil : String(result.errors.joined(separator: "; ").prefix(1000))
