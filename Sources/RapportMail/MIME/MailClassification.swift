@@ -20,12 +20,22 @@ public struct BounceReport: Sendable, Equatable, Codable {
 
 /// What kind of message this is, for loop and noise protection: automatic replies and bulk
 /// mail never get an automatic answer, and bounces mark the failing address.
-public struct MailClassification: Sendable, Equatable {
+public struct MailClassification: Sendable, Equatable, Codable {
     public var autoReply: Bool
     public var bulk: Bool
     public var bounce: BounceReport?
     /// Why, in words; nil for an ordinary message from a person.
     public var reason: String?
+
+    enum CodingKeys: String, CodingKey { case autoReply = "auto_reply", bulk, bounce, reason }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(autoReply, forKey: .autoReply)
+        try container.encode(bulk, forKey: .bulk)
+        try container.encode(bounce, forKey: .bounce)  // written as null when absent
+        try container.encode(reason, forKey: .reason)
+    }
 
     /// True when Rapport must not send anything automatic in answer.
     public var suppressesAutomaticReplies: Bool { autoReply || bulk || bounce != nil }

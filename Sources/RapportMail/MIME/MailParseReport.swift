@@ -3,23 +3,6 @@ import Foundation
 /// What Rapport understood of one raw message, as `rapport mail parse` prints it: the fields an
 /// admin needs to debug a message and a test needs to compare the parser with others.
 public struct MailParseReport: Codable, Sendable, Equatable {
-    public struct Classification: Codable, Sendable, Equatable {
-        public var autoReply: Bool
-        public var bulk: Bool
-        public var bounce: BounceReport?
-        public var reason: String?
-
-        enum CodingKeys: String, CodingKey { case autoReply = "auto_reply", bulk, bounce, reason }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(autoReply, forKey: .autoReply)
-            try container.encode(bulk, forKey: .bulk)
-            try container.encode(bounce, forKey: .bounce)  // written as null when absent
-            try container.encode(reason, forKey: .reason)
-        }
-    }
-
     public var subject: String?
     public var from: [MailAddress]
     public var to: [MailAddress]
@@ -32,7 +15,7 @@ public struct MailParseReport: Codable, Sendable, Equatable {
     public var parts: [MailPartSummary]
     public var text: String
     public var hasHTML: Bool
-    public var classification: Classification
+    public var classification: MailClassification
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -41,7 +24,6 @@ public struct MailParseReport: Codable, Sendable, Equatable {
     }
 
     public init(_ message: ParsedEmail) {
-        let kind = MailClassification.classify(message)
         subject = message.subject
         from = message.from
         to = message.to
@@ -54,7 +36,7 @@ public struct MailParseReport: Codable, Sendable, Equatable {
         parts = message.parts
         text = message.text
         hasHTML = message.html != nil
-        classification = Classification(autoReply: kind.autoReply, bulk: kind.bulk, bounce: kind.bounce, reason: kind.reason)
+        classification = MailClassification.classify(message)
         warnings = message.warnings
     }
 

@@ -4,7 +4,7 @@ import RapportCore
 /// A message Rapport sends: rendered as RFC 5322 with a text part and an HTML part
 /// (multipart/alternative), CRLF line ends, encoded words for non-ASCII headers and
 /// quoted-printable bodies, so it passes any 7-bit relay.
-public struct OutgoingEmail: Sendable, Equatable {
+public struct OutgoingEmail: Sendable {
     public var from: MailAddress
     public var to: [MailAddress]
     public var cc: [MailAddress] = []
@@ -28,8 +28,6 @@ public struct OutgoingEmail: Sendable, Equatable {
         self.date = date
         self.text = text
     }
-
-    public static func == (lhs: OutgoingEmail, rhs: OutgoingEmail) -> Bool { lhs.render() == rhs.render() }
 
     /// A new globally unique Message-ID at `domain`, naming the ticket so that it is easy to
     /// recognise in a mail log.

@@ -60,11 +60,7 @@ struct TicketService: Sendable {
                 moodChanges = try await apply(mood: read, to: ticket, customerID: requesterID, now: now, on: db)
                 if !moodChanges.isEmpty { try await ticket.update(on: db) }
             }
-            let outgoing = input.firstMessage.author == .agent ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.firstMessage.body, on: db) : nil
-            let messageID = try await insertMessage(input.firstMessage, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood,
-                                                    emailMessageID: outgoing?.email.messageID, on: db)
-            if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
-            try await hook?(db, ticketID, messageID)
+            try await insertMessageAndMail(input.firstMessage, ticket: ticket, author: author, stored: stored, now: now, mood: mood, then: hook, on: db)
             for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
             try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
             try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
@@ -187,12 +183,8 @@ struct TicketService: Sendable {
             } else if message.kind == .reply, let agentID = author.agentID {
                 coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
             }
-            let outgoing = message.kind == .reply && message.author == .agent
-                ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: message.body, on: db) : nil
-            let messageID = try await insertMessage(message, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
-                                                    emailMessageID: outgoing?.email.messageID, on: db)
-            if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
-            try await hook?(db, ticketID, messageID)
+            let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
+                                                           then: hook, on: db)
             ticket.updatedAt = now
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: author, now: now, on: db)
@@ -251,6 +243,21 @@ struct TicketService: Sendable {
             draft: body, customerName: customer?.name ?? "", agentName: agent?.name ?? "",
             customerMessage: lastCustomerMessage?.body, customerUpset: lastCustomerMessage?.moodUpset ?? false
         ))
+    }
+
+    /// Writes the message and, for an agent's public reply, its email to the outbox (when mail
+    /// is set up), then runs the caller's hook — all in the caller's transaction.
+    @discardableResult
+    private func insertMessageAndMail(_ input: NewMessage, ticket: Ticket, author: ActingParty, stored: [StoredAttachment], now: Date, mood: InboundMood?,
+                                      coaching: ReplyAnalysis? = nil, then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
+        let ticketID = try ticket.requireID
+        let outgoing = input.kind == .reply && input.author == .agent
+            ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.body, on: db) : nil
+        let messageID = try await insertMessage(input, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
+                                                emailMessageID: outgoing?.email.messageID, on: db)
+        if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
+        try await hook?(db, ticketID, messageID)
+        return messageID
     }
 
     @discardableResult

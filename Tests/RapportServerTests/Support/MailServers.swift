@@ -34,7 +34,7 @@ final class BackgroundProcess: @unchecked Sendable {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
             exited = true
-            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            exitStatus = Subprocess.exitCode(fromWaitStatus: status)
         }
         return exitStatus
     }

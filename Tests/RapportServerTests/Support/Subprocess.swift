@@ -19,7 +19,7 @@ enum Subprocess {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let exitCode = exitCode(fromWaitStatus: status)
         guard exitCode == 0 else {
             throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) failed (\(exitCode)): \(text)")
         }
@@ -28,6 +28,11 @@ enum Subprocess {
 }
 
 extension Subprocess {
+    /// The exit code waitpid reports, or 128 + the signal for a killed program (as shells say).
+    static func exitCode(fromWaitStatus status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
     /// Starts a program with standard input from `stdinPath`, standard output and error into
     /// `outputPath`, the test's environment plus `environment`, and a clean signal state.
     static func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
