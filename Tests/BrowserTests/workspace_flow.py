@@ -14,7 +14,7 @@ import sys
 import traceback
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -40,7 +40,9 @@ def make_driver():
 class Flow:
     def __init__(self, driver):
         self.driver = driver
-        self.wait = WebDriverWait(driver, WAIT_SECONDS)
+        # A check that runs while a form's answer replaces the page can meet elements of the old
+        # page; those checks are simply tried again.
+        self.wait = WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
         self.step_name = "start"
 
     # -- helpers -----------------------------------------------------------------------------
@@ -130,7 +132,9 @@ class Flow:
     def change_status_and_assignee(self):
         Select(self.find("#prop-status")).select_by_visible_text("Pending")
         Select(self.find("#prop-assignee")).select_by_visible_text("Sam Support")
+        page = self.find("html")
         self.clickable(".ticket-side button[type=submit]").click()
+        self.wait.until(EC.staleness_of(page))
         self.wait_text(".notice", "The ticket was updated.")
         self.wait_text(".ticket-badges", "Pending")
         self.wait_text(".timeline", "assigned the ticket to Sam Support")
