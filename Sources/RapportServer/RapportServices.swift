@@ -22,6 +22,9 @@ public struct RapportServices: Sendable {
     let mailSettings: MailSettingsStore
     let outbox: MailOutbox
     let inboundMail: InboundMailService
+    let jobs: JobQueue
+    let sla: SLAService
+    let notifications: NotificationService
 
     init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
@@ -32,7 +35,10 @@ public struct RapportServices: Sendable {
         customers = CustomerService(clock: clock)
         mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock)
         outbox = MailOutbox(settings: mailSettings, clock: clock)
-        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox)
+        jobs = JobQueue(clock: clock, lease: settings.background.lease)
+        sla = SLAService(clock: clock)
+        notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox)
+        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs)
         inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
         agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
         teams = TeamService(clock: clock)

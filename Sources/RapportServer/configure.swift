@@ -27,7 +27,7 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     app.routes.defaultMaxBodySize = "1mb"
 
     try Routes.register(on: app, settings: settings)
-    app.lifecycle.use(MailBackground(settings: settings.mailWorkers))
+    app.lifecycle.use(JobWorker(settings: settings.background))
 
     if settings.migrateOnStart {
         try await app.autoMigrate()

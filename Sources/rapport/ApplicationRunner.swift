@@ -12,8 +12,8 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
         app.logger.logLevel = .warning
     }
     do {
-        // Only a running server sends mail and polls mailboxes; one-off commands do not.
-        try await configure(app, settings: try storage.settings(migrate: migrate, mailWorkers: arguments.count >= 2 && arguments[1] == "serve"))
+        // Only a running server runs the background jobs (mail, SLA checks, rules); one-off commands do not.
+        try await configure(app, settings: try storage.settings(migrate: migrate, backgroundJobs: arguments.count >= 2 && arguments[1] == "serve"))
         let result = try await body(app)
         try await app.asyncShutdown()
         return result

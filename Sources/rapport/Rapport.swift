@@ -16,7 +16,7 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .long, help: "Folder for the SQLite file and attachments.")
     var dataDir: String = "rapport-data"
 
-    func settings(migrate: Bool = true, mailWorkers: Bool = false) throws -> RapportSettings {
+    func settings(migrate: Bool = true, backgroundJobs: Bool = false) throws -> RapportSettings {
         let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
         let environment = ProcessInfo.processInfo.environment
         let cost = environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
@@ -27,7 +27,7 @@ struct StorageOptions: ParsableArguments {
             migrateOnStart: migrate,
             secureCookies: ["1", "true", "yes"].contains(environment["RAPPORT_SECURE_COOKIES"]?.lowercased() ?? ""),
             moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:)) ?? MoodPriorityRule(),
-            mailWorkers: MailWorkerSettings.fromEnvironment(enabled: mailWorkers, environment)
+            background: BackgroundSettings.fromEnvironment(enabled: backgroundJobs, environment)
         )
     }
 }

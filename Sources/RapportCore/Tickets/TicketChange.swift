@@ -4,7 +4,9 @@ public struct TicketChange: Sendable, Equatable {
     public enum Field: String, Sendable, Codable, CaseIterable {
         case created, subject, status, priority, assignee, team, requester, tagAdded = "tag_added",
              tagRemoved = "tag_removed", reply, note, customerMessage = "customer_message",
-             firstResponse = "first_response", emailBounced = "email_bounced", emailFailed = "email_failed"
+             firstResponse = "first_response", emailBounced = "email_bounced", emailFailed = "email_failed",
+             slaEscalated = "sla_escalated", slaBreached = "sla_breached", delayNotice = "delay_notice",
+             automation
     }
 
     public let field: Field

@@ -15,6 +15,8 @@ final class Customer: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
     /// Set when one of their messages spoke of leaving (cancel, switch, lawyer, review…).
     @OptionalField(key: "churn_risk_since") var churnRiskSince: Date?
+    /// A service tier ("vip", "enterprise") SLA policies can target; nil for none.
+    @OptionalField(key: "tier") var tier: String?
 
     init() {}
 }

@@ -19,5 +19,9 @@ enum RapportMigrations {
         CreateMacros(),
         AddMoodAndCoachFindings(),
         CreateMailChannel(),
+        CreateJobs(),
+        CreateServiceLevels(),
+        CreateAgentNotifications(),
+        CreateAutomations(),
     ]
 }

@@ -53,7 +53,8 @@ final class Mailbox: Model, @unchecked Sendable {
 final class OutboundMail: Model, @unchecked Sendable {
     static let schema = "outbound_mail"
 
-    enum Kind: String, Codable, Sendable { case reply, acknowledgement, notification }
+    /// `automatic`: a reply Rapport wrote itself (a delay notice, a rule's email).
+    enum Kind: String, Codable, Sendable { case reply, acknowledgement, notification, automatic }
     enum Status: String, Codable, Sendable { case queued, sending, sent, failed }
 
     @ID(custom: .id, generatedBy: .database) var id: Int?

@@ -18,10 +18,14 @@ struct MailOutbox: Sendable {
 
     /// The email for an agent's public reply, or nil when mail is not set up or the requester
     /// has no address.
-    func prepareReply(ticket: Ticket, agentID: Int?, body: String, on db: any Database) async throws -> PreparedEmail? {
+    ///
+    /// An `automatic` reply (a delay notice, an automation's email) is marked Auto-Submitted and
+    /// counts against the hourly limit of automatic mail per address, so rules cannot flood anyone.
+    func prepareReply(ticket: Ticket, agentID: Int?, body: String, automatic: Bool = false, on db: any Database) async throws -> PreparedEmail? {
         let mail = try await settings.load(on: db)
         guard mail.canSend, let support = mail.supportAddress, let ticketID = ticket.id else { return nil }
         guard let requester = try await primaryAddress(customerID: ticket.requesterID, on: db) else { return nil }
+        if automatic, try await automaticMailCount(to: requester, on: db) >= mail.automaticMessagesPerHour { return nil }
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let agent = agentID == nil ? nil : try await Agent.find(agentID, on: db)
 
@@ -41,6 +45,7 @@ struct MailOutbox: Sendable {
         let excluded = Set([support.lowercased(), requester.lowercased()])
         let cc = lastFromCustomer?.emailCC.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
         email.cc = cc.filter { !excluded.contains($0.lowercased()) }.map { MailAddress(name: nil, address: $0) }
+        if automatic { email.autoSubmitted = "auto-generated" }
         return PreparedEmail(email: email, recipients: [requester] + email.cc.map { (address: MailAddress) in address.address }, envelopeFrom: support)
     }
 
@@ -50,10 +55,7 @@ struct MailOutbox: Sendable {
         let mail = try await settings.load(on: db)
         guard mail.canSend, mail.acknowledgement.enabled, let support = mail.supportAddress,
               let address = try await primaryAddress(customerID: customerID, on: db) else { return nil }
-        let since = clock.now().addingTimeInterval(-3600)
-        let recent = try await OutboundMail.query(on: db).filter(\.$primaryRecipient == address.lowercased())
-            .filter(\.$kind == .acknowledgement).filter(\.$createdAt > since).count()
-        guard recent < mail.automaticMessagesPerHour else { return nil }
+        guard try await automaticMailCount(to: address, on: db) < mail.automaticMessagesPerHour else { return nil }
         let customer = try await Customer.find(customerID, on: db)
         let values = [
             "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
@@ -72,6 +74,20 @@ struct MailOutbox: Sendable {
         return PreparedEmail(email: email, recipients: [address], envelopeFrom: support)
     }
 
+    /// An email to an agent about a ticket (an escalation, say); nothing when mail is not set up.
+    func enqueueNotification(to agent: Agent, subject: String, text: String, ticketID: Int?, on db: any Database) async throws {
+        let mail = try await settings.load(on: db)
+        guard mail.canSend, let support = mail.supportAddress else { return }
+        var email = OutgoingEmail(
+            from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: agent.name, address: agent.email)],
+            subject: ticketID.map { TicketSubjectTag.tagged(subject, number: $0) } ?? subject,
+            messageID: OutgoingEmail.newMessageID(ticket: ticketID ?? 0, domain: mail.messageIDDomain),
+            date: clock.now(), text: text
+        )
+        email.autoSubmitted = "auto-generated"
+        try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: ticketID, messageID: nil, on: db)
+    }
+
     func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, on db: any Database) async throws {
         let row = OutboundMail()
         row.ticketID = ticketID
@@ -87,6 +103,13 @@ struct MailOutbox: Sendable {
         row.nextAttemptAt = clock.now()
         row.createdAt = clock.now()
         try await row.create(on: db)
+    }
+
+    /// Automatic messages (acknowledgements, notices, rule emails) sent to an address in the last hour.
+    private func automaticMailCount(to address: String, on db: any Database) async throws -> Int {
+        let since = clock.now().addingTimeInterval(-3600)
+        return try await OutboundMail.query(on: db).filter(\.$primaryRecipient == address.lowercased())
+            .filter(\.$kind ~~ [.acknowledgement, .automatic]).filter(\.$createdAt > since).count()
     }
 
     private func primaryAddress(customerID: Int, on db: any Database) async throws -> String? {

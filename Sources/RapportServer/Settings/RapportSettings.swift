@@ -23,8 +23,8 @@ public struct RapportSettings: Sendable {
     public var resourcesDirectory: URL
     /// How an upset or urgent customer message raises the ticket's priority.
     public var moodPriority: MoodPriorityRule
-    /// Background sending and mailbox polling.
-    public var mailWorkers: MailWorkerSettings
+    /// The background jobs: sending mail, polling mailboxes, SLA checks, time-based rules.
+    public var background: BackgroundSettings
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -38,7 +38,7 @@ public struct RapportSettings: Sendable {
         secureCookies: Bool = false,
         resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory,
         moodPriority: MoodPriorityRule = MoodPriorityRule(),
-        mailWorkers: MailWorkerSettings = MailWorkerSettings()
+        background: BackgroundSettings = BackgroundSettings()
     ) {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
@@ -49,7 +49,7 @@ public struct RapportSettings: Sendable {
         self.secureCookies = secureCookies
         self.resourcesDirectory = resourcesDirectory
         self.moodPriority = moodPriority
-        self.mailWorkers = mailWorkers
+        self.background = background
     }
 
     /// The folder holding `Resources/` and `Public/`: `RAPPORT_RESOURCES` when set, else the

@@ -9,6 +9,8 @@ final class Team: Model, @unchecked Sendable {
     @Field(key: "description") var description: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// Who is told when a ticket of the team is escalated.
+    @OptionalField(key: "lead_agent_id") var leadAgentID: Int?
 
     init() {}
 }

@@ -23,6 +23,14 @@ final class Ticket: Model, @unchecked Sendable {
     /// When the customer started waiting for an answer: their first message since the last
     /// public reply. `nil` while the ball is in the customer's court or the ticket is done.
     @OptionalField(key: "awaiting_reply_since") var awaitingReplySince: Date?
+    /// When the ticket entered its current status (time-based rules measure from it).
+    @OptionalField(key: "status_changed_at") var statusChangedAt: Date?
+    /// The nearest SLA deadline among the clocks that are counting; nil when none counts.
+    @OptionalField(key: "sla_due_at") var slaDueAt: Date?
+    /// When the nearest counting clock reaches its escalation share: "at risk" from then on.
+    @OptionalField(key: "sla_at_risk_at") var slaAtRiskAt: Date?
+    /// When the SLA check next has something to do for this ticket (escalate, notify, breach).
+    @OptionalField(key: "sla_alert_at") var slaAlertAt: Date?
 
     init() {}
 }

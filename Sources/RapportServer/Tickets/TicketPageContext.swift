@@ -130,6 +130,7 @@ enum TimelineWording {
     static func describe(field: TicketChange.Field, before: String?, after: String?, agentName: (Int?) -> String?, teamName: (Int?) -> String?) -> String {
         func status(_ raw: String?) -> String { raw.flatMap(TicketStatus.init(rawValue:))?.label ?? (raw ?? "none") }
         func priority(_ raw: String?) -> String { raw.flatMap(TicketPriority.init(rawValue:))?.label ?? (raw ?? "none") }
+        func metric(_ raw: String?) -> String { raw.flatMap(SLAMetric.init(rawValue:))?.label.lowercased() ?? "SLA" }
         switch field {
         case .created: return createdText
         case .status: return "changed the status from \(status(before)) to \(status(after))"
@@ -150,6 +151,13 @@ enum TimelineWording {
         case .firstResponse: return "sent the first response"
         case .emailBounced: return "noted that email to \(after ?? "the customer") bounced"
         case .emailFailed: return "could not send an email: \(after ?? "")"
+        case .slaEscalated: return "escalated the ticket: its \(metric(before)) used \(after ?? "most") of its target"
+        case .slaBreached: return "recorded that the \(metric(before)) target was missed"
+        case .delayNotice:
+            return after == DelayNotice.Status.draft.rawValue
+                ? "prepared a delay notice for the customer (\(metric(before)) will be late)"
+                : "sent the customer a delay notice with a new time"
+        case .automation: return "applied the rule “\(after ?? "")”"
         }
     }
 }

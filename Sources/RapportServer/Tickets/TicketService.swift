@@ -13,6 +13,8 @@ struct TicketService: Sendable {
     let customers: CustomerService
     let coach: CoachService
     let outbox: MailOutbox
+    let sla: SLAService
+    let jobs: JobQueue
 
     // MARK: Create
 
@@ -44,6 +46,7 @@ struct TicketService: Sendable {
             ticket.teamID = input.teamID
             ticket.createdAt = now
             ticket.updatedAt = now
+            ticket.statusChangedAt = now
             if ticket.status == .solved { ticket.solvedAt = now }
             if input.firstMessage.author == .customer, ticket.status == .new || ticket.status == .open {
                 ticket.awaitingReplySince = now
@@ -64,6 +67,9 @@ struct TicketService: Sendable {
             for tag in tags { try await TicketTag(ticketID: ticketID, tag: tag).create(on: db) }
             try await record([TicketChange(field: .created, before: nil, after: ticket.status.rawValue)], ticketID: ticketID, by: actor, now: now, on: db)
             try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
+            try await sla.sync(ticket, event: .created(status: ticket.status, byCustomer: input.firstMessage.author == .customer), now: now, on: db)
+            try await ticket.update(on: db)
+            if actor != .system { try await queueTriggers(.ticketCreated, ticketID: ticketID, on: db) }
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             return ticketID
         }
@@ -72,6 +78,11 @@ struct TicketService: Sendable {
     // MARK: Update
 
     func update(ticketID: Int, with changes: TicketUpdate, by actor: ActingParty, on database: any Database) async throws {
+        try await database.writeTransaction { db in try await update(ticketID: ticketID, with: changes, by: actor, within: db) }
+    }
+
+    /// The same change inside the caller's write transaction (jobs and automations).
+    func update(ticketID: Int, with changes: TicketUpdate, by actor: ActingParty, within db: any Database) async throws {
         var problems = FieldErrors()
         let subject = changes.subject.map { problems.requiredText($0, field: "subject", maximumLength: TicketLimits.subjectMaximumLength) }
         let replacementTags = changes.tags.map { Self.normalizedTags($0, field: "tags", into: &problems) }
@@ -79,9 +90,9 @@ struct TicketService: Sendable {
         let removeTags = Self.normalizedTags(changes.removeTags, field: "remove_tags", into: &problems)
         try problems.throwIfAny()
         func newValue(_ update: FieldUpdate<Int>) -> Int? { if case let .set(value) = update { value } else { nil } }
-        try await validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID), on: database)
+        try await validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID), on: db)
 
-        try await database.writeTransaction { db in
+        do {
             let ticket = try await Self.find(ticketID, on: db)
             let now = clock.now()
             var log: [TicketChange] = []
@@ -117,6 +128,12 @@ struct TicketService: Sendable {
 
             guard !log.isEmpty else { return }
             ticket.updatedAt = now
+            if log.contains(where: { $0.field == .priority || $0.field == .requester }) {
+                try await sla.sync(ticket, event: .targetsChanged, now: now, on: db)
+            }
+            if log.contains(where: { $0.field == .status }) {
+                try await sla.sync(ticket, event: .statusChanged(to: ticket.status), now: now, on: db)
+            }
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
             if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
@@ -136,8 +153,22 @@ struct TicketService: Sendable {
         if message.author == .customer, message.status != nil { problems.add("status", "a customer message cannot set the status") }
         try problems.throwIfAny()
         let stored = try await attachments.store(message.attachments)
-
         return try await database.writeTransaction { db in
+            try await writeMessage(message, toTicket: ticketID, by: actor, stored: stored, then: hook, on: db)
+        }
+    }
+
+    /// A reply or note written by Rapport itself (a delay notice, an automation), inside the
+    /// caller's write transaction. A reply is emailed like an agent's but is not an answer: it
+    /// neither stops SLA clocks nor counts as the first response.
+    @discardableResult
+    func addSystemMessage(_ kind: MessageKind, body: String, toTicket ticketID: Int, within db: any Database) async throws -> Int {
+        try await writeMessage(NewMessage(kind: kind, author: .system, body: body), toTicket: ticketID, by: .system, stored: [], then: nil, on: db)
+    }
+
+    private func writeMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, stored: [StoredAttachment],
+                              then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
+        do {
             let ticket = try await Self.find(ticketID, on: db)
             let now = clock.now()
             var log: [TicketChange] = []
@@ -154,6 +185,9 @@ struct TicketService: Sendable {
                 newStatus = next
                 log.append(TicketChange(field: .customerMessage, before: nil, after: nil))
                 if ticket.awaitingReplySince == nil { ticket.awaitingReplySince = now }
+            case (.system, .reply):
+                newStatus = message.status ?? ticket.status
+                log.append(TicketChange(field: .reply, before: nil, after: nil))
             case (_, .reply):
                 newStatus = message.status ?? TicketLifecycle.statusAfterAgentReply(ticket.status)
                 log.append(TicketChange(field: .reply, before: nil, after: nil))
@@ -186,12 +220,25 @@ struct TicketService: Sendable {
             let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
                                                            then: hook, on: db)
             ticket.updatedAt = now
+            let slaEvent: TicketSLAClocks.Event? = switch (message.author, message.kind) {
+            case (.customer, _): .customerMessage(statusAfter: newStatus)
+            case (.agent, .reply): .agentReply(statusAfter: newStatus)
+            default: log.contains { $0.field == .status } ? .statusChanged(to: newStatus) : nil
+            }
+            if let slaEvent { try await sla.sync(ticket, event: slaEvent, now: now, on: db) }
             try await ticket.update(on: db)
             try await record(log, ticketID: ticketID, by: author, now: now, on: db)
             try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
+            if message.author == .customer { try await queueTriggers(.customerReplied, ticketID: ticketID, on: db) }
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             return messageID
         }
+    }
+
+    /// Queues the trigger rules for an event, when the workspace has any for it.
+    private func queueTriggers(_ trigger: AutomationTrigger, ticketID: Int, on db: any Database) async throws {
+        guard try await AutomationRule.query(on: db).filter(\.$enabled == true).filter(\.$trigger == trigger).count() > 0 else { return }
+        try await jobs.enqueue(.automationTrigger, payload: AutomationTriggerJob(ticketID: ticketID, trigger: trigger), on: db)
     }
 
     // MARK: Helpers
@@ -203,6 +250,7 @@ struct TicketService: Sendable {
 
     private func apply(status: TicketStatus, to ticket: Ticket, now: Date) {
         ticket.status = status
+        ticket.statusChangedAt = now
         switch status {
         case .solved:
             ticket.solvedAt = now
@@ -251,11 +299,13 @@ struct TicketService: Sendable {
     private func insertMessageAndMail(_ input: NewMessage, ticket: Ticket, author: ActingParty, stored: [StoredAttachment], now: Date, mood: InboundMood?,
                                       coaching: ReplyAnalysis? = nil, then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
         let ticketID = try ticket.requireID
-        let outgoing = input.kind == .reply && input.author == .agent
-            ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.body, on: db) : nil
+        let outgoing = input.kind == .reply && input.author != .customer
+            ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.body, automatic: input.author == .system, on: db) : nil
         let messageID = try await insertMessage(input, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
                                                 emailMessageID: outgoing?.email.messageID, on: db)
-        if let outgoing { try await outbox.enqueue(outgoing, kind: .reply, ticketID: ticketID, messageID: messageID, on: db) }
+        if let outgoing {
+            try await outbox.enqueue(outgoing, kind: input.author == .system ? .automatic : .reply, ticketID: ticketID, messageID: messageID, on: db)
+        }
         try await hook?(db, ticketID, messageID)
         return messageID
     }

@@ -1,0 +1,53 @@
+import FluentKit
+import Foundation
+import Logging
+
+extension RapportServices {
+    /// The runner with a handler for every kind of job.
+    func jobRunner(logger: Logger) -> JobRunner {
+        let background = settings.background
+        let sender = outboxSender(logger: logger)
+        let poller = mailboxPoller(logger: logger)
+        let alerts = slaAlerts(logger: logger)
+        let automations = automations(logger: logger)
+        let jobs = self.jobs
+        let handlers: [JobKind: JobHandler] = [
+            .outbox: JobHandler(mode: .selfManaged, repeatEvery: background.outboxInterval) { _, db in
+                try await sender.sendDue(on: db)
+            },
+            .mailboxes: JobHandler(mode: .selfManaged, repeatEvery: background.mailboxInterval) { _, db in
+                _ = try await poller.pollAll(on: db)
+            },
+            .slaSweep: JobHandler(mode: .selfManaged, repeatEvery: background.slaInterval) { _, db in
+                try await alerts.run(on: db)
+            },
+            .timeRules: JobHandler(mode: .selfManaged, repeatEvery: background.timeRulesInterval) { _, db in
+                try await automations.runTimeRules(on: db)
+            },
+            .automationTrigger: JobHandler(mode: .transactional, repeatEvery: nil) { job, db in
+                let payload = try JSONDecoder().decode(AutomationTriggerJob.self, from: Data(job.payload.utf8))
+                try await automations.runTriggers(payload, on: db)
+            },
+            .cleanup: JobHandler(mode: .selfManaged, repeatEvery: 3600) { _, db in
+                try await jobs.deleteFinished(on: db)
+            },
+        ]
+        return JobRunner(queue: jobs, handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.key.rawValue, $0.value) }), logger: logger)
+    }
+
+    func outboxSender(logger: Logger) -> OutboxSender {
+        OutboxSender(settings: mailSettings, clock: clock, lease: settings.background.lease, logger: logger)
+    }
+
+    func mailboxPoller(logger: Logger) -> MailboxPoller {
+        MailboxPoller(settings: mailSettings, inbound: inboundMail, clock: clock, logger: logger)
+    }
+
+    func slaAlerts(logger: Logger) -> SLAAlertService {
+        SLAAlertService(clock: clock, sla: sla, tickets: tickets, notifications: notifications, logger: logger)
+    }
+
+    func automations(logger: Logger) -> AutomationService {
+        AutomationService(clock: clock, tickets: tickets, mailSettings: mailSettings, logger: logger)
+    }
+}

@@ -1,0 +1,207 @@
+import FluentKit
+import Foundation
+import Logging
+import RapportCore
+
+/// The SLA check: for each ticket whose clocks crossed a line, escalates it, prepares or sends
+/// the delay notice, and records the breach — each once, because the marks that say it happened
+/// are written in the same transaction as what it did.
+struct SLAAlertService: Sendable {
+    let clock: any WallClock
+    let sla: SLAService
+    let tickets: TicketService
+    let notifications: NotificationService
+    let logger: Logger
+
+    /// Handles every ticket with something due, a batch at a time. Returns how many it handled.
+    @discardableResult
+    func run(on db: any Database, batch: Int = 200) async throws -> Int {
+        let now = clock.now()
+        let due = try await Ticket.query(on: db).filter(\.$slaAlertAt <= now).sort(\.$slaAlertAt).limit(batch).all(\.$id)
+        for ticketID in due {
+            do {
+                try await db.writeTransaction { tx in try await check(ticketID: ticketID, on: tx) }
+            } catch {
+                logger.warning("SLA check of ticket #\(ticketID) failed: \(error)")
+            }
+        }
+        return due.count
+    }
+
+    /// Checks one ticket inside the caller's transaction.
+    func check(ticketID: Int, on db: any Database) async throws {
+        guard let ticket = try await Ticket.find(ticketID, on: db) else { return }
+        let now = clock.now()
+        let configuration = try await sla.configuration(on: db)
+        let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
+        var raised: [(TicketSLAClock, SLAAlert)] = []
+        for row in rows {
+            let policy = configuration.policy(id: row.policyID)
+            let calendar = configuration.calendar(for: policy)
+            var marks = row.marks
+            let alerts = SLAAlerts.due(for: row.metric, clock: row.clock, marks: &marks, escalationShare: Double(policy?.escalationPercent ?? 75) / 100,
+                                       delayNoticeShare: configuration.settings.delayNoticeShare, at: now, on: calendar)
+            guard !alerts.isEmpty else { continue }
+            row.marks = marks
+            try await row.update(on: db)
+            raised += alerts.map { (row, $0) }
+        }
+        for (row, alert) in raised {
+            let policy = configuration.policy(id: row.policyID)
+            let calendar = configuration.calendar(for: policy)
+            switch alert {
+            case .escalation: try await escalate(ticket, clock: row, policy: policy, calendar: calendar, on: db)
+            case .breach: try await recordBreach(ticket, clock: row, calendar: calendar, on: db)
+            case .delayNotice: try await prepareDelayNotice(ticket, clock: row, calendar: calendar, settings: configuration.settings, on: db)
+            }
+        }
+        // Escalation may have changed the ticket (a new priority retargets its clocks).
+        guard let current = try await Ticket.find(ticketID, on: db) else { return }
+        let fresh = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
+        sla.updateTicketColumns(current, clocks: fresh, configuration: configuration)
+        if current.hasChanges { try await current.update(on: db) }
+    }
+
+    // MARK: Escalation
+
+    private func escalate(_ ticket: Ticket, clock row: TicketSLAClock, policy: SLAPolicy?, calendar: BusinessCalendar, on db: any Database) async throws {
+        let ticketID = try ticket.requireID
+        let now = clock.now()
+        let remaining = row.clock.remaining(at: now, on: calendar)
+        let dueText = row.clock.dueAt(on: calendar).map { Self.wallTime($0, calendar: calendar) } ?? "soon"
+        let percent = policy?.escalationPercent ?? 75
+        try await recordEvent(.slaEscalated, ticketID: ticketID, before: row.metric.rawValue, after: "\(percent)%", on: db)
+
+        var changes = TicketUpdate()
+        if let target = policy?.escalateToAgentID, target != ticket.assigneeID, try await Agent.find(target, on: db)?.isActive == true {
+            changes.assigneeID = .set(target)
+        }
+        if policy?.escalateRaisesPriority == true, let raised = Self.raised(ticket.priority) { changes.priority = raised }
+        if changes.assigneeID != .unchanged || changes.priority != nil {
+            try await tickets.update(ticketID: ticketID, with: changes, by: .system, within: db)
+        }
+
+        let text = "Ticket #\(ticketID) “\(ticket.subject)” is at risk: its \(row.metric.label.lowercased()) is due \(dueText) (\(remaining.spokenDuration) of business time left, \(percent)% used)."
+        try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaEscalation, ticketID: ticketID, text: text,
+                                       emailSubject: "At risk: \(row.metric.label.lowercased()) due \(dueText)", on: db)
+    }
+
+    /// The assignee and the team lead; the admins when the ticket has neither.
+    private func escalationRecipients(ticketID: Int, on db: any Database) async throws -> [Int] {
+        guard let ticket = try await Ticket.find(ticketID, on: db) else { return [] }
+        var recipients: [Int] = []
+        if let assignee = ticket.assigneeID { recipients.append(assignee) }
+        if let teamID = ticket.teamID, let lead = try await Team.find(teamID, on: db)?.leadAgentID { recipients.append(lead) }
+        if recipients.isEmpty {
+            recipients = try await Agent.query(on: db).filter(\.$role == .admin).filter(\.$isActive == true).all(\.$id)
+        }
+        return recipients
+    }
+
+    static func raised(_ priority: TicketPriority) -> TicketPriority? {
+        switch priority {
+        case .low: .normal
+        case .normal: .high
+        case .high: .urgent
+        case .urgent: nil
+        }
+    }
+
+    // MARK: Breach
+
+    private func recordBreach(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, on db: any Database) async throws {
+        let ticketID = try ticket.requireID
+        try await recordEvent(.slaBreached, ticketID: ticketID, before: row.metric.rawValue, after: nil, on: db)
+        let text = "Ticket #\(ticketID) “\(ticket.subject)” missed its \(row.metric.label.lowercased()) target."
+        try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaBreach, ticketID: ticketID, text: text, on: db)
+    }
+
+    // MARK: Delay notice
+
+    private func prepareDelayNotice(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, settings: SLASettings, on db: any Database) async throws {
+        let ticketID = try ticket.requireID
+        let now = clock.now()
+        let deadline = max(row.clock.dueAt(on: calendar) ?? now, now)
+        let promised = calendar.adding(businessSeconds: TimeInterval(settings.delayNoticeExtensionMinutes * 60), to: deadline)
+        let customer = try await Customer.find(ticket.requesterID, on: db)
+        let mail = try await notifications.mailSettings.load(on: db)
+        let body = MailOutbox.fill(settings.delayNoticeText, [
+            "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
+            "ticket.number": String(ticketID), "ticket.subject": ticket.subject,
+            "new_time": Self.wallTime(promised, calendar: calendar), "workspace.name": mail.fromName,
+        ])
+        let notice = DelayNotice()
+        notice.ticketID = ticketID
+        notice.metric = row.metric
+        notice.body = body
+        notice.promisedAt = promised
+        notice.createdAt = now
+        switch settings.delayNoticeMode {
+        case .off:
+            return
+        case .draft:
+            notice.status = .draft
+            try await notice.create(on: db)
+            if let assignee = ticket.assigneeID {
+                try await notifications.notify([assignee], kind: .delayNotice, ticketID: ticketID,
+                                               text: "Ticket #\(ticketID) will miss its \(row.metric.label.lowercased()): a delay notice for the customer is ready to send.", on: db)
+            }
+        case .send:
+            notice.status = .sent
+            notice.resolvedAt = now
+            notice.messageID = try await tickets.addSystemMessage(.reply, body: body, toTicket: ticketID, within: db)
+            try await notice.create(on: db)
+        }
+        try await recordEvent(.delayNotice, ticketID: ticketID, before: row.metric.rawValue, after: notice.status.rawValue, on: db)
+    }
+
+    /// Sends a prepared notice as a reply from the workspace, on an agent's word.
+    func send(noticeID: Int, ticketID: Int, by agentID: Int, body: String?, on db: any Database) async throws {
+        try await db.writeTransaction { tx in
+            guard let notice = try await DelayNotice.find(noticeID, on: tx), notice.ticketID == ticketID, notice.status == .draft else {
+                throw RapportError.conflict("This delay notice was already sent or dismissed.")
+            }
+            let text = body.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 } ?? notice.body
+            notice.body = String(text.prefix(TicketLimits.bodyMaximumLength))
+            notice.messageID = try await tickets.addSystemMessage(.reply, body: notice.body, toTicket: ticketID, within: tx)
+            notice.status = .sent
+            notice.resolvedAt = clock.now()
+            notice.resolvedByAgentID = agentID
+            try await notice.update(on: tx)
+            try await recordEvent(.delayNotice, ticketID: ticketID, before: notice.metric.rawValue, after: "sent", actor: .agent(id: agentID), on: tx)
+        }
+    }
+
+    func dismiss(noticeID: Int, ticketID: Int, by agentID: Int, on db: any Database) async throws {
+        try await db.writeTransaction { tx in
+            guard let notice = try await DelayNotice.find(noticeID, on: tx), notice.ticketID == ticketID, notice.status == .draft else { return }
+            notice.status = .dismissed
+            notice.resolvedAt = clock.now()
+            notice.resolvedByAgentID = agentID
+            try await notice.update(on: tx)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func recordEvent(_ field: TicketChange.Field, ticketID: Int, before: String?, after: String?, actor: ActingParty = .system, on db: any Database) async throws {
+        let event = TicketEvent()
+        event.ticketID = ticketID
+        event.actorKind = actor.kind
+        event.actorAgentID = actor.agentID
+        event.field = field.rawValue
+        event.before = before
+        event.after = after
+        event.createdAt = clock.now()
+        try await event.create(on: db)
+    }
+
+    /// "Wednesday 9 December, 15:00 (Europe/Berlin)": a time as the calendar's team reads it.
+    static func wallTime(_ instant: Date, calendar: BusinessCalendar) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: calendar.timeZoneIdentifier)
+        formatter.dateFormat = "EEEE d MMMM, HH:mm"
+        return "\(formatter.string(from: instant)) (\(calendar.timeZoneIdentifier))"
+    }
+}
