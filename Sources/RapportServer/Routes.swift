@@ -45,6 +45,10 @@ enum Routes {
         try forms.register(collection: SearchPage())
         try forms.register(collection: AdminPages())
         try forms.register(collection: MailSettingsPages())
+        try forms.register(collection: ServiceLevelPages())
+        try forms.register(collection: AutomationPages())
+        try forms.register(collection: NotificationPages())
+        try forms.register(collection: DelayNoticeRoutes())
     }
 }
 

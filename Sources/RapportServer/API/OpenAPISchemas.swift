@@ -49,6 +49,7 @@ enum OpenAPISchemas {
                 "channel": choice(TicketChannel.self), "requester": OpenAPIDocument.ref("Person"), "assignee": nullable("Person"),
                 "team": nullable("NamedReference"), "tags": strings, "created_at": dateTime, "updated_at": dateTime,
                 "first_response_at": nullableDateTime, "solved_at": nullableDateTime, "closed_at": nullableDateTime, "awaiting_reply_since": nullableDateTime,
+                "sla_due_at": nullableDateTime, "sla_at_risk_at": nullableDateTime,
             ], required: ["number", "subject", "status", "priority", "channel", "requester", "tags", "created_at", "updated_at"]),
             "TicketPage": object(["tickets": array(of: "TicketSummary"), "next_cursor": nullableString], required: ["tickets"]),
             "Attachment": object(["id": integer, "filename": string, "content_type": string, "size": integer, "url": string]),

@@ -19,6 +19,20 @@ struct InboxRow: Encodable, Sendable {
     let waiting: String?
     /// Waiting more than a working day: shown in warning colours.
     let waitingLong: Bool
+    let sla: SLABadge?
+
+    /// "Overdue" or "At risk · due 14:30" beside a ticket whose SLA needs attention.
+    struct SLABadge: Encodable, Sendable {
+        let kind: String
+        let text: String
+    }
+
+    static func slaBadge(dueAt: Date?, atRiskAt: Date?, status: TicketStatus, now: Date) -> SLABadge? {
+        guard status.isUnresolved, let dueAt else { return nil }
+        if dueAt <= now { return SLABadge(kind: "breached", text: "Overdue \(RelativeTime.duration(now.timeIntervalSince(dueAt)))") }
+        if let atRiskAt, atRiskAt <= now { return SLABadge(kind: "at-risk", text: "Due in \(RelativeTime.duration(dueAt.timeIntervalSince(now)))") }
+        return nil
+    }
 }
 
 struct InboxPageContext: Encodable, Sendable {
@@ -87,17 +101,17 @@ struct InboxPage: RouteCollection {
         let agent = try req.agent
         let query = Query(req)
         let teamIDs = try await TeamMembership.teamIDs(ofAgent: agent.id, on: req.db)
-        var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs)
+        let now = req.rapport.clock.now()
+        var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs, now: now)
         filters.priority = query.priority
         if let team = query.teamID { filters.teamID = team }
         filters.tag = query.tag
 
         async let pageResult = TicketQueries.page(filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
-        async let countsResult = InboxCounts.load(agentID: agent.id, cache: req.rapport.inboxCounts, on: req.db)
+        async let countsResult = InboxCounts.load(agentID: agent.id, cache: req.rapport.inboxCounts, now: now, on: req.db)
         async let directoryResult = StaffDirectory.load(on: req.db)
         let (page, counts, directory) = try await (pageResult, countsResult, directoryResult)
 
-        let now = req.rapport.settings.clock.now()
         let rows = page.tickets.map { ticket in
             let waitingSeconds = ticket.status == .new || ticket.status == .open ? ticket.awaitingReplySince.map { now.timeIntervalSince($0) } : nil
             return InboxRow(
@@ -106,7 +120,8 @@ struct InboxPage: RouteCollection {
                 priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label,
                 assigneeName: ticket.assignee?.name, teamName: ticket.team?.name, tags: ticket.tags,
                 updated: PageDates.relative(ticket.updatedAt, now: now), updatedFull: PageDates.full(ticket.updatedAt),
-                waiting: waitingSeconds.map(RelativeTime.duration), waitingLong: (waitingSeconds ?? 0) > 24 * 3600
+                waiting: waitingSeconds.map(RelativeTime.duration), waitingLong: (waitingSeconds ?? 0) > 24 * 3600,
+                sla: InboxRow.slaBadge(dueAt: ticket.slaDueAt, atRiskAt: ticket.slaAtRiskAt, status: ticket.status, now: now)
             )
         }
         var clear = query
@@ -134,7 +149,7 @@ struct InboxPage: RouteCollection {
 
     /// `GET /inbox/counts` — the view counts as JSON, polled by the page script.
     func counts(req: Request) async throws -> InboxCounts {
-        try await InboxCounts.load(agentID: try req.agent.id, cache: req.rapport.inboxCounts, on: req.db)
+        try await InboxCounts.load(agentID: try req.agent.id, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
     }
 
     struct BulkForm: Decodable {

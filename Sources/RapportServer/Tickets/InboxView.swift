@@ -12,6 +12,8 @@ enum InboxView: String, CaseIterable, Sendable {
     case open
     case pending
     case solved
+    /// Open tickets at risk of missing an SLA target, or past it.
+    case atRisk = "at-risk"
 
     var label: String {
         switch self {
@@ -21,6 +23,7 @@ enum InboxView: String, CaseIterable, Sendable {
         case .open: "All open"
         case .pending: "Pending"
         case .solved: "Solved"
+        case .atRisk: "SLA at risk"
         }
     }
 
@@ -33,10 +36,14 @@ enum InboxView: String, CaseIterable, Sendable {
         case .open: "No open tickets: everyone has an answer."
         case .pending: "No ticket is waiting on a customer."
         case .solved: "No solved tickets yet."
+        case .atRisk: "Every SLA target is on track."
         }
     }
 
-    func filters(agentID: Int, teamIDs: [Int]) -> TicketListFilters {
+    /// The views whose counts change only when a ticket changes, so they can be cached.
+    static let cacheable: [InboxView] = allCases.filter { $0 != .atRisk }
+
+    func filters(agentID: Int, teamIDs: [Int], now: Date) -> TicketListFilters {
         var filters = TicketListFilters()
         switch self {
         case .mine:
@@ -55,6 +62,9 @@ enum InboxView: String, CaseIterable, Sendable {
             filters.statuses = [.pending]
         case .solved:
             filters.statuses = [.solved]
+        case .atRisk:
+            filters.statuses = [.new, .open]
+            filters.slaAtRiskBy = now
         }
         return filters
     }
@@ -66,14 +76,23 @@ struct InboxCounts: Content {
 
     subscript(view: InboxView) -> Int? { values[view.rawValue] }
 
-    static func load(agentID: Int, cache: InboxCountCache, on database: any Database) async throws -> InboxCounts {
+    /// The views' counts and the agent's unread notifications. The SLA view changes as time
+    /// passes, not only when tickets do, so it and the notifications are counted every time.
+    static func load(agentID: Int, cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
         let teamIDs = try await TeamMembership.teamIDs(ofAgent: agentID, on: database)
         let stamp = try await InboxCountCache.Stamp.current(on: database)
-        if let cached = await cache.counts(agentID: agentID, teamIDs: teamIDs, stamp: stamp) { return cached }
-        let counts = try await TicketQueries.counts(InboxView.allCases.map { $0.filters(agentID: agentID, teamIDs: teamIDs) }, on: database)
-        let result = InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.allCases.map(\.rawValue), counts)))
-        await cache.store(result, agentID: agentID, teamIDs: teamIDs, stamp: stamp)
-        return result
+        var values: [String: Int]
+        if let cached = await cache.counts(agentID: agentID, teamIDs: teamIDs, stamp: stamp) {
+            values = cached.values
+        } else {
+            let counts = try await TicketQueries.counts(InboxView.cacheable.map { $0.filters(agentID: agentID, teamIDs: teamIDs, now: now) }, on: database)
+            let cached = InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.cacheable.map(\.rawValue), counts)))
+            await cache.store(cached, agentID: agentID, teamIDs: teamIDs, stamp: stamp)
+            values = cached.values
+        }
+        values[InboxView.atRisk.rawValue] = try await TicketQueries.counts([InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now)], on: database).first
+        values["notifications"] = try await AgentNotification.query(on: database).filter(\.$agentID == agentID).filter(\.$readAt == nil).count()
+        return InboxCounts(values: values)
     }
 }
 

@@ -31,6 +31,10 @@ struct TicketSummaryDTO: Content {
     let closedAt: Date?
     /// Since when the customer has been waiting for an answer, while they are.
     let awaitingReplySince: Date?
+    /// The nearest SLA deadline among the clocks that are counting.
+    let slaDueAt: Date?
+    /// From when the ticket is at risk of missing that deadline.
+    let slaAtRiskAt: Date?
 }
 
 struct AttachmentDTO: Content {

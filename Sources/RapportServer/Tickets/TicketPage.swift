@@ -142,11 +142,14 @@ struct TicketPage: RouteCollection {
         var requester = try await requesterCard(ticket, now: now, on: req.db)
         requester.bounceWarning = try await MailTimeline.bounceWarning(customerID: ticket.requester.id, on: req.db)
         let mail = try await MailTimeline.load(ticketID: number, on: req.db)
+        let sla = try await req.rapport.sla.standings(ticketID: number, on: req.db)
+        let drafts = try await DelayNotice.query(on: req.db).filter(\.$ticketID == number).filter(\.$status == .draft).sort(\.$id).all()
 
         var items: [(date: Date, order: Int, item: TimelineItem)] = []
         for message in detail.messages {
             let kind = message.kind == .note ? "note" : (message.author.kind == .customer ? "customer" : "reply")
-            let label = message.kind == .note ? "Internal note" : (message.author.kind == .customer ? "Customer" : "Public reply")
+            let label = message.kind == .note ? "Internal note"
+                : message.author.kind == .customer ? "Customer" : message.author.kind == .system ? "Automatic reply" : "Public reply"
             items.append((message.createdAt, message.id * 2, TimelineItem(
                 kind: kind, kindLabel: label, authorName: message.author.name,
                 when: PageDates.relative(message.createdAt, now: now), whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
@@ -199,7 +202,11 @@ struct TicketPage: RouteCollection {
             requester: requester,
             attachments: detail.messages.flatMap { $0.attachments.map(Self.link) },
             hasAttachments: detail.messages.contains { !$0.attachments.isEmpty },
-            propertiesError: propertiesError
+            propertiesError: propertiesError,
+            sla: sla, hasSLA: !sla.isEmpty,
+            delayNotices: drafts.compactMap { notice in
+                notice.id.map { DelayNoticeDraft(id: $0, metricLabel: notice.metric.label.lowercased(), body: notice.body, promised: PageDates.full(notice.promisedAt)) }
+            }
         )
         return try await req.page("ticket", context, status: status)
     }

@@ -119,6 +119,17 @@ struct TicketPageContext: Encodable, Sendable {
     let attachments: [AttachmentLink]
     let hasAttachments: Bool
     let propertiesError: String?
+    let sla: [SLAClockView]
+    let hasSLA: Bool
+    let delayNotices: [DelayNoticeDraft]
+}
+
+/// A delay notice Rapport prepared, waiting for the agent to send or dismiss it.
+struct DelayNoticeDraft: Encodable, Sendable {
+    let id: Int
+    let metricLabel: String
+    let body: String
+    let promised: String
 }
 
 /// Wording for the ticket's event log in the timeline: "set status to Pending".

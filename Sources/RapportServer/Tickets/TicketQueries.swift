@@ -20,6 +20,8 @@ struct TicketListFilters: Sendable {
     var tag: String?
     var requesterID: Int?
     var updatedSince: Date?
+    /// Only tickets at risk of missing an SLA target (or past it) at this moment.
+    var slaAtRiskBy: Date?
 }
 
 /// The orders a ticket list can be read in. Each is a keyset on an indexed column plus the id,
@@ -31,6 +33,8 @@ enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
     case createdOldest = "created-oldest"
     /// Tickets waiting for our answer, longest first; others are left out.
     case waitingLongest = "waiting"
+    /// Tickets with a counting SLA clock, nearest deadline first; others are left out.
+    case dueSoonest = "due"
 
     var label: String {
         switch self {
@@ -39,6 +43,7 @@ enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
         case .createdNewest: "Newest"
         case .createdOldest: "Oldest"
         case .waitingLongest: "Waiting longest for us"
+        case .dueSoonest: "SLA due soonest"
         }
     }
 
@@ -49,6 +54,7 @@ enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
         case .updatedNewest, .updatedOldest: "t.updated_at"
         case .createdNewest, .createdOldest: nil
         case .waitingLongest: "t.awaiting_reply_since"
+        case .dueSoonest: "t.sla_due_at"
         }
     }
 
@@ -91,12 +97,15 @@ enum TicketQueries {
         let solvedAt: Date?
         let closedAt: Date?
         let awaitingReplySince: Date?
+        let slaDueAt: Date?
+        let slaAtRiskAt: Date?
 
         func sortKey(_ sort: TicketSort) -> Date? {
             switch sort {
             case .updatedNewest, .updatedOldest: updatedAt
             case .createdNewest, .createdOldest: createdAt
             case .waitingLongest: awaitingReplySince
+            case .dueSoonest: slaDueAt
             }
         }
     }
@@ -108,7 +117,8 @@ enum TicketQueries {
         t.assignee_id AS "assigneeID", a.name AS "assigneeName", a.email AS "assigneeEmail",
         t.team_id AS "teamID", tm.name AS "teamName",
         t.created_at AS "createdAt", t.updated_at AS "updatedAt", t.first_response_at AS "firstResponseAt",
-        t.solved_at AS "solvedAt", t.closed_at AS "closedAt", t.awaiting_reply_since AS "awaitingReplySince"
+        t.solved_at AS "solvedAt", t.closed_at AS "closedAt", t.awaiting_reply_since AS "awaitingReplySince",
+        t.sla_due_at AS "slaDueAt", t.sla_at_risk_at AS "slaAtRiskAt"
         FROM tickets t
         JOIN customers c ON c.id = t.requester_id
         LEFT JOIN agents a ON a.id = t.assignee_id
@@ -125,6 +135,7 @@ enum TicketQueries {
         func whereClause(_ filters: TicketListFilters) -> SQLQueryString {
             var conditions = conditions(for: filters)
             if sort == .waitingLongest { conditions.append("t.awaiting_reply_since IS NOT NULL") }
+            if sort == .dueSoonest { conditions.append("t.sla_due_at IS NOT NULL") }
             if let cursor { conditions.append(sort.beyond(cursor)) }
             return conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         }
@@ -190,6 +201,7 @@ enum TicketQueries {
         if let tag = filters.tag { conditions.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = \(bind: tag))") }
         if let requester = filters.requesterID { conditions.append("t.requester_id = \(bind: requester)") }
         if let since = filters.updatedSince { conditions.append("t.updated_at >= \(bind: since)") }
+        if let moment = filters.slaAtRiskBy { conditions.append("t.sla_at_risk_at <= \(bind: moment)") }
         return conditions
     }
 
@@ -293,7 +305,8 @@ enum TicketQueries {
                 team: row.teamID.map { NamedReferenceDTO(id: $0, name: row.teamName ?? "") },
                 tags: (tagsByTicket[row.id] ?? []).map(\.tag),
                 createdAt: row.createdAt, updatedAt: row.updatedAt, firstResponseAt: row.firstResponseAt,
-                solvedAt: row.solvedAt, closedAt: row.closedAt, awaitingReplySince: row.awaitingReplySince
+                solvedAt: row.solvedAt, closedAt: row.closedAt, awaitingReplySince: row.awaitingReplySince,
+                slaDueAt: row.slaDueAt, slaAtRiskAt: row.slaAtRiskAt
             )
         }
     }

@@ -94,6 +94,11 @@ enum PageNotice: String, CaseIterable {
     case macroSaved = "macro-saved"
     case macroDeleted = "macro-deleted"
     case mailSaved = "mail-saved"
+    case slaSaved = "sla-saved"
+    case ruleSaved = "rule-saved"
+    case ruleDeleted = "rule-deleted"
+    case delayNoticeSent = "delay-notice-sent"
+    case delayNoticeDismissed = "delay-notice-dismissed"
     case signedOut = "signed-out"
 
     static func text(for raw: String) -> String? {
@@ -113,6 +118,11 @@ enum PageNotice: String, CaseIterable {
         case .macroSaved: return "The macro was saved."
         case .macroDeleted: return "The macro was deleted."
         case .mailSaved: return "The mail settings were saved."
+        case .slaSaved: return "The SLA settings were saved."
+        case .ruleSaved: return "The rule was saved."
+        case .ruleDeleted: return "The rule was deleted."
+        case .delayNoticeSent: return "The delay notice was sent to the customer."
+        case .delayNoticeDismissed: return "The delay notice was dismissed."
         case .signedOut: return "You are signed out."
         }
     }
