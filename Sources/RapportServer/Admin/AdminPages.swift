@@ -44,6 +44,8 @@ struct AdminTeamRow: Encodable, Sendable {
     let description: String
     let members: [(PersonLink)]
     let addableAgents: [SelectOption]
+    /// Who is told when one of the team's tickets is escalated.
+    let leadOptions: [SelectOption]
 }
 
 struct PersonLink: Encodable, Sendable {
@@ -113,6 +115,7 @@ struct AdminPages: RouteCollection {
         admin.get("teams", use: teams)
         admin.post("teams", use: createTeam)
         admin.post("teams", ":id", "members", use: addMember)
+        admin.post("teams", ":id", "lead", use: setLead)
         admin.post("teams", ":id", "members", ":agentID", "remove", use: removeMember)
         admin.get("macros", use: macros)
         admin.get("macros", "new", use: newMacro)
@@ -226,6 +229,29 @@ struct AdminPages: RouteCollection {
         return req.redirect(to: "/admin/teams", notice: .teamSaved)
     }
 
+    struct LeadForm: Decodable {
+        var agentID: String?
+        enum CodingKeys: String, CodingKey { case agentID = "agent_id" }
+    }
+
+    /// `POST /admin/teams/:id/lead` — the agent told about the team's escalated tickets.
+    func setLead(req: Request) async throws -> Response {
+        let teamID = try req.idParameter("id", naming: "Team")
+        guard let team = try await Team.find(teamID, on: req.db) else { throw RapportError.notFound("Team \(teamID)") }
+        let raw = try req.content.decode(LeadForm.self).agentID ?? ""
+        if raw.isEmpty {
+            team.leadAgentID = nil
+        } else {
+            guard let agentID = Int(raw), let agent = try await Agent.find(agentID, on: req.db), agent.isActive else {
+                return try await renderTeams(req, error: "Choose an active agent as the team lead.", newName: "", status: .unprocessableEntity)
+            }
+            team.leadAgentID = agentID
+        }
+        team.updatedAt = req.rapport.clock.now()
+        try await team.update(on: req.db)
+        return req.redirect(to: "/admin/teams", notice: .teamSaved)
+    }
+
     private func renderTeams(_ req: Request, error: String?, newName: String, status: HTTPStatus = .ok) async throws -> Response {
         let teams = try await Team.query(on: req.db).sort(\.$name).all()
         let memberships = try await TeamMembership.query(on: req.db).all()
@@ -236,7 +262,9 @@ struct AdminPages: RouteCollection {
             return AdminTeamRow(
                 id: teamID, name: team.name, description: team.description,
                 members: directory.agents.filter { memberIDs.contains($0.id) }.map { PersonLink(id: $0.id, name: $0.name) },
-                addableAgents: directory.agents.filter { $0.isActive && !memberIDs.contains($0.id) }.map { SelectOption(value: String($0.id), label: $0.name, selected: false) }
+                addableAgents: directory.agents.filter { $0.isActive && !memberIDs.contains($0.id) }.map { SelectOption(value: String($0.id), label: $0.name, selected: false) },
+                leadOptions: [SelectOption(value: "", label: "No lead", selected: team.leadAgentID == nil)]
+                    + directory.agents.filter(\.isActive).map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == team.leadAgentID) }
             )
         }
         let context = AdminTeamsContext(page: try req.chrome(title: "Teams", section: "admin"), rows: rows, error: error, newName: newName)
