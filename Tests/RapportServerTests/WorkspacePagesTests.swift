@@ -47,7 +47,7 @@ struct WorkspacePagesTests {
             }
             let counts = try await browser.get("/inbox/counts", headers: ["Accept": "application/json"])
             let json = try JSONSerialization.jsonObject(with: Data(counts.body.utf8)) as? [String: [String: Int]]
-            #expect(json?["values"] == ["mine": 1, "unassigned": 1, "team": 1, "open": 3, "pending": 1, "solved": 1])
+            #expect(json?["values"] == ["mine": 1, "unassigned": 1, "team": 1, "open": 3, "pending": 1, "solved": 1, "at-risk": 0, "notifications": 0])
             let empty = try await browser.get("/inbox?view=mine&priority=urgent")
             #expect(empty.body.contains("Clear"))
             #expect(Self.rowNumbers(empty.body).isEmpty)

@@ -92,53 +92,51 @@ struct TicketService: Sendable {
         func newValue(_ update: FieldUpdate<Int>) -> Int? { if case let .set(value) = update { value } else { nil } }
         try await validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID), on: db)
 
-        do {
-            let ticket = try await Self.find(ticketID, on: db)
-            let now = clock.now()
-            var log: [TicketChange] = []
+        let ticket = try await Self.find(ticketID, on: db)
+        let now = clock.now()
+        var log: [TicketChange] = []
 
-            if let subject, subject != ticket.subject {
-                log.append(TicketChange(field: .subject, before: ticket.subject, after: subject))
-                ticket.subject = subject
-            }
-            if let status = changes.status, status != ticket.status {
-                try TicketLifecycle.validate(from: ticket.status, to: status)
-                log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: status.rawValue))
-                apply(status: status, to: ticket, now: now)
-            } else if ticket.status == .closed, Self.changesAnything(changes) {
-                throw TicketTransitionError(from: .closed, to: .closed)
-            }
-            if let priority = changes.priority, priority != ticket.priority {
-                log.append(TicketChange(field: .priority, before: ticket.priority.rawValue, after: priority.rawValue))
-                ticket.priority = priority
-            }
-            if let requester = changes.requesterID, requester != ticket.requesterID {
-                log.append(TicketChange(field: .requester, before: String(ticket.requesterID), after: String(requester)))
-                ticket.requesterID = requester
-            }
-            if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
-                log.append(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
-                ticket.assigneeID = assignee
-            }
-            if case let .set(team) = changes.teamID, team != ticket.teamID {
-                log.append(TicketChange(field: .team, before: ticket.teamID.map(String.init), after: team.map(String.init)))
-                ticket.teamID = team
-            }
-            log += try await updateTags(ticketID: ticketID, replaceWith: replacementTags, add: addTags, remove: removeTags, on: db)
+        if let subject, subject != ticket.subject {
+            log.append(TicketChange(field: .subject, before: ticket.subject, after: subject))
+            ticket.subject = subject
+        }
+        if let status = changes.status, status != ticket.status {
+            try TicketLifecycle.validate(from: ticket.status, to: status)
+            log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: status.rawValue))
+            apply(status: status, to: ticket, now: now)
+        } else if ticket.status == .closed, Self.changesAnything(changes) {
+            throw TicketTransitionError(from: .closed, to: .closed)
+        }
+        if let priority = changes.priority, priority != ticket.priority {
+            log.append(TicketChange(field: .priority, before: ticket.priority.rawValue, after: priority.rawValue))
+            ticket.priority = priority
+        }
+        if let requester = changes.requesterID, requester != ticket.requesterID {
+            log.append(TicketChange(field: .requester, before: String(ticket.requesterID), after: String(requester)))
+            ticket.requesterID = requester
+        }
+        if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
+            log.append(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
+            ticket.assigneeID = assignee
+        }
+        if case let .set(team) = changes.teamID, team != ticket.teamID {
+            log.append(TicketChange(field: .team, before: ticket.teamID.map(String.init), after: team.map(String.init)))
+            ticket.teamID = team
+        }
+        log += try await updateTags(ticketID: ticketID, replaceWith: replacementTags, add: addTags, remove: removeTags, on: db)
 
-            guard !log.isEmpty else { return }
-            ticket.updatedAt = now
-            if log.contains(where: { $0.field == .priority || $0.field == .requester }) {
-                try await sla.sync(ticket, event: .targetsChanged, now: now, on: db)
-            }
-            if log.contains(where: { $0.field == .status }) {
-                try await sla.sync(ticket, event: .statusChanged(to: ticket.status), now: now, on: db)
-            }
-            try await ticket.update(on: db)
-            try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
-            if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
-                try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
-            }
+        guard !log.isEmpty else { return }
+        ticket.updatedAt = now
+        if log.contains(where: { $0.field == .priority || $0.field == .requester }) {
+            try await sla.sync(ticket, event: .targetsChanged, now: now, on: db)
+        }
+        if log.contains(where: { $0.field == .status }) {
+            try await sla.sync(ticket, event: .statusChanged(to: ticket.status), now: now, on: db)
+        }
+        try await ticket.update(on: db)
+        try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
+        if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
+            try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
         }
     }
 
@@ -168,71 +166,69 @@ struct TicketService: Sendable {
 
     private func writeMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, stored: [StoredAttachment],
                               then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
-        do {
-            let ticket = try await Self.find(ticketID, on: db)
-            let now = clock.now()
-            var log: [TicketChange] = []
-            // A customer message is the requester's unless the caller names who wrote it (a Cc'd
-            // colleague answering by mail).
-            let author: ActingParty = message.author == .customer ? .customer(id: actor.customerID ?? ticket.requesterID) : actor
+        let ticket = try await Self.find(ticketID, on: db)
+        let now = clock.now()
+        var log: [TicketChange] = []
+        // A customer message is the requester's unless the caller names who wrote it (a Cc'd
+        // colleague answering by mail).
+        let author: ActingParty = message.author == .customer ? .customer(id: actor.customerID ?? ticket.requesterID) : actor
 
-            let newStatus: TicketStatus
-            switch (message.author, message.kind) {
-            case (.customer, _):
-                guard let next = TicketLifecycle.statusAfterCustomerMessage(ticket.status) else {
-                    throw TicketTransitionError(from: .closed, to: .open)
-                }
-                newStatus = next
-                log.append(TicketChange(field: .customerMessage, before: nil, after: nil))
-                if ticket.awaitingReplySince == nil { ticket.awaitingReplySince = now }
-            case (.system, .reply):
-                newStatus = message.status ?? ticket.status
-                log.append(TicketChange(field: .reply, before: nil, after: nil))
-            case (_, .reply):
-                newStatus = message.status ?? TicketLifecycle.statusAfterAgentReply(ticket.status)
-                log.append(TicketChange(field: .reply, before: nil, after: nil))
-                ticket.awaitingReplySince = nil
-                if ticket.firstResponseAt == nil {
-                    ticket.firstResponseAt = now
-                    log.append(TicketChange(field: .firstResponse, before: nil, after: nil))
-                }
-            case (_, .note):
-                newStatus = message.status ?? ticket.status
-                log.append(TicketChange(field: .note, before: nil, after: nil))
+        let newStatus: TicketStatus
+        switch (message.author, message.kind) {
+        case (.customer, _):
+            guard let next = TicketLifecycle.statusAfterCustomerMessage(ticket.status) else {
+                throw TicketTransitionError(from: .closed, to: .open)
             }
-            if ticket.status == .closed { throw TicketTransitionError(from: .closed, to: newStatus) }
-            if newStatus != ticket.status {
-                try TicketLifecycle.validate(from: ticket.status, to: newStatus)
-                log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: newStatus.rawValue))
-                apply(status: newStatus, to: ticket, now: now)
+            newStatus = next
+            log.append(TicketChange(field: .customerMessage, before: nil, after: nil))
+            if ticket.awaitingReplySince == nil { ticket.awaitingReplySince = now }
+        case (.system, .reply):
+            newStatus = message.status ?? ticket.status
+            log.append(TicketChange(field: .reply, before: nil, after: nil))
+        case (_, .reply):
+            newStatus = message.status ?? TicketLifecycle.statusAfterAgentReply(ticket.status)
+            log.append(TicketChange(field: .reply, before: nil, after: nil))
+            ticket.awaitingReplySince = nil
+            if ticket.firstResponseAt == nil {
+                ticket.firstResponseAt = now
+                log.append(TicketChange(field: .firstResponse, before: nil, after: nil))
             }
-
-            var mood: InboundMood?
-            var moodChanges: [TicketChange] = []
-            var coaching: ReplyAnalysis?
-            if message.author == .customer {
-                let read = coach.moods.read(message.body)
-                mood = read
-                moodChanges = try await apply(mood: read, to: ticket, customerID: ticket.requesterID, now: now, on: db)
-            } else if message.kind == .reply, let agentID = author.agentID {
-                coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
-            }
-            let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
-                                                           then: hook, on: db)
-            ticket.updatedAt = now
-            let slaEvent: TicketSLAClocks.Event? = switch (message.author, message.kind) {
-            case (.customer, _): .customerMessage(statusAfter: newStatus)
-            case (.agent, .reply): .agentReply(statusAfter: newStatus)
-            default: log.contains { $0.field == .status } ? .statusChanged(to: newStatus) : nil
-            }
-            if let slaEvent { try await sla.sync(ticket, event: slaEvent, now: now, on: db) }
-            try await ticket.update(on: db)
-            try await record(log, ticketID: ticketID, by: author, now: now, on: db)
-            try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
-            if message.author == .customer { try await queueTriggers(.customerReplied, ticketID: ticketID, on: db) }
-            try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
-            return messageID
+        case (_, .note):
+            newStatus = message.status ?? ticket.status
+            log.append(TicketChange(field: .note, before: nil, after: nil))
         }
+        if ticket.status == .closed { throw TicketTransitionError(from: .closed, to: newStatus) }
+        if newStatus != ticket.status {
+            try TicketLifecycle.validate(from: ticket.status, to: newStatus)
+            log.append(TicketChange(field: .status, before: ticket.status.rawValue, after: newStatus.rawValue))
+            apply(status: newStatus, to: ticket, now: now)
+        }
+
+        var mood: InboundMood?
+        var moodChanges: [TicketChange] = []
+        var coaching: ReplyAnalysis?
+        if message.author == .customer {
+            let read = coach.moods.read(message.body)
+            mood = read
+            moodChanges = try await apply(mood: read, to: ticket, customerID: ticket.requesterID, now: now, on: db)
+        } else if message.kind == .reply, let agentID = author.agentID {
+            coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
+        }
+        let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
+                                                       then: hook, on: db)
+        ticket.updatedAt = now
+        let slaEvent: TicketSLAClocks.Event? = switch (message.author, message.kind) {
+        case (.customer, _): .customerMessage(statusAfter: newStatus)
+        case (.agent, .reply): .agentReply(statusAfter: newStatus)
+        default: log.contains { $0.field == .status } ? .statusChanged(to: newStatus) : nil
+        }
+        if let slaEvent { try await sla.sync(ticket, event: slaEvent, now: now, on: db) }
+        try await ticket.update(on: db)
+        try await record(log, ticketID: ticketID, by: author, now: now, on: db)
+        try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
+        if message.author == .customer { try await queueTriggers(.customerReplied, ticketID: ticketID, on: db) }
+        try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
+        return messageID
     }
 
     /// Queues the trigger rules for an event, when the workspace has any for it.
