@@ -33,6 +33,7 @@ struct ServiceLevelAdmin: Sendable {
         var holidays: [Holiday] = []
         do { holidays = try Holiday.parseList(input.holidays) } catch { problems.add("holidays", error.description) }
         let timeZone = input.timeZone.trimmingCharacters(in: .whitespaces)
+        if TimeZone(identifier: timeZone) == nil { problems.add("time_zone", BusinessCalendarError.unknownTimeZone(timeZone).description) }
         if problems.isEmpty {
             do { _ = try BusinessCalendar(timeZone: timeZone, week: week, holidays: holidays) } catch {
                 problems.add(error == .neverOpen ? "week" : "time_zone", error.description)
