@@ -128,3 +128,31 @@ struct SLAClockTests {
         #expect(TimeInterval(-3 * 86400 - 4 * 3600).spokenDuration == "3 d 4 h")
     }
 }
+
+@Suite("Delay notices on promised times")
+struct DelayNoticeFollowUpTests {
+    let office: BusinessCalendar = {
+        let day = try! OpeningPeriod.parseList("09:00-17:00")
+        return try! BusinessCalendar(timeZone: "Europe/Berlin", week: [day, day, day, day, day, [], []], holidays: [])
+    }()
+
+    @Test("When the promised time is about to pass too, the customer hears again, at most three times")
+    func followUps() {
+        let clock = SLAClock.started(target: 4 * 3600, at: berlin(12, 7, 9))
+        var marks = SLAAlertMarks()
+        var notices: [Date] = []
+        let promises = [berlin(12, 7, 17), berlin(12, 8, 13), berlin(12, 9, 11)]
+        var now = berlin(12, 7, 9)
+        while now < berlin(12, 11, 9) {
+            let alerts = SLAAlerts.due(for: .nextResponse, clock: clock, marks: &marks, escalationShare: 0.75, delayNoticeShare: 0.9, at: now, on: office)
+            if alerts.contains(.delayNotice) {
+                notices.append(now)
+                marks.promisedAt = promises[min(notices.count - 1, promises.count - 1)]
+            }
+            now.addTimeInterval(300)
+        }
+        // 90 % of four hours; then 24 minutes (the same lead) before each promised time.
+        #expect(notices == [berlin(12, 7, 12, 40), berlin(12, 7, 16, 40), berlin(12, 8, 12, 40)])
+        #expect(marks.delayNotices == SLAAlerts.maximumDelayNotices)
+    }
+}

@@ -32,6 +32,13 @@ struct DemoWorkspaceTests {
             #expect(customerMessages.allSatisfy { $0.moodSentiment != nil })
             #expect(customerMessages.contains { $0.moodUpset == true })
             #expect(try await Message.query(on: app.db).filter(\.$authorKind == .agent).all().allSatisfy { $0.moodSentiment == nil })
+            // Office hours, a policy and rules are set up, and recent open tickets have SLA clocks.
+            #expect(try await SLAPolicy.query(on: app.db).count() == 1)
+            #expect(try await AutomationRule.query(on: app.db).count() == 2)
+            let recent = try await Ticket.query(on: app.db).filter(\.$status ~~ [.new, .open])
+                .filter(\.$createdAt >= ctx.clock.now().addingTimeInterval(-3 * 86_400)).all()
+            #expect(recent.allSatisfy { $0.slaDueAt != nil }, "every recent open ticket has a deadline")
+            #expect(try await Ticket.query(on: app.db).filter(\.$statusChangedAt == nil).count() == 0)
         }
     }
 }

@@ -198,12 +198,19 @@ public struct TicketSLAClocks: Sendable, Hashable {
 public struct SLAAlertMarks: Sendable, Hashable, Codable {
     public var escalatedAt: Date?
     public var breachedAt: Date?
+    /// When the latest delay notice was prepared.
     public var delayNoticeAt: Date?
+    /// How many delay notices this clock has had.
+    public var delayNotices: Int
+    /// The new time the latest notice gave the customer.
+    public var promisedAt: Date?
 
-    public init(escalatedAt: Date? = nil, breachedAt: Date? = nil, delayNoticeAt: Date? = nil) {
+    public init(escalatedAt: Date? = nil, breachedAt: Date? = nil, delayNoticeAt: Date? = nil, delayNotices: Int = 0, promisedAt: Date? = nil) {
         self.escalatedAt = escalatedAt
         self.breachedAt = breachedAt
         self.delayNoticeAt = delayNoticeAt
+        self.delayNotices = delayNotices
+        self.promisedAt = promisedAt
     }
 }
 
@@ -218,9 +225,14 @@ public enum SLAAlert: String, Sendable, Hashable, Codable {
 }
 
 public enum SLAAlerts {
+    /// A customer is told at most this many times that one answer will be late.
+    public static let maximumDelayNotices = 3
+
     /// The alerts a clock is due at `now`, marking them in `marks` so a later call does not
     /// repeat them. A paused or stopped clock raises nothing new. A delay notice is only for the
-    /// answers a customer waits for, not for the resolution target.
+    /// answers a customer waits for, not for the resolution target; when the time a notice
+    /// promised is about to pass too, the customer hears again (up to `maximumDelayNotices`).
+    /// The caller records the new promise in `marks.promisedAt`.
     public static func due(for metric: SLAMetric, clock: SLAClock, marks: inout SLAAlertMarks, escalationShare: Double,
                            delayNoticeShare: Double?, at now: Date, on calendar: BusinessCalendar) -> [SLAAlert] {
         guard clock.isRunning else { return [] }
@@ -230,8 +242,10 @@ public enum SLAAlerts {
             marks.escalatedAt = now
             alerts.append(.escalation)
         }
-        if metric != .resolution, let noticeShare = delayNoticeShare, marks.delayNoticeAt == nil, share >= noticeShare {
+        if metric != .resolution, let noticeShare = delayNoticeShare, let moment = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar),
+           now >= moment {
             marks.delayNoticeAt = now
+            marks.delayNotices += 1
             alerts.append(.delayNotice)
         }
         if marks.breachedAt == nil, share >= 1 {
@@ -247,8 +261,21 @@ public enum SLAAlerts {
                                        delayNoticeShare: Double?, on calendar: BusinessCalendar) -> Date? {
         var shares: [Double] = []
         if marks.escalatedAt == nil { shares.append(escalationShare) }
-        if metric != .resolution, let noticeShare = delayNoticeShare, marks.delayNoticeAt == nil { shares.append(noticeShare) }
         if marks.breachedAt == nil { shares.append(1) }
-        return shares.compactMap { clock.moment(atShare: $0, on: calendar) }.min()
+        var moments = shares.compactMap { clock.moment(atShare: $0, on: calendar) }
+        if metric != .resolution, let noticeShare = delayNoticeShare, let notice = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar) {
+            moments.append(notice)
+        }
+        return moments.min()
+    }
+
+    /// When the next delay notice is due: at `share` of the target for the first, and as long
+    /// before a promised time as the first came before the deadline for each later one.
+    static func noticeMoment(clock: SLAClock, marks: SLAAlertMarks, share: Double, on calendar: BusinessCalendar) -> Date? {
+        guard clock.isRunning, marks.delayNotices < maximumDelayNotices else { return nil }
+        guard marks.delayNotices > 0 else { return clock.moment(atShare: share, on: calendar) }
+        guard let promised = marks.promisedAt, let last = marks.delayNoticeAt else { return nil }
+        let lead = max(clock.target * (1 - share), 600)
+        return max(promised.addingTimeInterval(-lead), last.addingTimeInterval(1))
     }
 }

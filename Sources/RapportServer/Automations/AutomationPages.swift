@@ -61,6 +61,8 @@ struct AutomationPages: RouteCollection {
         let index: Int
         let kindOptions: [SelectOption]
         let value: String
+        /// Emails and notes get room to write in.
+        let rows: Int
     }
 
     struct PreviewRow: Encodable {
@@ -160,7 +162,8 @@ struct AutomationPages: RouteCollection {
                 index: index,
                 kindOptions: [SelectOption(value: "", label: none.label, selected: action == nil)]
                     + AutomationAction.Kind.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == action?.kind) },
-                value: action?.value ?? ""
+                value: action?.value ?? "",
+                rows: action?.kind == .emailCustomer || action?.kind == .addNote ? 7 : 2
             )
         }
         let previewSummary: String = preview.map { result in

@@ -25,6 +25,7 @@ struct CustomerForm: Encodable, Decodable, Sendable {
     var name: String?
     var emails: String?
     var phone: String?
+    var tier: String?
     var organization: String?
     var notes: String?
 }
@@ -88,6 +89,7 @@ struct CustomerPages: RouteCollection {
             changes.name = form.name ?? ""
             changes.emails = (form.emails ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == " " }).map(String.init)
             changes.phone = .set(form.phone)
+            changes.tier = .set(form.tier)
             changes.notes = form.notes ?? ""
             changes.organizationID = try WebForm.reference(form.organization, field: "organization")
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
@@ -126,7 +128,7 @@ struct CustomerPages: RouteCollection {
         let organizations = try await Organization.query(on: req.db).sort(\.$name).limit(1_000).all()
         let now = req.rapport.settings.clock.now()
         let form = submitted ?? CustomerForm(
-            name: customer.name, emails: customer.emails.joined(separator: "\n"), phone: customer.phone ?? "",
+            name: customer.name, emails: customer.emails.joined(separator: "\n"), phone: customer.phone ?? "", tier: customer.tier ?? "",
             organization: customer.organization.map { String($0.id) } ?? "none", notes: customer.notes
         )
         let selectedOrganization = form.organization.flatMap(Int.init)

@@ -15,6 +15,8 @@ struct CustomerDTO: Content {
     let organization: NamedReferenceDTO?
     /// Since when they have been flagged as likely to leave, if they are.
     let churnRiskSince: Date?
+    /// A service tier SLA policies can target ("vip").
+    let tier: String?
     let createdAt: Date
     let updatedAt: Date
 }
@@ -48,6 +50,7 @@ struct UpdateCustomerRequest: Decodable {
     let timeZone: FieldUpdate<String>
     let notes: String?
     let organizationID: FieldUpdate<Int>
+    let tier: FieldUpdate<String>
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: InputKey.self)
@@ -58,6 +61,7 @@ struct UpdateCustomerRequest: Decodable {
         timeZone = try container.decodeUpdate(String.self, forKey: InputKey("timeZone"))
         notes = try container.decodeIfPresent(String.self, forKey: InputKey("notes"))
         organizationID = try container.decodeUpdate(Int.self, forKey: InputKey("organizationID"))
+        tier = try container.decodeUpdate(String.self, forKey: InputKey("tier"))
     }
 }
 
@@ -101,7 +105,7 @@ struct CustomerRoutes: RouteCollection {
         let input = try req.decodeJSON(UpdateCustomerRequest.self)
         try await req.rapport.customers.update(customerID: id, with: CustomerUpdate(
             name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
-            notes: input.notes, organizationID: input.organizationID
+            notes: input.notes, organizationID: input.organizationID, tier: input.tier
         ), on: req.db)
         return try await CustomerQueries.detail(customerID: id, on: req.db)
     }

@@ -23,6 +23,8 @@ struct CustomerUpdate: Sendable {
     var timeZone: FieldUpdate<String> = .unchanged
     var notes: String?
     var organizationID: FieldUpdate<Int> = .unchanged
+    /// The service tier; SLA policies that name it apply from the ticket's next change.
+    var tier: FieldUpdate<String> = .unchanged
 }
 
 /// Creating and changing customers, and finding them by address.
@@ -66,6 +68,7 @@ struct CustomerService: Sendable {
         let emails = changes.emails.map { Self.validEmails($0, required: true, into: &problems) }
         func value(_ update: FieldUpdate<String>) -> String? { if case let .set(v) = update { v } else { nil } }
         Self.validateOptional(phone: value(changes.phone), locale: value(changes.locale), timeZone: value(changes.timeZone), notes: changes.notes ?? "", into: &problems)
+        if let tier = value(changes.tier), tier.count > 60 { problems.add("tier", "must be at most 60 characters") }
         try problems.throwIfAny()
         if case let .set(organization) = changes.organizationID { try await Self.validateOrganization(organization, on: database) }
 
@@ -78,6 +81,7 @@ struct CustomerService: Sendable {
             if case let .set(zone) = changes.timeZone { customer.timeZone = zone.flatMap(Self.nonEmpty) }
             if let notes = changes.notes { customer.notes = notes }
             if case let .set(organization) = changes.organizationID { customer.organizationID = organization }
+            if case let .set(tier) = changes.tier { customer.tier = tier.flatMap(Self.nonEmpty) }
             customer.updatedAt = now
             try await customer.update(on: db)
             if let emails {

@@ -134,6 +134,7 @@ public struct DemoWorkspace: Sendable {
                 ticket.firstResponseAt = conversation.messages.first(where: { $0.author == .agent && $0.kind == .reply }).map { at($0.hoursAfterStart) }
                 if status == .solved || status == .closed { ticket.solvedAt = ticket.updatedAt }
                 if status == .closed { ticket.closedAt = min(now, ticket.updatedAt.addingTimeInterval(4 * 86_400)).roundedToMilliseconds }
+                ticket.statusChangedAt = ticket.closedAt ?? ticket.updatedAt
                 try await ticket.create(on: db)
                 let ticketID = try ticket.requireID
 
@@ -161,8 +162,54 @@ public struct DemoWorkspace: Sendable {
                 """).run()
             try await Self.createMacros(teamIDs: teamIDs, now: now, on: db)
             try await TicketWaiting.backfill(on: db)
+            try await Self.createServiceLevels(teamIDs: teamIDs, admin: services.serviceLevels, on: db)
+            try await Self.startClocks(since: now.addingTimeInterval(-3 * 86_400), sla: services.sla, on: db)
             try await TicketSearch.rebuildAll(on: db)
             return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
+        }
+    }
+
+    /// Office hours, a standard SLA policy and two rules for pending tickets, as a desk would
+    /// set them up in its first week.
+    private static func createServiceLevels(teamIDs: [String: Int], admin: ServiceLevelAdmin, on db: any Database) async throws {
+        let weekdays = Array(repeating: "08:00-18:00", count: 5) + ["", ""]
+        let calendarID = try await admin.saveCalendar(id: nil, .init(name: "Office hours", timeZone: "UTC", week: weekdays,
+                                                                      holidays: "2026-12-25 Christmas Day\n2027-01-01 New Year's Day"), on: db)
+        try await admin.savePolicy(id: nil, .init(
+            name: "Standard support", position: 1, enabled: true, calendarID: calendarID, organizationIDs: [], customerTier: nil,
+            targets: [
+                .urgent: SLATargets(firstResponseMinutes: 60, nextResponseMinutes: 60, resolutionMinutes: 480),
+                .high: SLATargets(firstResponseMinutes: 120, nextResponseMinutes: 240, resolutionMinutes: 960),
+                .normal: SLATargets(firstResponseMinutes: 480, nextResponseMinutes: 480, resolutionMinutes: 2_400),
+                .low: SLATargets(firstResponseMinutes: 960, nextResponseMinutes: 960, resolutionMinutes: 4_800),
+            ],
+            escalationPercent: 75, escalateToAgentID: nil, escalateRaisesPriority: false
+        ), on: db)
+        try await admin.saveRule(id: nil, .init(name: "Remind after three days pending", enabled: true, position: 1, definition: AutomationRuleDefinition(
+            trigger: .timeBased,
+            conditions: [AutomationCondition(.status, .equals, "pending"), AutomationCondition(.hoursInStatus, .atLeast, "72")],
+            actions: [AutomationAction(.emailCustomer, "Hi {{customer.first_name}},\n\nwe have not heard back from you about “{{ticket.subject}}”. Is there anything else we can do? Just reply to this message.\n\n{{agent.name}}")]
+        )), on: db)
+        try await admin.saveRule(id: nil, .init(name: "Billing questions to Billing", enabled: true, position: 2, definition: AutomationRuleDefinition(
+            trigger: .ticketCreated,
+            conditions: [AutomationCondition(.text, .contains, "invoice"), AutomationCondition(.team, .equals, "none")],
+            actions: [AutomationAction(.setTeam, teamIDs["Billing"].map(String.init) ?? "none"), AutomationAction(.addTag, "billing")]
+        )), on: db)
+    }
+
+    /// SLA clocks for the recent unresolved tickets, rebuilt from their history, so the demo's
+    /// inbox shows what is due, at risk and overdue.
+    private static func startClocks(since cutoff: Date, sla: SLAService, on db: any Database) async throws {
+        let tickets = try await Ticket.query(on: db).filter(\.$status ~~ [.new, .open, .pending]).filter(\.$createdAt >= cutoff).all()
+        for ticket in tickets {
+            var events: [(event: TicketSLAClocks.Event, at: Date)] = [(.created(status: .new, byCustomer: true), ticket.createdAt)]
+            if let answered = ticket.firstResponseAt { events.append((.agentReply(statusAfter: .open), answered)) }
+            if let waiting = ticket.awaitingReplySince, waiting > (ticket.firstResponseAt ?? ticket.createdAt) {
+                events.append((.customerMessage(statusAfter: .open), waiting))
+            }
+            if ticket.status == .pending { events.append((.statusChanged(to: .pending), ticket.statusChangedAt ?? ticket.updatedAt)) }
+            try await sla.sync(ticket, events: events, on: db)
+            try await ticket.update(on: db)
         }
     }
 

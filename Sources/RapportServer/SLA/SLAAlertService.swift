@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import Logging
+import NIOHTTP1
 import RapportCore
 
 /// The SLA check: for each ticket whose clocks crossed a line, escalates it, prepares or sends
@@ -30,7 +31,8 @@ struct SLAAlertService: Sendable {
 
     /// Checks one ticket inside the caller's transaction.
     func check(ticketID: Int, on db: any Database) async throws {
-        guard let ticket = try await Ticket.find(ticketID, on: db) else { return }
+        let ticket: Ticket
+        do { ticket = try await TicketService.findForUpdate(ticketID, on: db) } catch let error as RapportError where error.status.code == 404 { return }
         let now = clock.now()
         let configuration = try await sla.configuration(on: db)
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
@@ -121,8 +123,12 @@ struct SLAAlertService: Sendable {
     private func prepareDelayNotice(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, settings: SLASettings, on db: any Database) async throws {
         let ticketID = try ticket.requireID
         let now = clock.now()
-        let deadline = max(row.clock.dueAt(on: calendar) ?? now, now)
+        // The first notice gives a time after the deadline; a later one, after the time the
+        // previous notice promised.
+        let deadline = max(row.promisedAt ?? row.clock.dueAt(on: calendar) ?? now, now)
         let promised = calendar.adding(businessSeconds: TimeInterval(settings.delayNoticeExtensionMinutes * 60), to: deadline)
+        row.promisedAt = promised
+        try await row.update(on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let mail = try await notifications.mailSettings.load(on: db)
         let body = MailOutbox.fill(settings.delayNoticeText, [
@@ -140,6 +146,14 @@ struct SLAAlertService: Sendable {
         case .off:
             return
         case .draft:
+            // A draft nobody acted on yet is brought up to date rather than joined by another.
+            if let waiting = try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric == row.metric)
+                .filter(\.$status == .draft).first() {
+                waiting.body = body
+                waiting.promisedAt = promised
+                try await waiting.update(on: db)
+                return
+            }
             notice.status = .draft
             try await notice.create(on: db)
             if let assignee = ticket.assigneeID {

@@ -83,6 +83,8 @@ final class TicketSLAClock: Model, @unchecked Sendable {
     @OptionalField(key: "escalated_at") var escalatedAt: Date?
     @OptionalField(key: "breached_at") var breachedAt: Date?
     @OptionalField(key: "delay_notice_at") var delayNoticeAt: Date?
+    @Field(key: "delay_notices") var delayNotices: Int
+    @OptionalField(key: "promised_at") var promisedAt: Date?
 
     init() {}
 
@@ -98,11 +100,13 @@ final class TicketSLAClock: Model, @unchecked Sendable {
     }
 
     var marks: SLAAlertMarks {
-        get { SLAAlertMarks(escalatedAt: escalatedAt, breachedAt: breachedAt, delayNoticeAt: delayNoticeAt) }
+        get { SLAAlertMarks(escalatedAt: escalatedAt, breachedAt: breachedAt, delayNoticeAt: delayNoticeAt, delayNotices: delayNotices, promisedAt: promisedAt) }
         set {
             escalatedAt = newValue.escalatedAt
             breachedAt = newValue.breachedAt
             delayNoticeAt = newValue.delayNoticeAt
+            delayNotices = newValue.delayNotices
+            promisedAt = newValue.promisedAt
         }
     }
 }
@@ -173,6 +177,8 @@ struct CreateServiceLevels: AsyncMigration {
             .field("escalated_at", .datetime)
             .field("breached_at", .datetime)
             .field("delay_notice_at", .datetime)
+            .field("delay_notices", .int, .required)
+            .field("promised_at", .datetime)
             .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_ticket")
             .foreignKey("policy_id", references: SLAPolicy.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_policy")
             .create()

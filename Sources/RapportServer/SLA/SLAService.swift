@@ -39,6 +39,12 @@ struct SLAService: Sendable {
     /// Moves the ticket's clocks for `event` and updates its SLA columns (the caller saves the
     /// ticket). Runs in the caller's transaction.
     func sync(_ ticket: Ticket, event: TicketSLAClocks.Event, now: Date, on db: any Database) async throws {
+        try await sync(ticket, events: [(event, now)], on: db)
+    }
+
+    /// Moves the clocks through several events in order (rebuilding a ticket's history).
+    func sync(_ ticket: Ticket, events: [(event: TicketSLAClocks.Event, at: Date)], on db: any Database) async throws {
+        guard let now = events.last?.at else { return }
         let ticketID = try ticket.requireID
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
         let configuration = try await configuration(on: db)
@@ -52,12 +58,11 @@ struct SLAService: Sendable {
         let targets = matched?.targets[ticket.priority] ?? SLATargets()
 
         var clocks = TicketSLAClocks(Dictionary(uniqueKeysWithValues: rows.map { ($0.metric, $0.clock) }))
-        let movedPolicy = rows.contains { !$0.clock.isStopped && $0.policyID != policy?.id }
-        if movedPolicy || event == .targetsChanged {
-            clocks.apply(.targetsChanged, at: now, targets: targets, calendar: calendar)
+        if rows.contains(where: { !$0.clock.isStopped && $0.policyID != policy?.id }) {
+            clocks.apply(.targetsChanged, at: events[0].at, targets: targets, calendar: calendar)
         }
-        if event != .targetsChanged {
-            clocks.apply(event, at: now, targets: targets, calendar: calendar)
+        for (event, at) in events {
+            clocks.apply(event, at: at, targets: targets, calendar: calendar)
         }
 
         var saved: [TicketSLAClock] = []
@@ -80,6 +85,11 @@ struct SLAService: Sendable {
                 saved.append(created)
             case let (row?, clock?):
                 if row.startedAt != clock.startedAt { row.marks = SLAAlertMarks() }  // a new cycle (next response)
+                if !row.clock.isStopped, clock.isStopped, metric != .resolution {
+                    // The customer got their answer: a delay notice still waiting is moot.
+                    try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric == metric).filter(\.$status == .draft)
+                        .set(\.$status, to: .dismissed).set(\.$resolvedAt, to: now).update()
+                }
                 if !clock.isStopped, let policyID = policy?.id { row.policyID = policyID }
                 if row.clock != clock { row.clock = clock }
                 if row.hasChanges { try await row.update(on: db) }

@@ -92,7 +92,7 @@ struct TicketService: Sendable {
         func newValue(_ update: FieldUpdate<Int>) -> Int? { if case let .set(value) = update { value } else { nil } }
         try await validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID), on: db)
 
-        let ticket = try await Self.find(ticketID, on: db)
+        let ticket = try await Self.findForUpdate(ticketID, on: db)
         let now = clock.now()
         var log: [TicketChange] = []
 
@@ -166,7 +166,7 @@ struct TicketService: Sendable {
 
     private func writeMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, stored: [StoredAttachment],
                               then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
-        let ticket = try await Self.find(ticketID, on: db)
+        let ticket = try await Self.findForUpdate(ticketID, on: db)
         let now = clock.now()
         var log: [TicketChange] = []
         // A customer message is the requester's unless the caller names who wrote it (a Cc'd
@@ -242,6 +242,16 @@ struct TicketService: Sendable {
     static func find(_ ticketID: Int, on database: any Database) async throws -> Ticket {
         guard let ticket = try await Ticket.find(ticketID, on: database) else { throw RapportError.notFound("Ticket #\(ticketID)") }
         return ticket
+    }
+
+    /// The ticket, locked for the rest of the caller's write transaction. On PostgreSQL the row
+    /// lock makes concurrent writers to one ticket (a reply, a rule, the SLA check) take turns,
+    /// so none of them moves its clocks from a stale reading; SQLite already writes one at a time.
+    static func findForUpdate(_ ticketID: Int, on database: any Database) async throws -> Ticket {
+        if database.flavor == .postgres {
+            _ = try await database.sql.raw("SELECT id FROM tickets WHERE id = \(bind: ticketID) FOR UPDATE").all()
+        }
+        return try await find(ticketID, on: database)
     }
 
     private func apply(status: TicketStatus, to ticket: Ticket, now: Date) {
