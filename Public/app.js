@@ -295,3 +295,24 @@
   }
 
 })();
+
+// ---- Knowledge-base links in the composer ----
+(function () {
+  "use strict";
+  var composer = document.getElementById("composer-body");
+  if (!composer) return;
+  Array.prototype.forEach.call(document.querySelectorAll("[data-insert-link]"), function (button) {
+    button.addEventListener("click", function () {
+      var text = button.getAttribute("data-insert-title") + ": " + button.getAttribute("data-insert-link");
+      var start = composer.selectionStart || composer.value.length;
+      var end = composer.selectionEnd || start;
+      var before = composer.value.slice(0, start);
+      var spacer = before && !/\s$/.test(before) ? "\n" : "";
+      composer.value = before + spacer + text + composer.value.slice(end);
+      composer.focus();
+      var caret = before.length + spacer.length + text.length;
+      composer.setSelectionRange(caret, caret);
+      composer.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+})();

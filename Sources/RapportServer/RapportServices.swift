@@ -25,6 +25,10 @@ public struct RapportServices: Sendable {
     let jobs: JobQueue
     let sla: SLAService
     let notifications: NotificationService
+    let knowledgeBase: KnowledgeBaseService
+    let portalAuth: PortalAuthService
+    let portal: PortalService
+    let visitorLimits: VisitorRateLimiter
 
     init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
@@ -40,6 +44,10 @@ public struct RapportServices: Sendable {
         notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox)
         tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs)
         inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
+        knowledgeBase = KnowledgeBaseService(clock: clock)
+        portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)
+        portal = PortalService(tickets: tickets)
+        visitorLimits = VisitorRateLimiter(clock: clock)
         agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
         teams = TeamService(clock: clock)
         organizations = OrganizationService(clock: clock)

@@ -31,6 +31,9 @@ enum Routes {
         try app.register(collection: AssetRoutes(directory: settings.publicDirectory))
         let web = app.grouped(SecurityHeadersMiddleware(), WebSessionAuthenticator())
         try web.register(collection: SignInPage())
+        // Public: the help center and the customer portal, which checks its own sessions.
+        try web.grouped(SameOriginPostMiddleware()).register(collection: HelpCenterPages())
+        try web.grouped(SameOriginPostMiddleware()).register(collection: PortalPages())
         let signedIn = web.grouped(RequireSignedInMiddleware())
         // The ticket page takes attachments; every other form is small.
         try signedIn.grouped(CSRFProtectionMiddleware(maximumBodyBytes: messageBodyLimit))
@@ -49,6 +52,8 @@ enum Routes {
         try forms.register(collection: AutomationPages())
         try forms.register(collection: NotificationPages())
         try forms.register(collection: DelayNoticeRoutes())
+        try forms.register(collection: KnowledgeBasePages())
+        try forms.register(collection: HelpCenterSettingsPage(maximumLogoBytes: 512 * 1024))
     }
 }
 

@@ -13,7 +13,15 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
     }
     do {
         // Only a running server runs the background jobs (mail, SLA checks, rules); one-off commands do not.
-        try await configure(app, settings: try storage.settings(migrate: migrate, backgroundJobs: arguments.count >= 2 && arguments[1] == "serve"))
+        var settings = try storage.settings(migrate: migrate, backgroundJobs: arguments.count >= 2 && arguments[1] == "serve")
+        // Links in email (portal sign-in) point here: RAPPORT_PUBLIC_URL behind a proxy, else the
+        // address the server listens on. Never the request's Host header, which a sender controls.
+        if let configured = Environment.get("RAPPORT_PUBLIC_URL"), !configured.isEmpty {
+            settings.publicURL = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+        } else if let host = arguments.firstIndex(of: "--hostname").map({ arguments[$0 + 1] }), let port = arguments.firstIndex(of: "--port").map({ arguments[$0 + 1] }) {
+            settings.publicURL = "http://\(host):\(port)"
+        }
+        try await configure(app, settings: settings)
         let result = try await body(app)
         try await app.asyncShutdown()
         return result

@@ -50,6 +50,39 @@ public struct SearchQuery: Sendable, Equatable {
             index == terms.count - 1 && lastTermIsPrefix ? "\(term):*" : term
         }.joined(separator: " & ")
     }
+
+    /// For suggestions from free text (a subject, a message): any meaningful term may match, and
+    /// ranking puts the documents with the most and rarest terms first.
+    public var anyTerm: SearchQuery {
+        let meaningful = terms.filter { !Self.commonWords.contains($0) && $0.count > 1 }
+        return SearchQuery(terms: meaningful, lastTermIsPrefix: lastTermIsPrefix && meaningful.last == terms.last, joiner: .any)
+    }
+
+    enum Joiner: Sendable { case all, any }
+    private var joiner: Joiner = .all
+
+    private init(terms: [String], lastTermIsPrefix: Bool, joiner: Joiner) {
+        self.terms = terms
+        self.lastTermIsPrefix = lastTermIsPrefix
+        self.joiner = joiner
+    }
+
+    /// `fts5Expression` or, for an any-term query, the terms joined with OR.
+    public var fts5MatchExpression: String {
+        joiner == .all ? fts5Expression : fts5Expression.replacingOccurrences(of: "\" \"", with: "\" OR \"")
+    }
+
+    /// `tsqueryExpression` or, for an any-term query, the terms joined with |.
+    public var tsqueryMatchExpression: String {
+        joiner == .all ? tsqueryExpression : tsqueryExpression.replacingOccurrences(of: " & ", with: " | ")
+    }
+
+    /// Words too common to say what a text is about.
+    static let commonWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "do", "does", "for", "from", "get", "have", "hello", "hi",
+        "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so", "that", "the", "there", "this",
+        "to", "up", "was", "we", "what", "when", "where", "why", "will", "with", "you", "your", "thanks", "thank", "help", "would", "should", "im", "dont", "cant",
+    ]
 }
 
 /// Turns an engine's snippet, whose matches are wrapped in private-use marker characters, into

@@ -17,6 +17,8 @@ final class Customer: Model, @unchecked Sendable {
     @OptionalField(key: "churn_risk_since") var churnRiskSince: Date?
     /// A service tier ("vip", "enterprise") SLA policies can target; nil for none.
     @OptionalField(key: "tier") var tier: String?
+    /// Sees every request of their organization in the customer portal.
+    @Field(key: "is_org_manager") var isOrgManager: Bool
 
     init() {}
 }

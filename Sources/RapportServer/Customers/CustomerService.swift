@@ -45,6 +45,7 @@ struct CustomerService: Sendable {
             try await Self.ensureUnused(emails, except: nil, on: db)
             let now = clock.now()
             let customer = Customer()
+            customer.isOrgManager = false
             customer.name = name
             customer.phone = input.phone.flatMap(Self.nonEmpty)
             customer.locale = input.locale.flatMap(Self.nonEmpty)
@@ -114,6 +115,7 @@ struct CustomerService: Sendable {
             return existing.customerID
         }
         let customer = Customer()
+        customer.isOrgManager = false
         let trimmedName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         customer.name = trimmedName.isEmpty ? String(email.value.prefix(while: { $0 != "@" })) : String(trimmedName.prefix(200))
         customer.notes = ""

@@ -23,5 +23,7 @@ enum RapportMigrations {
         CreateServiceLevels(),
         CreateAgentNotifications(),
         CreateAutomations(),
+        CreateKnowledgeBase(),
+        CreatePortal(),
     ]
 }

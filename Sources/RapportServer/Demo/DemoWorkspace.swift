@@ -85,6 +85,7 @@ public struct DemoWorkspace: Sendable {
                     usedAddresses.insert(address)
                 }
                 let customer = Customer()
+                customer.isOrgManager = false
                 customer.name = "\(first) \(last)"
                 customer.phone = random.chance(0.5) ? "+44 20 7946 \(String(format: "%04d", Int.random(in: 0...9999, using: &random)))" : nil
                 customer.locale = random.pick(["en", "en", "en-GB", "de", "fr", "es", "pt-BR"])

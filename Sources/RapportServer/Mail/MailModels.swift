@@ -54,7 +54,7 @@ final class OutboundMail: Model, @unchecked Sendable {
     static let schema = "outbound_mail"
 
     /// `automatic`: a reply Rapport wrote itself (a delay notice, a rule's email).
-    enum Kind: String, Codable, Sendable { case reply, acknowledgement, notification, automatic }
+    enum Kind: String, Codable, Sendable { case reply, acknowledgement, notification, automatic, portalLink = "portal_link" }
     enum Status: String, Codable, Sendable { case queued, sending, sent, failed }
 
     @ID(custom: .id, generatedBy: .database) var id: Int?

@@ -51,7 +51,7 @@ struct MailOutbox: Sendable {
 
     /// The automatic acknowledgement of a new ticket, or nil when it is switched off, mail is
     /// not set up, or the address already had its share of automatic mail this hour.
-    func prepareAcknowledgement(ticketID: Int, subject: String, customerID: Int, inReplyTo: String, on db: any Database) async throws -> PreparedEmail? {
+    func prepareAcknowledgement(ticketID: Int, subject: String, customerID: Int, inReplyTo: String?, on db: any Database) async throws -> PreparedEmail? {
         let mail = try await settings.load(on: db)
         guard mail.canSend, mail.acknowledgement.enabled, let support = mail.supportAddress,
               let address = try await primaryAddress(customerID: customerID, on: db) else { return nil }
@@ -68,8 +68,10 @@ struct MailOutbox: Sendable {
             messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
             date: clock.now(), text: Self.fill(mail.acknowledgement.text, values)
         )
-        email.inReplyTo = inReplyTo
-        email.references = [inReplyTo]
+        if let inReplyTo {
+            email.inReplyTo = inReplyTo
+            email.references = [inReplyTo]
+        }
         email.autoSubmitted = "auto-replied"
         return PreparedEmail(email: email, recipients: [address], envelopeFrom: support)
     }

@@ -25,6 +25,8 @@ public struct RapportSettings: Sendable {
     public var moodPriority: MoodPriorityRule
     /// The background jobs: sending mail, polling mailboxes, SLA checks, time-based rules.
     public var background: BackgroundSettings
+    /// Where customers reach this server, for links in email (`https://help.example.com`).
+    public var publicURL: String
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -38,7 +40,8 @@ public struct RapportSettings: Sendable {
         secureCookies: Bool = false,
         resourcesDirectory: URL = RapportSettings.defaultResourcesDirectory,
         moodPriority: MoodPriorityRule = MoodPriorityRule(),
-        background: BackgroundSettings = BackgroundSettings()
+        background: BackgroundSettings = BackgroundSettings(),
+        publicURL: String = "http://127.0.0.1:8080"
     ) {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
@@ -50,6 +53,7 @@ public struct RapportSettings: Sendable {
         self.resourcesDirectory = resourcesDirectory
         self.moodPriority = moodPriority
         self.background = background
+        self.publicURL = publicURL
     }
 
     /// The folder holding `Resources/` and `Public/`: `RAPPORT_RESOURCES` when set, else the

@@ -143,6 +143,8 @@ struct TicketPage: RouteCollection {
         requester.bounceWarning = try await MailTimeline.bounceWarning(customerID: ticket.requester.id, on: req.db)
         let mail = try await MailTimeline.load(ticketID: number, on: req.db)
         let sla = try await req.rapport.sla.standings(ticketID: number, on: req.db)
+        let lastCustomerText = detail.messages.last(where: { $0.author.kind == .customer })?.body ?? ""
+        let suggestions = try await req.rapport.knowledgeBase.suggestions(for: detail.ticket.subject + "\n" + lastCustomerText, limit: 4, on: req.db)
         let drafts = try await DelayNotice.query(on: req.db).filter(\.$ticketID == number).filter(\.$status == .draft).sort(\.$id).all()
 
         var items: [(date: Date, order: Int, item: TimelineItem)] = []
@@ -157,7 +159,8 @@ struct TicketPage: RouteCollection {
                 hasAttachments: !message.attachments.isEmpty,
                 moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 },
                 quoted: mail[message.id]?.quoted, cc: mail[message.id]?.cc, delivery: mail[message.id]?.delivery,
-                deliveryFailed: mail[message.id]?.deliveryFailed ?? false
+                deliveryFailed: mail[message.id]?.deliveryFailed ?? false,
+                newArticleURL: message.kind == .reply && message.author.kind == .agent ? "/kb/new?from_message=\(message.id)" : nil
             )))
         }
         for event in events {
@@ -206,7 +209,8 @@ struct TicketPage: RouteCollection {
             sla: sla, hasSLA: !sla.isEmpty,
             delayNotices: drafts.compactMap { notice in
                 notice.id.map { DelayNoticeDraft(id: $0, metricLabel: notice.metric.label.lowercased(), body: notice.body, promised: PageDates.full(notice.promisedAt)) }
-            }
+            },
+            suggestedArticles: suggestions.map { SuggestedArticle(title: $0.title, url: req.rapport.settings.publicURL + "/help/articles/" + $0.slug) }
         )
         return try await req.page("ticket", context, status: status)
     }

@@ -27,6 +27,14 @@ struct TimelineItem: Encodable, Sendable {
     var cc: String? = nil
     var delivery: String? = nil
     var deliveryFailed = false
+    /// For an agent's public reply: where to start a knowledge-base article from it.
+    var newArticleURL: String? = nil
+}
+
+/// A published article that may answer the ticket, with the link to give the customer.
+struct SuggestedArticle: Encodable, Sendable {
+    let title: String
+    let url: String
 }
 
 /// A badge for the mood of the customer's latest message.
@@ -122,6 +130,7 @@ struct TicketPageContext: Encodable, Sendable {
     let sla: [SLAClockView]
     let hasSLA: Bool
     let delayNotices: [DelayNoticeDraft]
+    let suggestedArticles: [SuggestedArticle]
 }
 
 /// A delay notice Rapport prepared, waiting for the agent to send or dismiss it.

@@ -69,7 +69,7 @@ struct TicketService: Sendable {
             try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
             try await sla.sync(ticket, event: .created(status: ticket.status, byCustomer: input.firstMessage.author == .customer), now: now, on: db)
             try await ticket.update(on: db)
-            if actor != .system { try await queueTriggers(.ticketCreated, ticketID: ticketID, on: db) }
+            try await queueTriggers(.ticketCreated, ticketID: ticketID, on: db)
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
             return ticketID
         }

@@ -51,3 +51,12 @@ enum CSRFFailure {
         reason: "This form has expired or was sent from another site. Go back, reload the page and try again."
     )
 }
+
+/// For the public pages, which have no agent session: a POST whose `Origin` is another site is
+/// refused outright; the forms' own tokens are checked by the pages.
+struct SameOriginPostMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.method == .POST { try CSRFProtectionMiddleware.checkOrigin(request) }
+        return try await next.respond(to: request)
+    }
+}

@@ -99,6 +99,11 @@ enum PageNotice: String, CaseIterable {
     case ruleDeleted = "rule-deleted"
     case delayNoticeSent = "delay-notice-sent"
     case delayNoticeDismissed = "delay-notice-dismissed"
+    case articleSaved = "article-saved"
+    case articlePublished = "article-published"
+    case articleUnpublished = "article-unpublished"
+    case articleDeleted = "article-deleted"
+    case helpCenterSaved = "help-center-saved"
     case signedOut = "signed-out"
 
     static func text(for raw: String) -> String? {
@@ -123,6 +128,11 @@ enum PageNotice: String, CaseIterable {
         case .ruleDeleted: return "The rule was deleted."
         case .delayNoticeSent: return "The delay notice was sent to the customer."
         case .delayNoticeDismissed: return "The delay notice was dismissed."
+        case .articleSaved: return "The draft was saved. Customers see it once it is published."
+        case .articlePublished: return "The article is published in the help center."
+        case .articleUnpublished: return "The article is no longer in the help center; its draft is kept."
+        case .articleDeleted: return "The article was deleted."
+        case .helpCenterSaved: return "The help center settings were saved."
         case .signedOut: return "You are signed out."
         }
     }

@@ -1,0 +1,44 @@
+import FluentKit
+import Foundation
+import Ink
+import RapportCore
+
+/// Article Markdown as HTML that is safe to put in a page: Ink renders it, then `SafeHTML`
+/// keeps only formatting, links and images, so raw HTML or script in an article never runs.
+enum ArticleMarkdown {
+    static func html(_ markdown: String) -> String {
+        let parser = MarkdownParser()
+        return SafeHTML.sanitize(parser.html(from: markdown))
+    }
+
+    /// The first words of the article as plain text, for lists and meta descriptions.
+    static func summary(_ markdown: String, length: Int = 180) -> String {
+        let text = markdown.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("```") && !$0.hasPrefix("|") }
+            .joined(separator: " ")
+            .replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "`", with: "")
+        return text.count > length ? String(text.prefix(length)).trimmingCharacters(in: .whitespaces) + "…" : text
+    }
+}
+
+/// The help center's look: the workspace's name, logo and accent colour.
+struct HelpCenterBranding: Codable, Sendable, Equatable {
+    static let key = "branding"
+
+    var name: String = "Help Center"
+    /// `#rrggbb`.
+    var accentColor: String = "#1f5fbf"
+    /// The logo file under the data directory, when one was uploaded.
+    var logoFile: String?
+    var logoContentType: String?
+    var tagline: String = "How can we help?"
+
+    static func load(on db: any Database) async throws -> HelpCenterBranding {
+        try await WorkspaceSetting.decoded(HelpCenterBranding.self, key: key, on: db) ?? HelpCenterBranding()
+    }
+
+    static func isColor(_ text: String) -> Bool {
+        text.count == 7 && text.hasPrefix("#") && text.dropFirst().allSatisfy(\.isHexDigit)
+    }
+}
