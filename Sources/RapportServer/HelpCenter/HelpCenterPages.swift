@@ -178,7 +178,9 @@ struct HelpCenterPages: RouteCollection {
         let articleID = try article.requireID
         let published = try await KBTranslation.query(on: req.db).filter(\.$articleID == articleID).filter(\.$publishedAt != nil).sort(\.$locale).all()
         let wanted = Self.locale(req)
-        guard let translation = published.first(where: { $0.locale == wanted }) ?? published.first(where: { $0.locale == KnowledgeBaseService.defaultLocale }) ?? published.first,
+        let language = wanted.split(separator: "-").first.map(String.init) ?? wanted
+        guard let translation = published.first(where: { $0.locale == wanted }) ?? published.first(where: { $0.locale == language })
+                ?? published.first(where: { $0.locale == KnowledgeBaseService.defaultLocale }) ?? published.first,
               let title = translation.publishedTitle, let body = translation.publishedBody else {
             throw RapportError.notFound("This article")
         }

@@ -133,7 +133,7 @@ struct PortalPages: RouteCollection {
     }
 
     private func checkCSRF(_ req: Request, _ visitor: PortalVisitor) throws -> CSRFForm {
-        let form = try req.content.decode(CSRFForm.self)
+        let form = (try? req.content.decode(CSRFForm.self)) ?? CSRFForm()
         guard let token = form.csrf, token == visitor.session.csrfToken else {
             throw RapportError(.forbidden, code: "form_expired", reason: "This form has expired. Go back, reload the page and send it again.")
         }
