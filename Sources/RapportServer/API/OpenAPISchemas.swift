@@ -86,8 +86,8 @@ enum OpenAPISchemas {
             "Customer": object([
                 "id": integer, "name": string, "emails": strings, "phone": nullableString, "locale": nullableString,
                 "time_zone": nullableString, "notes": string, "organization": nullable("NamedReference"),
-                "churn_risk_since": nullableDateTime, "tier": nullableString, "created_at": dateTime, "updated_at": dateTime,
-            ], required: ["id", "name", "emails", "notes", "created_at", "updated_at"]),
+                "churn_risk_since": nullableDateTime, "tier": nullableString, "is_org_manager": boolean, "created_at": dateTime, "updated_at": dateTime,
+            ], required: ["id", "name", "emails", "notes", "is_org_manager", "created_at", "updated_at"]),
             "CustomerPage": object(["customers": array(of: "Customer"), "next_cursor": nullableString], required: ["customers"]),
             "CustomerDetail": object(["customer": OpenAPIDocument.ref("Customer"), "tickets": array(of: "TicketSummary")], required: ["customer", "tickets"]),
             "CreateCustomerRequest": object([
@@ -97,7 +97,7 @@ enum OpenAPISchemas {
             ], required: ["name", "emails"]),
             "UpdateCustomerRequest": object([
                 "name": string, "emails": strings, "phone": nullableString, "locale": nullableString, "time_zone": nullableString,
-                "notes": string, "organization_id": nullableInteger, "tier": ["type": ["string", "null"], "maxLength": 60],
+                "notes": string, "organization_id": nullableInteger, "tier": ["type": ["string", "null"], "maxLength": 60], "is_org_manager": boolean,
             ]),
             "Organization": object(["id": integer, "name": string, "domain": nullableString, "notes": string, "created_at": dateTime, "updated_at": dateTime]),
             "OrganizationList": array(of: "Organization"),

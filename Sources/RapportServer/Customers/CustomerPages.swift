@@ -27,7 +27,10 @@ struct CustomerForm: Encodable, Decodable, Sendable {
     var phone: String?
     var tier: String?
     var organization: String?
+    var isOrgManager: String?
     var notes: String?
+
+    enum CodingKeys: String, CodingKey { case name, emails, phone, tier, organization, isOrgManager = "is_org_manager", notes }
 }
 
 struct CustomerProfileContext: Encodable, Sendable {
@@ -90,6 +93,7 @@ struct CustomerPages: RouteCollection {
             changes.emails = (form.emails ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == " " }).map(String.init)
             changes.phone = .set(form.phone)
             changes.tier = .set(form.tier)
+            changes.isOrgManager = form.isOrgManager == "true"
             changes.notes = form.notes ?? ""
             changes.organizationID = try WebForm.reference(form.organization, field: "organization")
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
@@ -129,7 +133,7 @@ struct CustomerPages: RouteCollection {
         let now = req.rapport.settings.clock.now()
         let form = submitted ?? CustomerForm(
             name: customer.name, emails: customer.emails.joined(separator: "\n"), phone: customer.phone ?? "", tier: customer.tier ?? "",
-            organization: customer.organization.map { String($0.id) } ?? "none", notes: customer.notes
+            organization: customer.organization.map { String($0.id) } ?? "none", isOrgManager: customer.isOrgManager ? "true" : nil, notes: customer.notes
         )
         let selectedOrganization = form.organization.flatMap(Int.init)
         let context = CustomerProfileContext(

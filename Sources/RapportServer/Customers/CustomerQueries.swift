@@ -47,7 +47,7 @@ enum CustomerQueries {
                 id: id, name: customer.name, emails: (emailsByCustomer[id] ?? []).map(\.address), phone: customer.phone,
                 locale: customer.locale, timeZone: customer.timeZone, notes: customer.notes,
                 organization: customer.organizationID.map { NamedReferenceDTO(id: $0, name: organizationNames[$0] ?? "") },
-                churnRiskSince: customer.churnRiskSince, tier: customer.tier, createdAt: customer.createdAt, updatedAt: customer.updatedAt
+                churnRiskSince: customer.churnRiskSince, tier: customer.tier, isOrgManager: customer.isOrgManager, createdAt: customer.createdAt, updatedAt: customer.updatedAt
             )
         }
     }

@@ -17,6 +17,8 @@ struct CustomerDTO: Content {
     let churnRiskSince: Date?
     /// A service tier SLA policies can target ("vip").
     let tier: String?
+    /// Sees every request of their organization in the customer portal.
+    let isOrgManager: Bool
     let createdAt: Date
     let updatedAt: Date
 }
@@ -51,6 +53,7 @@ struct UpdateCustomerRequest: Decodable {
     let notes: String?
     let organizationID: FieldUpdate<Int>
     let tier: FieldUpdate<String>
+    let isOrgManager: Bool?
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: InputKey.self)
@@ -62,6 +65,7 @@ struct UpdateCustomerRequest: Decodable {
         notes = try container.decodeIfPresent(String.self, forKey: InputKey("notes"))
         organizationID = try container.decodeUpdate(Int.self, forKey: InputKey("organizationID"))
         tier = try container.decodeUpdate(String.self, forKey: InputKey("tier"))
+        isOrgManager = try container.decodeIfPresent(Bool.self, forKey: InputKey("isOrgManager"))
     }
 }
 
@@ -105,7 +109,7 @@ struct CustomerRoutes: RouteCollection {
         let input = try req.decodeJSON(UpdateCustomerRequest.self)
         try await req.rapport.customers.update(customerID: id, with: CustomerUpdate(
             name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
-            notes: input.notes, organizationID: input.organizationID, tier: input.tier
+            notes: input.notes, organizationID: input.organizationID, tier: input.tier, isOrgManager: input.isOrgManager
         ), on: req.db)
         return try await CustomerQueries.detail(customerID: id, on: req.db)
     }

@@ -25,6 +25,8 @@ struct CustomerUpdate: Sendable {
     var organizationID: FieldUpdate<Int> = .unchanged
     /// The service tier; SLA policies that name it apply from the ticket's next change.
     var tier: FieldUpdate<String> = .unchanged
+    /// Whether they see all of their organization's requests in the portal.
+    var isOrgManager: Bool?
 }
 
 /// Creating and changing customers, and finding them by address.
@@ -83,6 +85,7 @@ struct CustomerService: Sendable {
             if let notes = changes.notes { customer.notes = notes }
             if case let .set(organization) = changes.organizationID { customer.organizationID = organization }
             if case let .set(tier) = changes.tier { customer.tier = tier.flatMap(Self.nonEmpty) }
+            if let manager = changes.isOrgManager { customer.isOrgManager = manager }
             customer.updatedAt = now
             try await customer.update(on: db)
             if let emails {
