@@ -97,6 +97,30 @@ struct SelfServiceTests {
         }
     }
 
+    @Test("Every public form refuses a post without the visitor's token or from another site", arguments: [TestDatabase.sqlite])
+    func publicForms(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            try await Self.article(app, title: "Change your plan", body: "Open Billing and choose a plan.")
+            let browser = try await Self.visitor(app)
+            let posts = app.routes.all.filter { $0.method == .POST }.map { route in
+                "/" + route.path.map { component -> String in
+                    if case .constant(let value) = component { return value }
+                    return route.path.first == .constant("help") ? "change-your-plan" : "1"
+                }.joined(separator: "/")
+            }.filter { $0.hasPrefix("/help") || $0.hasPrefix("/portal") }
+            #expect(posts.count >= 7)
+            for path in posts {
+                let missing = try await browser.post(path, form: [("email", "dana@customer.example"), ("subject", "x"), ("message", "x"), ("helpful", "yes")], csrf: .none)
+                #expect(missing.status == .forbidden || missing.location == "/portal/sign-in", "POST \(path) without a token answered \(missing.status)")
+                let foreign = try await browser.post(path, form: [("visit", Self.visitToken(browser)), ("email", "dana@customer.example"), ("subject", "x"), ("message", "x")],
+                                                     csrf: .none, headers: ["Origin": "https://evil.example", "Host": "localhost:8080"])
+                #expect(foreign.status == .forbidden, "POST \(path) from another site answered \(foreign.status)")
+            }
+            #expect(try await Ticket.query(on: app.db).count() == 0)
+            #expect(try await KBArticle.query(on: app.db).first()?.helpfulYes == 0)
+        }
+    }
+
     @Test("Was this helpful? counts once per visitor, and a vote without the page's token is refused", arguments: [TestDatabase.sqlite])
     func feedback(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
@@ -259,6 +283,8 @@ struct SelfServiceTests {
                 _ = try await app.rapport.tickets.addMessage(NewMessage(kind: .reply, author: .agent, body: "PUBLIC-REPLY-\(number)"),
                                                             toTicket: number, by: .agent(id: agent.id), on: app.db)
             }
+            try await Self.article(app, title: "Draft about printers", body: "DRAFT-ARTICLE-TEXT printer", publish: false)
+            try await Self.article(app, title: "Internal printer notes", body: "INTERNAL-ARTICLE-TEXT printer", isInternal: true)
             let ana = try await Self.portalSession(app, email: "ana@acme.example")
             /// A portal form, sent with the token of Ana's own request page.
             func post(_ path: String, _ fields: [(String, String)]) async throws -> WebClient.Page {
@@ -283,17 +309,25 @@ struct SelfServiceTests {
             }
             #expect(try await Message.query(on: app.db).filter(\.$body == "let me in").count() == 0)
 
-            // Every agent page and API route turns a portal-only visitor away without data.
+            // Every page and API route, with every id or slug filled in: nothing leaks a note, another
+            // customer's request, a draft or an internal article; agent pages turn Ana away.
+            let secrets = ["SECRET-NOTE", "PUBLIC-REPLY-\(stranger)", "PUBLIC-REPLY-\(colleague)", "DRAFT-ARTICLE-TEXT", "INTERNAL-ARTICLE-TEXT"]
             for route in app.routes.all where route.method == .GET {
-                let path = "/" + route.path.map { component -> String in
-                    if case .constant(let value) = component { return value }
-                    return String(stranger)
-                }.joined(separator: "/")
-                // Public by design: the help center, the portal itself, assets, sign-in, health and the API description.
-                if path.hasPrefix("/help") || path.hasPrefix("/portal") || path.hasPrefix("/assets") || ["/sign-in", "/", "/health", "/api/v1/openapi.json"].contains(path) { continue }
-                let page = try await ana.get(path)
-                #expect([.seeOther, .found, .unauthorized, .forbidden, .notFound].contains(page.status), "GET \(path) answered \(page.status)")
-                #expect(!page.body.contains("SECRET-NOTE") && !page.body.contains("PUBLIC-REPLY-\(stranger)"), "GET \(path) leaked")
+                for filler in [String(stranger), String(colleague), "draft-about-printers", "internal-printer-notes"] {
+                    let path = "/" + route.path.map { component -> String in
+                        if case .constant(let value) = component { return value }
+                        return filler
+                    }.joined(separator: "/")
+                    for query in ["", "?q=printer", "?q=DRAFT%20ARTICLE%20TEXT", "?q=INTERNAL%20ARTICLE"] {
+                        let page = try await ana.get(path + query)
+                        for secret in secrets { #expect(!page.body.contains(secret), "GET \(path + query) shows \(secret)") }
+                        let isPublic = path.hasPrefix("/help") || path.hasPrefix("/portal") || path.hasPrefix("/assets")
+                            || ["/sign-in", "/", "/health", "/api/v1/openapi.json"].contains(path)
+                        if !isPublic {
+                            #expect([.seeOther, .found, .unauthorized, .forbidden, .notFound].contains(page.status), "GET \(path) answered \(page.status)")
+                        }
+                    }
+                }
             }
 
             // Ana replies and marks her request solved.

@@ -1,4 +1,5 @@
 import FluentKit
+import NIOHTTP1
 import SQLKit
 
 /// The two SQL engines Rapport runs on. Chosen once from the configuration; code that needs
@@ -27,13 +28,21 @@ extension Database {
     /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and a concurrent
     /// writer then makes the transaction fail instead of wait; `BEGIN IMMEDIATE` waits its turn.
     func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        switch flavor {
-        case .postgres:
-            return try await transaction { try await work($0) }
-        case .sqlite:
-            // Writers queue here, without holding a connection, instead of inside SQLite's busy
-            // handler, which would block one of the few pool threads while it waits.
-            return try await SQLiteWriteGate.shared.serialized { try await self.sqliteTransaction(work) }
+        // A nested one would wait for the write lock its caller holds, for ever (on SQLite) or
+        // open a second, independent transaction (on PostgreSQL): both are bugs, so say so.
+        guard !WriteTransactionScope.isActive else {
+            throw RapportError(.internalServerError, code: "nested_write_transaction",
+                               reason: "A write transaction was started inside another; use the service method that takes the caller's transaction.")
+        }
+        return try await WriteTransactionScope.$isActive.withValue(true) {
+            switch flavor {
+            case .postgres:
+                return try await transaction { try await work($0) }
+            case .sqlite:
+                // Writers queue here, without holding a connection, instead of inside SQLite's busy
+                // handler, which would block one of the few pool threads while it waits.
+                return try await SQLiteWriteGate.shared.serialized { try await self.sqliteTransaction(work) }
+            }
         }
     }
 
@@ -88,4 +97,9 @@ actor SQLiteWriteGate {
             waiting.removeFirst().resume()
         }
     }
+}
+
+/// Whether the current task is inside `writeTransaction`.
+enum WriteTransactionScope {
+    @TaskLocal static var isActive = false
 }

@@ -43,7 +43,7 @@ public struct DemoWorkspace: Sendable {
         let passwordHash = try await PasswordHashing(cost: services.settings.passwordHashCost).hash(Self.adminPassword)
         let (customerCount, ticketCount) = (self.customerCount, self.ticketCount)
 
-        return try await app.db.writeTransaction { db in
+        let summary = try await app.db.writeTransaction { db in
             var random = DemoRandom(seed: seed)
             // Teams and agents.
             var teamIDs: [String: Int] = [:]
@@ -168,6 +168,10 @@ public struct DemoWorkspace: Sendable {
             try await TicketSearch.rebuildAll(on: db)
             return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
         }
+        // Articles are written through the knowledge base, which makes its own transactions.
+        let adminID = try await Agent.query(on: app.db).filter(\.$email == Self.adminEmail).first()?.id
+        try await Self.createHelpCenter(services.knowledgeBase, adminID: adminID, on: app.db)
+        return summary
     }
 
     /// Office hours, a standard SLA policy and two rules for pending tickets, as a desk would
@@ -196,6 +200,25 @@ public struct DemoWorkspace: Sendable {
             conditions: [AutomationCondition(.text, .contains, "invoice"), AutomationCondition(.team, .equals, "none")],
             actions: [AutomationAction(.setTeam, teamIDs["Billing"].map(String.init) ?? "none"), AutomationAction(.addTag, "billing")]
         )), on: db)
+    }
+
+    /// A small help center: the answers the demo conversations keep needing.
+    private static func createHelpCenter(_ kb: KnowledgeBaseService, adminID: Int?, on db: any Database) async throws {
+        let heating = try await kb.saveCategory(id: nil, .init(name: "Heating and thermostats", description: "Getting warm again, fast.", position: 1), on: db)
+        let billing = try await kb.saveCategory(id: nil, .init(name: "Billing", description: "Invoices, refunds and plans.", position: 2), on: db)
+        let orders = try await kb.saveCategory(id: nil, .init(name: "Orders and delivery", description: "Where your order is and what to do if it is late.", position: 3), on: db)
+        let articles: [(String, Int?, Bool, String)] = [
+            ("Reset your thermostat", heating, false, "If the display shows an error code or the heating will not start:\n\n1. Hold **Menu** for ten seconds until the screen goes dark.\n2. Wait thirty seconds.\n3. Press **Menu** once; the thermostat restarts and keeps your schedule.\n\nStill cold after an hour? [Write to us](/help/contact) and mention the code on the display."),
+            ("What the E4 error code means", heating, false, "**E4** means the thermostat lost contact with the boiler.\n\n- Check that the boiler has power.\n- Move the thermostat closer to the boiler, or replace its batteries.\n\nMost E4 codes clear within a few minutes once the link is back."),
+            ("Understanding your invoice", billing, false, "Each invoice lists the plan, the period it covers and any one-off charges.\n\n| Line | Meaning |\n|---|---|\n| Plan | Your monthly or yearly subscription |\n| Pro rata | A partial period after a plan change |\n\nSee a charge you do not recognise? Reply to the invoice email and we will look at it the same day."),
+            ("How refunds work", billing, false, "Refunds go back to the card or account you paid with, within **5 business days** of approval. You get an email when we send it.\n\nBanks can take up to 3 more days to show it."),
+            ("Track your order", orders, false, "Your confirmation email has a tracking link. Orders leave our warehouse within one business day; delivery takes 2 to 4 days.\n\nNo movement for 3 days? [Contact us](/help/contact) with your order number (it starts with LM-)."),
+            ("Escalating heating outages (agents)", heating, true, "A customer without heating in winter is **urgent**: raise the priority, call them, and book the next engineer slot. Tell them the time you booked."),
+        ]
+        for (title, category, isInternal, body) in articles {
+            let id = try await kb.createArticle(.init(title: title, body: body, categoryID: category, isInternal: isInternal), by: adminID, on: db)
+            try await kb.publish(articleID: id, locale: KnowledgeBaseService.defaultLocale, on: db)
+        }
     }
 
     /// SLA clocks for the recent unresolved tickets, rebuilt from their history, so the demo's
