@@ -51,6 +51,8 @@ struct SelfServiceTests {
             #expect(home.body.contains("Reset your password"))
             #expect(!home.body.contains("Password policy for staff"))
             #expect(!home.body.contains("Password export"))
+            #expect(!home.body.contains("More articles"), "no empty section for articles without a category")
+            #expect(home.body.contains("All 2 articles"))
 
             let page = try await browser.get("/help/articles/reset-your-password")
             #expect(page.status == .ok)
@@ -374,6 +376,7 @@ struct SelfServiceTests {
             try await browser.signIn(email: "sam@desk.example")
             let ticketPage = try await browser.get("/tickets/\(number)")
             #expect(ticketPage.body.contains("/kb/new?from_message=\(replyID)"))
+            #expect(!ticketPage.body.contains("Articles that may help"), "no panel while no article matches")
 
             let draft = try await browser.get("/kb/new?from_message=\(replyID)")
             #expect(draft.body.contains("value=\"Cannot reset my password\""))

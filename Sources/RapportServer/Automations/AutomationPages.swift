@@ -84,6 +84,7 @@ struct AutomationPages: RouteCollection {
         let hasProblems: Bool
         let showPreview: Bool
         let preview: [PreviewRow]
+        let hasPreviewRows: Bool
         let previewSummary: String
     }
 
@@ -176,6 +177,7 @@ struct AutomationPages: RouteCollection {
             conditions: conditions, actions: actions, problems: problems, hasProblems: !problems.isEmpty,
             showPreview: preview != nil,
             preview: (preview?.matched ?? []).map { PreviewRow(id: $0.ticketID, subject: $0.subject, status: $0.status.label) },
+            hasPreviewRows: !(preview?.matched.isEmpty ?? true),
             previewSummary: previewSummary
         )
         return try await req.page("admin-automation-edit", context, status: status)

@@ -108,7 +108,7 @@ struct HelpCenterPages: RouteCollection {
         let description: String
         let url: String
         let articles: [ArticleLink]
-        let count: Int
+        let countText: String
     }
 
     struct HomeContext: Encodable {
@@ -116,6 +116,7 @@ struct HelpCenterPages: RouteCollection {
         let categories: [CategoryCard]
         let hasCategories: Bool
         let uncategorized: [ArticleLink]
+        let hasUncategorized: Bool
     }
 
     func home(req: Request) async throws -> Response {
@@ -126,11 +127,13 @@ struct HelpCenterPages: RouteCollection {
             let inCategory = articles.filter { $0.categoryID == category.id }
             guard !inCategory.isEmpty else { return nil }
             return CategoryCard(name: category.name, description: category.description, url: "/help/categories/\(category.slug)",
-                                articles: inCategory.prefix(5).map(Self.link), count: inCategory.count)
+                                articles: inCategory.prefix(5).map(Self.link),
+                                countText: inCategory.count == 1 ? "1 article" : "All \(inCategory.count) articles")
         }
         let uncategorized = articles.filter { $0.categoryID == nil }.prefix(10).map(Self.link)
         return try await req.helpPage("help-home", HomeContext(help: try await req.helpChrome(title: "Help center"), categories: cards,
-                                                               hasCategories: !cards.isEmpty, uncategorized: Array(uncategorized)))
+                                                               hasCategories: !cards.isEmpty, uncategorized: Array(uncategorized),
+                                                               hasUncategorized: !uncategorized.isEmpty))
     }
 
     struct CategoryContext: Encodable {

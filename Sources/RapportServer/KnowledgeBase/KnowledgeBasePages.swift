@@ -124,6 +124,7 @@ struct KnowledgeBasePages: RouteCollection {
         let isInternal: Bool
         let categoryOptions: [SelectOption]
         let languages: [LanguageTab]
+        let hasLanguages: Bool
         let state: String
         let previewHTML: String?
         let publicURL: String?
@@ -230,7 +231,7 @@ struct KnowledgeBasePages: RouteCollection {
             title: title, body: body, locale: locale, isInternal: isInternal,
             categoryOptions: [SelectOption(value: "", label: "No category", selected: categoryID == nil)]
                 + categories.compactMap { c in c.id.map { SelectOption(value: String($0), label: c.name, selected: $0 == categoryID) } },
-            languages: languages, state: state, previewHTML: preview, publicURL: publicURL, canUnpublish: canUnpublish, problem: problem
+            languages: languages, hasLanguages: !languages.isEmpty, state: state, previewHTML: preview, publicURL: publicURL, canUnpublish: canUnpublish, problem: problem
         )
         return try await req.page("kb-edit", context, status: status)
     }

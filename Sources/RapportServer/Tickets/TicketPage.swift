@@ -210,7 +210,8 @@ struct TicketPage: RouteCollection {
             delayNotices: drafts.compactMap { notice in
                 notice.id.map { DelayNoticeDraft(id: $0, metricLabel: notice.metric.label.lowercased(), body: notice.body, promised: PageDates.full(notice.promisedAt)) }
             },
-            suggestedArticles: suggestions.map { SuggestedArticle(title: $0.title, url: req.rapport.settings.publicURL + "/help/articles/" + $0.slug) }
+            suggestedArticles: suggestions.map { SuggestedArticle(title: $0.title, url: req.rapport.settings.publicURL + "/help/articles/" + $0.slug) },
+            hasSuggestedArticles: !suggestions.isEmpty
         )
         return try await req.page("ticket", context, status: status)
     }

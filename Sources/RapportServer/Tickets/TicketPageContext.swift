@@ -131,6 +131,7 @@ struct TicketPageContext: Encodable, Sendable {
     let hasSLA: Bool
     let delayNotices: [DelayNoticeDraft]
     let suggestedArticles: [SuggestedArticle]
+    let hasSuggestedArticles: Bool
 }
 
 /// A delay notice Rapport prepared, waiting for the agent to send or dismiss it.
