@@ -18,67 +18,18 @@ import os
 import re
 import sys
 import time
-import traceback
 from urllib.parse import urlsplit
 
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_support import WAIT_SECONDS, BrowserFlow, make_driver, run_flow
 
 BASE, AGENT_EMAIL, PASSWORD, SINK, ARTIFACTS = sys.argv[1:6]
 CUSTOMER = "dana.reyes@customer.example"
-WAIT_SECONDS = 20
 
 
-def make_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=414,900", "--disable-extensions", "--no-first-run"):
-        options.add_argument(flag)
-    service = Service(os.environ.get("RAPPORT_CHROMEDRIVER", "/usr/bin/chromedriver"))
-    return webdriver.Chrome(service=service, options=options)
-
-
-class Flow:
-    def __init__(self, driver):
-        self.driver = driver
-        self.wait = WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
-        self.step_name = "start"
-        self.number = None
-
-    def go(self, path):
-        self.driver.get(BASE + path)
-
-    def find(self, css):
-        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-    def clickable(self, css):
-        return self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
-
-    def wait_text(self, css, text):
-        try:
-            self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-        except TimeoutException:
-            raise AssertionError(f"expected {text!r} in {css}")
-
-    def wait_url(self, fragment):
-        try:
-            self.wait.until(EC.url_contains(fragment))
-        except TimeoutException:
-            raise AssertionError(f"expected the address to contain {fragment!r}, it is {self.driver.current_url}")
-
-    def check(self, condition, message):
-        if not condition:
-            raise AssertionError(message)
-
-    def step(self, name, action):
-        self.step_name = name
-        print(f"step: {name}", flush=True)
-        action()
+class Flow(BrowserFlow):
+    number = None
 
     # -- the customer finds an article --------------------------------------------------------
     def search_help_center(self):
@@ -179,25 +130,8 @@ class Flow:
 
 
 def main():
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    driver = make_driver()
-    flow = Flow(driver)
-    try:
-        flow.run()
-        print(f"self-service flow passed: request {flow.number}", flush=True)
-        return 0
-    except Exception as error:  # noqa: BLE001 - every failure must leave evidence
-        safe = "".join(c if c.isalnum() else "-" for c in flow.step_name)
-        shot = os.path.join(ARTIFACTS, f"failed-{safe}.png")
-        driver.save_screenshot(shot)
-        with open(os.path.join(ARTIFACTS, f"failed-{safe}.html"), "w", encoding="utf-8") as page:
-            page.write(driver.page_source)
-        print(f"FAILED at step '{flow.step_name}' on {driver.current_url}: {error}", flush=True)
-        traceback.print_exc()
-        print(f"screenshot: {shot}", flush=True)
-        return 1
-    finally:
-        driver.quit()
+    flow = Flow(make_driver(414, 900), BASE)
+    return run_flow(flow, ARTIFACTS, lambda: f"self-service flow passed: request {flow.number}")
 
 
 if __name__ == "__main__":

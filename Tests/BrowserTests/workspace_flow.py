@@ -9,76 +9,24 @@ ticket "Heating will not turn on" from Pat Customer. Every step waits on a condi
 deadline, never a fixed sleep. A failing step saves a screenshot and the page's HTML in
 ARTIFACT_DIR and exits 1 with the step's name.
 """
-import os
 import sys
-import traceback
 
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+from browser_support import BrowserFlow, make_driver, run_flow
 
 BASE, EMAIL, PASSWORD, ARTIFACTS = sys.argv[1:5]
 TICKET_SUBJECT = "Heating will not turn on"
-WAIT_SECONDS = 20
 
 
-def make_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
-        options.add_argument(flag)
-    service = Service(os.environ.get("RAPPORT_CHROMEDRIVER", "/usr/bin/chromedriver"))
-    return webdriver.Chrome(service=service, options=options)
-
-
-class Flow:
-    def __init__(self, driver):
-        self.driver = driver
-        # A check that runs while a form's answer replaces the page can meet elements of the old
-        # page; those checks are simply tried again.
-        self.wait = WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
-        self.step_name = "start"
-
-    # -- helpers -----------------------------------------------------------------------------
-    def go(self, path):
-        self.driver.get(BASE + path)
-
-    def find(self, css):
-        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-    def clickable(self, css):
-        return self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
-
-    def wait_text(self, css, text):
-        try:
-            self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-        except TimeoutException:
-            raise AssertionError(f"expected {text!r} in {css}")
-
-    def wait_url(self, fragment):
-        try:
-            self.wait.until(EC.url_contains(fragment))
-        except TimeoutException:
-            raise AssertionError(f"expected the address to contain {fragment!r}, it is {self.driver.current_url}")
-
+class Flow(BrowserFlow):
     def press(self, keys):
         """Types into whatever has focus, as a person at the keyboard would."""
         ActionChains(self.driver).send_keys(keys).perform()
-
-    def check(self, condition, message):
-        if not condition:
-            raise AssertionError(message)
-
-    def step(self, name, action):
-        self.step_name = name
-        print(f"step: {name}", flush=True)
-        action()
 
     # -- the flow ----------------------------------------------------------------------------
     def sign_in(self):
@@ -208,25 +156,7 @@ class Flow:
 
 
 def main():
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    driver = make_driver()
-    flow = Flow(driver)
-    try:
-        flow.run()
-        print("browser flow passed", flush=True)
-        return 0
-    except Exception as error:  # noqa: BLE001 - every failure must leave evidence
-        safe = "".join(c if c.isalnum() else "-" for c in flow.step_name)
-        shot = os.path.join(ARTIFACTS, f"failed-{safe}.png")
-        driver.save_screenshot(shot)
-        with open(os.path.join(ARTIFACTS, f"failed-{safe}.html"), "w", encoding="utf-8") as page:
-            page.write(driver.page_source)
-        print(f"FAILED at step '{flow.step_name}' on {driver.current_url}: {error}", flush=True)
-        traceback.print_exc()
-        print(f"screenshot: {shot}", flush=True)
-        return 1
-    finally:
-        driver.quit()
+    return run_flow(Flow(make_driver(), BASE), ARTIFACTS, lambda: "browser flow passed")
 
 
 if __name__ == "__main__":
