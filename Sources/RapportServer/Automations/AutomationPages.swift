@@ -97,7 +97,7 @@ struct AutomationPages: RouteCollection {
 
     func edit(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Rule")
-        guard let rule = try await AutomationRule.find(id, on: req.db) else { throw RapportError.notFound("Rule \(id)") }
+        let rule = try await AutomationRule.find(id, orNotFound: "Rule", on: req.db)
         return try await render(req, id: id, name: rule.name, position: String(rule.position), enabled: rule.enabled, definition: rule.definition, problems: [], preview: nil)
     }
 

@@ -20,6 +20,14 @@ extension Database {
     }
 }
 
+extension Model where IDValue == Int {
+    /// The row with this id, or a "not found" error naming `what` ("Calendar 7 was not found").
+    static func find(_ id: Int, orNotFound what: String, on db: any Database) async throws -> Self {
+        guard let model = try await find(id, on: db) else { throw RapportError.notFound("\(what) \(id)") }
+        return model
+    }
+}
+
 extension Model {
     /// The database id of a saved model; models are only handed around after they are saved.
     var requireID: IDValue {

@@ -163,7 +163,7 @@ struct KnowledgeBasePages: RouteCollection {
 
     func edit(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Article")
-        guard let article = try await KBArticle.find(id, on: req.db) else { throw RapportError.notFound("Article \(id)") }
+        let article = try await KBArticle.find(id, orNotFound: "Article", on: req.db)
         let locale = req.queryString("lang").map { $0.lowercased() }.flatMap { KnowledgeBaseService.isLocale($0) ? $0 : nil } ?? KnowledgeBaseService.defaultLocale
         let translation = try await KBTranslation.query(on: req.db).filter(\.$articleID == id).filter(\.$locale == locale).first()
         return try await render(req, articleID: id, title: translation?.draftTitle ?? "", body: translation?.draftBody ?? "", locale: locale,

@@ -28,7 +28,7 @@ struct KnowledgeBaseService: Sendable {
         let slug = Slug.make(name)
         if slug.isEmpty, !name.isEmpty { problems.add("name", "needs at least one letter or digit for its web address") }
         try problems.throwIfAny()
-        let category: KBCategory = if let id { try await Self.require(KBCategory.self, id, "Category", on: db) } else { KBCategory() }
+        let category: KBCategory = if let id { try await KBCategory.find(id, orNotFound: "Category", on: db) } else { KBCategory() }
         if category.id == nil || category.name != name {
             category.slug = try await uniqueSlug(slug, in: KBCategory.schema, excluding: id, on: db)
         }
@@ -91,7 +91,7 @@ struct KnowledgeBaseService: Sendable {
         let (title, body, locale) = try validate(input)
         try await checkCategory(input.categoryID, on: db)
         try await db.writeTransaction { tx in
-            let article = try await Self.require(KBArticle.self, articleID, "Article", on: tx)
+            let article = try await KBArticle.find(articleID, orNotFound: "Article", on: tx)
             let now = clock.now()
             let translation = try await KBTranslation.query(on: tx).filter(\.$articleID == articleID).filter(\.$locale == locale).first() ?? KBTranslation()
             if translation.id == nil {
@@ -138,7 +138,7 @@ struct KnowledgeBaseService: Sendable {
 
     func deleteArticle(id: Int, on db: any Database) async throws {
         try await db.writeTransaction { tx in
-            let article = try await Self.require(KBArticle.self, id, "Article", on: tx)
+            let article = try await KBArticle.find(id, orNotFound: "Article", on: tx)
             let translations = try await KBTranslation.query(on: tx).filter(\.$articleID == id).all(\.$id)
             if tx.flavor == .sqlite, !translations.isEmpty {
                 try await tx.sql.raw("DELETE FROM kb_search WHERE rowid IN \(SQLBind.group(translations))").run()
@@ -284,10 +284,6 @@ struct KnowledgeBaseService: Sendable {
         return "\(base)-\(number)"
     }
 
-    static func require<M: Model>(_ type: M.Type, _ id: Int, _ what: String, on db: any Database) async throws -> M where M.IDValue == Int {
-        guard let model = try await M.find(id, on: db) else { throw RapportError.notFound("\(what) \(id)") }
-        return model
-    }
 }
 
 /// Reading what the help center shows: published languages of public articles.

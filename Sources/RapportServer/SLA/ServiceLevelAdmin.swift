@@ -40,7 +40,7 @@ struct ServiceLevelAdmin: Sendable {
             }
         }
         try problems.throwIfAny()
-        let record: BusinessCalendarRecord = if let id { try await Self.find(BusinessCalendarRecord.self, id, "Calendar", on: db) } else { BusinessCalendarRecord() }
+        let record: BusinessCalendarRecord = if let id { try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: db) } else { BusinessCalendarRecord() }
         let now = clock.now()
         record.name = name
         record.timeZone = timeZone
@@ -57,7 +57,7 @@ struct ServiceLevelAdmin: Sendable {
     }
 
     func deleteCalendar(id: Int, on db: any Database) async throws {
-        let record = try await Self.find(BusinessCalendarRecord.self, id, "Calendar", on: db)
+        let record = try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: db)
         let users = try await SLAPolicy.query(on: db).filter(\.$calendarID == id).all(\.$name)
         guard users.isEmpty else {
             throw RapportError.conflict("The calendar is used by \(users.joined(separator: ", ")); choose another calendar there first.")
@@ -102,7 +102,7 @@ struct ServiceLevelAdmin: Sendable {
         if let missing = input.organizationIDs.first(where: { !known.contains($0) }) { problems.add("organization_ids", "no organization has id \(missing)") }
         try problems.throwIfAny()
 
-        let policy: SLAPolicy = if let id { try await Self.find(SLAPolicy.self, id, "SLA policy", on: db) } else { SLAPolicy() }
+        let policy: SLAPolicy = if let id { try await SLAPolicy.find(id, orNotFound: "SLA policy", on: db) } else { SLAPolicy() }
         let now = clock.now()
         policy.name = name
         policy.position = input.position
@@ -127,7 +127,7 @@ struct ServiceLevelAdmin: Sendable {
 
     func deletePolicy(id: Int, on db: any Database) async throws {
         try await db.writeTransaction { tx in
-            let policy = try await Self.find(SLAPolicy.self, id, "SLA policy", on: tx)
+            let policy = try await SLAPolicy.find(id, orNotFound: "SLA policy", on: tx)
             // Clocks go with their policy; the tickets' deadline columns are cleared with them.
             let tickets = try await TicketSLAClock.query(on: tx).filter(\.$policyID == id).all(\.$ticketID)
             try await policy.delete(on: tx)
@@ -170,7 +170,7 @@ struct ServiceLevelAdmin: Sendable {
         let name = problems.requiredText(input.name, field: "name", maximumLength: 120)
         for (index, problem) in input.definition.problems.enumerated() { problems.add("rule.\(index)", problem) }
         try problems.throwIfAny()
-        let rule: AutomationRule = if let id { try await Self.find(AutomationRule.self, id, "Rule", on: db) } else { AutomationRule() }
+        let rule: AutomationRule = if let id { try await AutomationRule.find(id, orNotFound: "Rule", on: db) } else { AutomationRule() }
         let now = clock.now()
         rule.name = name
         rule.enabled = input.enabled
@@ -188,13 +188,9 @@ struct ServiceLevelAdmin: Sendable {
     }
 
     func deleteRule(id: Int, on db: any Database) async throws {
-        try await Self.find(AutomationRule.self, id, "Rule", on: db).delete(on: db)
+        try await AutomationRule.find(id, orNotFound: "Rule", on: db).delete(on: db)
     }
 
-    private static func find<M: Model>(_ type: M.Type, _ id: Int, _ what: String, on db: any Database) async throws -> M where M.IDValue == Int {
-        guard let model = try await M.find(id, on: db) else { throw RapportError.notFound("\(what) \(id)") }
-        return model
-    }
 }
 
 extension RapportServices {

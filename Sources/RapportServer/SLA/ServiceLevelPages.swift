@@ -135,7 +135,7 @@ struct ServiceLevelPages: RouteCollection {
 
     func editCalendar(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Calendar")
-        guard let record = try await BusinessCalendarRecord.find(id, on: req.db) else { throw RapportError.notFound("Calendar \(id)") }
+        let record = try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: req.db)
         return try await renderCalendar(req, id: id, input: .init(name: record.name, timeZone: record.timeZone, week: record.weekDays, holidays: record.holidays), problems: [])
     }
 
@@ -210,7 +210,7 @@ struct ServiceLevelPages: RouteCollection {
 
     func editPolicy(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "SLA policy")
-        guard let policy = try await SLAPolicy.find(id, on: req.db) else { throw RapportError.notFound("SLA policy \(id)") }
+        let policy = try await SLAPolicy.find(id, orNotFound: "SLA policy", on: req.db)
         var form = ["name": policy.name, "position": String(policy.position), "escalation_percent": String(policy.escalationPercent),
                     "calendar_id": policy.calendarID.map(String.init) ?? "", "customer_tier": policy.customerTier ?? "",
                     "organization_ids": policy.organizationIDList.map(String.init).joined(separator: ", "),

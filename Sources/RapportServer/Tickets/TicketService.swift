@@ -127,12 +127,10 @@ struct TicketService: Sendable {
 
         guard !log.isEmpty else { return }
         ticket.updatedAt = now
-        if log.contains(where: { $0.field == .priority || $0.field == .requester }) {
-            try await sla.sync(ticket, event: .targetsChanged, now: now, on: db)
-        }
-        if log.contains(where: { $0.field == .status }) {
-            try await sla.sync(ticket, event: .statusChanged(to: ticket.status), now: now, on: db)
-        }
+        var slaEvents: [(event: TicketSLAClocks.Event, at: Date)] = []
+        if log.contains(where: { $0.field == .priority || $0.field == .requester }) { slaEvents.append((.targetsChanged, now)) }
+        if log.contains(where: { $0.field == .status }) { slaEvents.append((.statusChanged(to: ticket.status), now)) }
+        if !slaEvents.isEmpty { try await sla.sync(ticket, events: slaEvents, on: db) }
         try await ticket.update(on: db)
         try await record(log, ticketID: ticketID, by: actor, now: now, on: db)
         if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
