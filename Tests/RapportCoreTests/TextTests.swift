@@ -41,6 +41,17 @@ struct SearchQueryTests {
         #expect(SearchQuery("a").lastTermIsPrefix == false)
     }
 
+    @Test("suggestions from free text match any meaningful word, not the common ones")
+    func anyTerm() {
+        let query = SearchQuery("Does the thermostat work with Home Assistant? Thanks").anyTerm
+        #expect(query.terms == ["thermostat", "home", "assistant"])
+        #expect(query.fts5MatchExpression == "\"thermostat\" OR \"home\" OR \"assistant\"")
+        #expect(query.tsqueryMatchExpression == "thermostat | home | assistant")
+        #expect(SearchQuery("reset pass").anyTerm.fts5MatchExpression == "\"reset\" OR \"pass\" *")
+        #expect(SearchQuery("how do I").anyTerm.isEmpty)
+        #expect(SearchQuery("reset password").fts5MatchExpression == SearchQuery("reset password").fts5Expression)
+    }
+
     @Test("empty and symbol-only input is an empty query")
     func empty() {
         #expect(SearchQuery("").isEmpty)
@@ -114,5 +125,40 @@ struct DemoConversationTests {
         let first = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &a)
         let second = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &b)
         #expect(first == second)
+    }
+}
+
+@Suite("Safe article HTML and slugs")
+struct SafeHTMLTests {
+    @Test("formatting, safe links and images stay; script, handlers and other schemes go", arguments: [
+        ("<p>Hi <strong>there</strong></p>", "<p>Hi <strong>there</strong></p>"),
+        ("<script>alert(1)</script>", "&lt;script>alert(1)&lt;/script>"),
+        ("<a href=\"javascript:alert(1)\">x</a>", "<a>x</a>"),
+        ("<a href=\"jav&#x61;script:alert(1)\">x</a>", "<a>x</a>"),
+        ("<a href=\"\" onmouseover=\"alert(1\">x</a>", "<a>x</a>"),
+        ("<a href=\"https://example.com/a?b=1&amp;c=2\">x</a>", "<a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener\">x</a>"),
+        ("<a href=\"/help/articles/x\">x</a>", "<a href=\"/help/articles/x\">x</a>"),
+        ("<a href=\"//evil.example\">x</a>", "<a>x</a>"),
+        ("<a href=\"java&#9;script:alert(1)\">x</a>", "<a>x</a>"),
+        ("<a href=\"&#106;avascript&colon;alert(1)\">x</a>", "<a>x</a>"),
+        ("<a href=\"mailto:help@example.com\">mail</a>", "<a href=\"mailto:help@example.com\">mail</a>"),
+        ("<img src=x onerror=alert(2)>", "<img src=\"x\" alt=\"\" loading=\"lazy\">"),
+        ("<img src=\"data:text/html,hi\">", ""),
+        ("<iframe src=\"https://evil.example\"></iframe>", "&lt;iframe src=\"https://evil.example\">&lt;/iframe>"),
+        ("<p style=\"color:red\" class=\"x\">a</p>", "<p>a</p>"),
+        ("a < b and <!-- note -->", "a &lt; b and &lt;!-- note -->"),
+    ])
+    func sanitizes(input: String, expected: String) {
+        #expect(SafeHTML.sanitize(input) == expected)
+    }
+
+    @Test("slugs are lowercase words joined by hyphens, accents folded")
+    func slugs() {
+        #expect(Slug.make("How do I reset my password?") == "how-do-i-reset-my-password")
+        #expect(Slug.make("  Café & Crème — Ärger  ") == "cafe-creme-arger")
+        #expect(Slug.make("!!!") == "")
+        #expect(Slug.make(String(repeating: "word ", count: 40)).count <= Slug.maximumLength)
+        #expect(Slug.isValid("reset-password"))
+        #expect(!Slug.isValid("Reset Password"))
     }
 }

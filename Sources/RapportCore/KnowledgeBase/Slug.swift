@@ -12,13 +12,14 @@ public enum Slug {
         var pendingHyphen = false
         for scalar in folded.unicodeScalars {
             if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
-                if pendingHyphen, !slug.isEmpty { slug.append("-") }
+                let hyphen = pendingHyphen && !slug.isEmpty
+                if slug.count + (hyphen ? 2 : 1) > maximumLength { break }
+                if hyphen { slug.append("-") }
                 pendingHyphen = false
                 slug.unicodeScalars.append(scalar)
             } else {
                 pendingHyphen = true
             }
-            if slug.count >= maximumLength { break }
         }
         while slug.hasSuffix("-") { slug.removeLast() }
         return slug

@@ -34,9 +34,11 @@ public enum SafeHTML {
 
     /// The tag rebuilt from what is allowed, or nil when it is not a tag to keep.
     private static func rebuild(_ inner: Substring) -> String? {
-        var text = inner.trimmingCharacters(in: .whitespaces)
+        var text = String(inner)
         let closing = text.hasPrefix("/")
         if closing { text.removeFirst() }
+        // A tag's name follows "<" (or "</") directly; "a < b" is text.
+        guard text.first?.isLetter == true else { return nil }
         if text.hasSuffix("/") { text.removeLast() }
         let name = String(text.prefix { $0.isLetter || $0.isNumber }).lowercased()
         guard allowedTags.contains(name) else { return nil }
@@ -89,7 +91,9 @@ public enum SafeHTML {
     /// http(s), mailto, or a path on this site ("/help/…", "#section"); nothing that runs script.
     static func safeURL(_ raw: String) -> String? {
         let url = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !url.isEmpty, !url.contains(where: { $0.isNewline || $0 == "\\" }) else { return nil }
+        // Browsers drop tabs and newlines inside a URL ("java\tscript:"), so any of them, or any
+        // other control character, makes the address suspect.
+        guard !url.isEmpty, !url.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\\" }) else { return nil }
         let lower = url.lowercased()
         if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") { return url }
         if lower.hasPrefix("//") { return nil }
@@ -104,12 +108,34 @@ public enum SafeHTML {
         return lower.hasPrefix("http://") || lower.hasPrefix("https://")
     }
 
-    /// The few entities Markdown output uses in attributes, so a checked URL is the real one.
-    private static func decodeEntities(_ text: String) -> String {
+    /// An attribute's value as a browser reads it: named and numeric character references
+    /// decoded, so the URL that is checked is the one that would be followed.
+    static func decodeEntities(_ text: String) -> String {
         guard text.contains("&") else { return text }
-        return text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&#x3A;", with: ":").replacingOccurrences(of: "&#58;", with: ":")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        let named: [String: String] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "tab": "\t", "newline": "\n"]
+        var output = ""
+        var rest = Substring(text)
+        while let ampersand = rest.firstIndex(of: "&") {
+            output += rest[..<ampersand]
+            let after = rest[rest.index(after: ampersand)...]
+            let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "#" }
+            var replacement: String?
+            if name.hasPrefix("#x") || name.hasPrefix("#X") {
+                replacement = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+            } else if name.hasPrefix("#") {
+                replacement = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+            } else {
+                replacement = named[name.lowercased()]
+            }
+            if let replacement, !name.isEmpty {
+                output += replacement
+                rest = after.dropFirst(name.count)
+                if rest.first == ";" { rest = rest.dropFirst() }
+            } else {
+                output += "&"
+                rest = after
+            }
+        }
+        return output + rest
     }
 }

@@ -82,6 +82,8 @@ public struct SearchQuery: Sendable, Equatable {
         "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "do", "does", "for", "from", "get", "have", "hello", "hi",
         "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so", "that", "the", "there", "this",
         "to", "up", "was", "we", "what", "when", "where", "why", "will", "with", "you", "your", "thanks", "thank", "help", "would", "should", "im", "dont", "cant",
+        "work", "works", "working", "need", "want", "use", "using", "know", "like", "just", "also", "got", "make", "did", "any", "some", "has", "am", "been",
+        "still", "all", "new", "one", "anyone", "question", "issue", "problem",
     ]
 }
 
