@@ -10,16 +10,6 @@ enum ArticleMarkdown {
         let parser = MarkdownParser()
         return SafeHTML.sanitize(parser.html(from: markdown))
     }
-
-    /// The first words of the article as plain text, for lists and meta descriptions.
-    static func summary(_ markdown: String, length: Int = 180) -> String {
-        let text = markdown.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("```") && !$0.hasPrefix("|") }
-            .joined(separator: " ")
-            .replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "`", with: "")
-        return text.count > length ? String(text.prefix(length)).trimmingCharacters(in: .whitespaces) + "…" : text
-    }
 }
 
 /// The help center's look: the workspace's name, logo and accent colour.
