@@ -147,14 +147,8 @@ struct AutomationService: Sendable {
         if case let .set(teamID?) = changes.teamID, try await Team.find(teamID, on: db) == nil { changes.teamID = .unchanged }
         try await tickets.update(ticketID: ticketID, with: changes, by: .system, within: db)
 
-        let event = TicketEvent()
-        event.ticketID = ticketID
-        event.actorKind = .system
-        event.field = TicketChange.Field.automation.rawValue
-        event.before = rule.id.map(String.init)
-        event.after = rule.name
-        event.createdAt = clock.now()
-        try await event.create(on: db)
+        try await TicketEvent.record(TicketChange(field: .automation, before: rule.id.map(String.init), after: rule.name),
+                                     ticketID: ticketID, by: .system, at: clock.now(), on: db)
         rule.firedCount += 1
         rule.lastFiredAt = clock.now()
         try await rule.update(on: db)
@@ -165,11 +159,10 @@ struct AutomationService: Sendable {
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let assignee = ticket.assigneeID == nil ? nil : try await Agent.find(ticket.assigneeID, on: db)
         let mail = try await mailSettings.load(on: db)
-        return [
-            "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
-            "ticket.number": String(ticketID), "ticket.subject": ticket.subject, "ticket.status": ticket.status.rawValue,
-            "agent.name": assignee?.name ?? mail.fromName, "workspace.name": mail.fromName,
-        ]
+        var values = MailOutbox.placeholders(customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
+        values["ticket.status"] = ticket.status.rawValue
+        values["agent.name"] = assignee?.name ?? mail.fromName
+        return values
     }
 
     // MARK: Facts

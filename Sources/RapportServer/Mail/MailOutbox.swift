@@ -57,11 +57,8 @@ struct MailOutbox: Sendable {
               let address = try await primaryAddress(customerID: customerID, on: db) else { return nil }
         guard try await automaticMailCount(to: address, on: db) < mail.automaticMessagesPerHour else { return nil }
         let customer = try await Customer.find(customerID, on: db)
-        let values = [
-            "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
-            "ticket.number": String(ticketID), "ticket.subject": subject, "response_time": mail.acknowledgement.responseTime,
-            "workspace.name": mail.fromName,
-        ]
+        var values = Self.placeholders(customer: customer, ticketID: ticketID, subject: subject, workspace: mail.fromName)
+        values["response_time"] = mail.acknowledgement.responseTime
         var email = OutgoingEmail(
             from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: customer?.name, address: address)],
             subject: TicketSubjectTag.tagged(Self.fill(mail.acknowledgement.subject, values), number: ticketID),
@@ -116,6 +113,12 @@ struct MailOutbox: Sendable {
 
     private func primaryAddress(customerID: Int, on db: any Database) async throws -> String? {
         try await CustomerEmail.query(on: db).filter(\.$customerID == customerID).sort(\.$isPrimary, .descending).sort(\.$id).first()?.address
+    }
+
+    /// The placeholders every message Rapport writes itself offers; callers add their own.
+    static func placeholders(customer: Customer?, ticketID: Int, subject: String, workspace: String) -> [String: String] {
+        ["customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
+         "ticket.number": String(ticketID), "ticket.subject": subject, "workspace.name": workspace]
     }
 
     /// `{{name}}` placeholders replaced by their values; unknown ones left as written.

@@ -131,11 +131,9 @@ struct SLAAlertService: Sendable {
         try await row.update(on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let mail = try await notifications.mailSettings.load(on: db)
-        let body = MailOutbox.fill(settings.delayNoticeText, [
-            "customer.first_name": (customer?.name ?? "").firstName, "customer.name": customer?.name ?? "",
-            "ticket.number": String(ticketID), "ticket.subject": ticket.subject,
-            "new_time": Self.wallTime(promised, calendar: calendar), "workspace.name": mail.fromName,
-        ])
+        var values = MailOutbox.placeholders(customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
+        values["new_time"] = Self.wallTime(promised, calendar: calendar)
+        let body = MailOutbox.fill(settings.delayNoticeText, values)
         let notice = DelayNotice()
         notice.ticketID = ticketID
         notice.metric = row.metric
@@ -199,15 +197,7 @@ struct SLAAlertService: Sendable {
     // MARK: Helpers
 
     private func recordEvent(_ field: TicketChange.Field, ticketID: Int, before: String?, after: String?, actor: ActingParty = .system, on db: any Database) async throws {
-        let event = TicketEvent()
-        event.ticketID = ticketID
-        event.actorKind = actor.kind
-        event.actorAgentID = actor.agentID
-        event.field = field.rawValue
-        event.before = before
-        event.after = after
-        event.createdAt = clock.now()
-        try await event.create(on: db)
+        try await TicketEvent.record(TicketChange(field: field, before: before, after: after), ticketID: ticketID, by: actor, at: clock.now(), on: db)
     }
 
     /// "Wednesday 9 December, 15:00 (Europe/Berlin)": a time as the calendar's team reads it.

@@ -26,7 +26,14 @@ struct SLAService: Sendable {
     }
 
     func configuration(on db: any Database) async throws -> Configuration {
-        let policies = try await SLAPolicy.query(on: db).sort(\.$position).sort(\.$id).all()
+        try await configuration(policies: try await Self.policies(on: db), on: db)
+    }
+
+    private static func policies(on db: any Database) async throws -> [SLAPolicy] {
+        try await SLAPolicy.query(on: db).sort(\.$position).sort(\.$id).all()
+    }
+
+    private func configuration(policies: [SLAPolicy], on db: any Database) async throws -> Configuration {
         var calendars: [Int: BusinessCalendar] = [:]
         if policies.contains(where: { $0.calendarID != nil }) {
             for record in try await BusinessCalendarRecord.query(on: db).all() {
@@ -47,8 +54,10 @@ struct SLAService: Sendable {
         guard let now = events.last?.at else { return }
         let ticketID = try ticket.requireID
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
-        let configuration = try await configuration(on: db)
-        if rows.isEmpty, !configuration.policies.contains(where: \.enabled) { return }
+        // A workspace without SLAs pays one small query per ticket write, not three.
+        let policies = try await Self.policies(on: db)
+        if rows.isEmpty, !policies.contains(where: \.enabled) { return }
+        let configuration = try await configuration(policies: policies, on: db)
 
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let subject = SLASubject(priority: ticket.priority, organizationID: customer?.organizationID, customerTier: customer?.tier)

@@ -17,6 +17,20 @@ final class TicketEvent: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
+
+    /// Writes one change to the trail, in the caller's transaction.
+    static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, on db: any Database) async throws {
+        let event = TicketEvent()
+        event.ticketID = ticketID
+        event.actorKind = actor.kind
+        event.actorAgentID = actor.agentID
+        event.actorCustomerID = actor.customerID
+        event.field = change.field.rawValue
+        event.before = change.before
+        event.after = change.after
+        event.createdAt = now
+        try await event.create(on: db)
+    }
 }
 
 struct CreateTicketEvents: AsyncMigration {

@@ -360,18 +360,7 @@ struct TicketService: Sendable {
     }
 
     private func record(_ changes: [TicketChange], ticketID: Int, by actor: ActingParty, now: Date, on db: any Database) async throws {
-        for change in changes {
-            let event = TicketEvent()
-            event.ticketID = ticketID
-            event.actorKind = actor.kind
-            event.actorAgentID = actor.agentID
-            event.actorCustomerID = actor.customerID
-            event.field = change.field.rawValue
-            event.before = change.before
-            event.after = change.after
-            event.createdAt = now
-            try await event.create(on: db)
-        }
+        for change in changes { try await TicketEvent.record(change, ticketID: ticketID, by: actor, at: now, on: db) }
     }
 
     private func updateTags(ticketID: Int, replaceWith replacement: [String]?, add: [String], remove: [String], on db: any Database) async throws -> [TicketChange] {
