@@ -1,11 +1,158 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import RapportCore
+import RapportMail
+import RapportServer
 
 /// `rapport bench …` — measured benchmarks that print figures. Not tests: nothing here passes
 /// or fails on time.
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a benchmark and print its figures.", subcommands: [CoachBench.self])
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a benchmark and print its figures.",
+        subcommands: [SeedBench.self, WorkloadBench.self, MicroBench.self, CoachBench.self]
+    )
+
+    struct SeedBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seed",
+            abstract: "Fill an empty database (the SQLite file in --data-dir, or DATABASE_URL) with a synthetic desk of N tickets."
+        )
+
+        @Option(help: "How many tickets (with about four messages each).") var tickets = 10_000
+        @OptionGroup var storage: StorageOptions
+
+        func validate() throws {
+            guard (1...20_000_000).contains(tickets) else { throw ValidationError("--tickets must be from 1 to 20,000,000") }
+        }
+
+        func run() async throws {
+            let summary = try await withApplication(storage) { app in
+                try await BenchmarkSeeder(tickets: tickets, now: Date(), passwordHashCost: Bench.passwordHashCost)
+                    .seed(app) { print($0) }
+            }
+            print("Seeded \(summary.tickets) tickets, \(summary.messages) messages, \(summary.customers) customers and \(summary.agents) agents in \(String(format: "%.1f", summary.seconds)) s"
+                  + " (\(Int(Double(summary.tickets) / max(summary.seconds, 0.001))) tickets/s).")
+            print("Agents sign in as agent1@bench.rapport.example … agent20@bench.rapport.example with the password \(SyntheticDesk.agentPassword).")
+        }
+    }
+
+    struct WorkloadBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "workload",
+            abstract: "Seed a desk if the database is empty, start 'rapport serve' on loopback, send each kind of request and print a table of throughput, latency and memory.",
+            discussion: "Reads run first, on the desk as seeded; then creates, replies and email ingest. Targets are for SQLite; with DATABASE_URL they are doubled (PostgreSQL within 2×)."
+        )
+
+        @Option(help: "How many tickets to seed when the database is empty.") var tickets = 10_000
+        @Option(help: "Timed requests per operation.") var requests = 2_000
+        @Option(help: "Clients sending at once.") var concurrency = 8
+        @Option(help: "Untimed requests per operation first.") var warmup = 100
+        @Flag(help: "A quick check that every operation works (20 requests each, no warm-up); the figures mean little.") var smoke = false
+        @OptionGroup var storage: StorageOptions
+
+        func validate() throws {
+            guard (1...20_000_000).contains(tickets) else { throw ValidationError("--tickets must be from 1 to 20,000,000") }
+            guard (1...1_000_000).contains(requests) else { throw ValidationError("--requests must be from 1 to 1,000,000") }
+            guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+            guard (0...100_000).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 100,000") }
+        }
+
+        func run() async throws {
+            let requests = smoke ? 20 : requests, warmup = smoke ? 0 : warmup, concurrency = smoke ? 2 : concurrency
+            let usesPostgres = !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
+            let (access, seeded) = try await withApplication(storage) { app in
+                var seeded: BenchmarkSeeder.Summary?
+                if try await BenchmarkAccess.isEmpty(app) {
+                    seeded = try await BenchmarkSeeder(tickets: tickets, now: Date(), passwordHashCost: Bench.passwordHashCost).seed(app) { print($0) }
+                }
+                return (try await BenchmarkAccess.prepare(app), seeded)
+            }
+            if let seeded { print("Seeded \(seeded.tickets) tickets in \(String(format: "%.1f", seeded.seconds)) s.") }
+
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency), decompression: .disabled))
+            let server = try ServerUnderTest(dataDirectory: storage.dataDir, environment: [:])
+            do {
+                try await server.start(client: client)
+                try await Task.sleep(for: .seconds(1))
+                let atRest = server.memory().resident
+                let openTickets = try await Self.openTickets(client: client, baseURL: server.baseURL, token: access.apiToken)
+                let plan = WorkloadPlan(baseURL: server.baseURL, access: access, desk: SyntheticDesk(tickets: access.ticketCount, now: Date()),
+                                        openTickets: openTickets, scale: usesPostgres ? 2 : 1)
+                let runner = WorkloadRunner(client: client, requests: requests, concurrency: concurrency, warmup: warmup)
+                let sampler = Task { () -> Int in
+                    var highest = 0
+                    while !Task.isCancelled {
+                        highest = max(highest, server.memory().resident)
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                    return highest
+                }
+                var results: [OperationResult] = []
+                let operations = plan.operations()
+                for (offset, operation) in (operations.reads + operations.writes).enumerated() {
+                    results.append(await runner.run(operation, offset: offset * 1_000_000))
+                }
+                sampler.cancel()
+                let underLoad = max(await sampler.value, server.memory().resident)
+                let report = WorkloadReport(
+                    engine: usesPostgres ? "PostgreSQL" : "SQLite", access: access, requests: requests, concurrency: concurrency,
+                    results: results, restingMemory: atRest, memoryUnderLoad: underLoad, peakMemory: server.memory().peak,
+                    coldStart: server.coldStart, scale: usesPostgres ? 2 : 1
+                )
+                print(report.text)
+                server.stop()
+                try await client.shutdown()
+                if report.failures > 0 {
+                    throw BenchmarkError("\(report.failures) requests failed; see the table. Server log: \(server.logPath)")
+                }
+            } catch {
+                server.stop()
+                try? await client.shutdown()
+                throw error
+            }
+        }
+
+        /// Up to 200 tickets awaiting an answer, for the reply benchmark.
+        static func openTickets(client: HTTPClient, baseURL: String, token: String) async throws -> [Int] {
+            var request = HTTPClientRequest(url: baseURL + "/api/v1/tickets?status=new,open&limit=200")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            struct Page: Decodable { struct Row: Decodable { let number: Int }; let tickets: [Row] }
+            return (try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)).tickets.map(\.number)) ?? []
+        }
+    }
+
+    struct MicroBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "micro",
+            abstract: "Time the hot paths one at a time, in-process: MIME parsing, quote splitting, reply analysis, search query building, and the inbox, search and ticket queries on the database in --data-dir (seeded first if empty)."
+        )
+
+        @Option(help: "Timed runs of each.") var iterations = 2_000
+        @Option(help: "How many tickets to seed when the database is empty.") var tickets = 10_000
+        @OptionGroup var storage: StorageOptions
+
+        func validate() throws {
+            guard (1...1_000_000).contains(iterations) else { throw ValidationError("--iterations must be from 1 to 1,000,000") }
+            guard (1...20_000_000).contains(tickets) else { throw ValidationError("--tickets must be from 1 to 20,000,000") }
+        }
+
+        func run() async throws {
+            var rows = try MicroBenchmarks.pure(iterations: iterations)
+            rows += try await withApplication(storage) { app in
+                if try await BenchmarkAccess.isEmpty(app) {
+                    _ = try await BenchmarkSeeder(tickets: tickets, now: Date(), passwordHashCost: Bench.passwordHashCost).seed(app) { print($0) }
+                }
+                return try await MicroBenchmarks.database(app, iterations: iterations)
+            }
+            print(MicroBenchmarks.table(rows))
+        }
+    }
 
     struct CoachBench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "coach", abstract: "Time the reply coach on a 2,000-character draft and the mood reader on a message.")
@@ -27,8 +174,10 @@ struct Bench: ParsableCommand {
         }
 
         static func microseconds(_ duration: Duration) -> String {
-            let (seconds, attoseconds) = duration.components
-            return String(format: "%.1f µs", Double(seconds) * 1e6 + Double(attoseconds) / 1e12)
+            String(format: "%.1f µs", duration.milliseconds * 1_000)
         }
     }
+
+    /// Seeded agents all share one password, hashed once: the benchmark's cost is not bcrypt's.
+    static var passwordHashCost: Int { ProcessInfo.processInfo.environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 10 }
 }
