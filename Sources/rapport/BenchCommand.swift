@@ -48,7 +48,8 @@ struct Bench: AsyncParsableCommand {
 
         @Option(help: "How many tickets to seed when the database is empty.") var tickets = 10_000
         @Option(help: "Timed requests per operation.") var requests = 2_000
-        @Option(help: "Clients sending at once.") var concurrency = 8
+        @Option(help: "Clients reading at once: latency targets are for a lightly loaded server, one client per core.") var concurrency = 2
+        @Option(help: "Clients writing at once: throughput targets are for a busy server.") var writeConcurrency = 8
         @Option(help: "Untimed requests per operation first.") var warmup = 100
         @Flag(help: "A quick check that every operation works (20 requests each, no warm-up); the figures mean little.") var smoke = false
         @OptionGroup var storage: StorageOptions
@@ -56,12 +57,13 @@ struct Bench: AsyncParsableCommand {
         func validate() throws {
             guard (1...20_000_000).contains(tickets) else { throw ValidationError("--tickets must be from 1 to 20,000,000") }
             guard (1...1_000_000).contains(requests) else { throw ValidationError("--requests must be from 1 to 1,000,000") }
-            guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+            guard (1...256).contains(concurrency), (1...256).contains(writeConcurrency) else { throw ValidationError("--concurrency and --write-concurrency must be from 1 to 256") }
             guard (0...100_000).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 100,000") }
         }
 
         func run() async throws {
-            let requests = smoke ? 20 : requests, warmup = smoke ? 0 : warmup, concurrency = smoke ? 2 : concurrency
+            let requests = smoke ? 20 : requests, warmup = smoke ? 0 : warmup
+            let concurrency = smoke ? 2 : concurrency, writeConcurrency = smoke ? 2 : writeConcurrency
             let usesPostgres = !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
             let (access, seeded) = try await withApplication(storage) { app in
                 var seeded: BenchmarkSeeder.Summary?
@@ -73,7 +75,7 @@ struct Bench: AsyncParsableCommand {
             if let seeded { print("Seeded \(seeded.tickets) tickets in \(String(format: "%.1f", seeded.seconds)) s.") }
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency), decompression: .disabled))
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, writeConcurrency)), decompression: .disabled))
             let server = try ServerUnderTest(dataDirectory: storage.dataDir, environment: [:])
             do {
                 try await server.start(client: client)
@@ -82,7 +84,8 @@ struct Bench: AsyncParsableCommand {
                 let openTickets = try await Self.openTickets(client: client, baseURL: server.baseURL, token: access.apiToken)
                 let plan = WorkloadPlan(baseURL: server.baseURL, access: access, desk: SyntheticDesk(tickets: access.ticketCount, now: Date()),
                                         openTickets: openTickets, scale: usesPostgres ? 2 : 1)
-                let runner = WorkloadRunner(client: client, requests: requests, concurrency: concurrency, warmup: warmup)
+                let readers = WorkloadRunner(client: client, requests: requests, concurrency: concurrency, warmup: warmup)
+                let writers = WorkloadRunner(client: client, requests: requests, concurrency: writeConcurrency, warmup: warmup)
                 let sampler = Task { () -> Int in
                     var highest = 0
                     while !Task.isCancelled {
@@ -93,13 +96,16 @@ struct Bench: AsyncParsableCommand {
                 }
                 var results: [OperationResult] = []
                 let operations = plan.operations()
-                for (offset, operation) in (operations.reads + operations.writes).enumerated() {
-                    results.append(await runner.run(operation, offset: offset * 1_000_000))
+                for (offset, operation) in operations.reads.enumerated() {
+                    results.append(await readers.run(operation, offset: offset * 1_000_000))
+                }
+                for (offset, operation) in operations.writes.enumerated() {
+                    results.append(await writers.run(operation, offset: (offset + 100) * 1_000_000))
                 }
                 sampler.cancel()
                 let underLoad = max(await sampler.value, server.memory().resident)
                 let report = WorkloadReport(
-                    engine: usesPostgres ? "PostgreSQL" : "SQLite", access: access, requests: requests, concurrency: concurrency,
+                    engine: usesPostgres ? "PostgreSQL" : "SQLite", access: access, requests: requests,
                     results: results, restingMemory: atRest, memoryUnderLoad: underLoad, peakMemory: server.memory().peak,
                     coldStart: server.coldStart, scale: usesPostgres ? 2 : 1
                 )

@@ -1,8 +1,21 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import RapportServer
 
 @main
+enum Entrypoint {
+    static func main() async {
+        // Async code then runs on the server's event loops rather than on a separate thread
+        // pool, so a request's database calls and its handler stop handing work back and forth
+        // between threads. Nothing in Rapport blocks an event loop: bcrypt and file writes go to
+        // NIO's thread pool.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Rapport.main()
+    }
+}
+
 struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",

@@ -16,8 +16,8 @@ struct AuthenticatedAgent: Authenticatable, Sendable {
 /// Reads `Authorization: Bearer <token>` and logs the token's agent in.
 struct ApiTokenAuthenticator: AsyncBearerAuthenticator {
     func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
-        guard let (agent, tokenID) = try await request.rapport.apiTokens.authenticate(bearer.token, on: request.db) else { return }
-        request.auth.login(AuthenticatedAgent(id: try agent.requireID, name: agent.name, role: agent.role, tokenID: tokenID))
+        guard let agent = try await request.rapport.apiTokens.authenticate(bearer.token, on: request.db) else { return }
+        request.auth.login(agent)
     }
 }
 

@@ -1,5 +1,6 @@
 import FluentKit
 import RapportCore
+import SQLKit
 import Vapor
 
 /// Issues, checks and revokes API tokens. A token is `rpt_` plus 32 random bytes in base64url;
@@ -28,18 +29,27 @@ struct ApiTokenService: Sendable {
     }
 
     /// The active agent a token belongs to, or `nil` for an unknown token or a deactivated agent.
-    func authenticate(_ secret: String, on database: any Database) async throws -> (agent: Agent, tokenID: Int)? {
+    /// Runs on every API request, so it is one indexed join rather than two model loads.
+    func authenticate(_ secret: String, on database: any Database) async throws -> AuthenticatedAgent? {
         guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
-        guard let token = try await ApiToken.query(on: database).filter(\.$tokenHash == Self.digest(secret)).first(),
-              let agent = try await Agent.find(token.agentID, on: database), agent.isActive
-        else { return nil }
+        struct Row: Decodable {
+            let tokenID: Int
+            let lastUsedAt: Date?
+            let agentID: Int
+            let name: String
+            let role: AgentRole
+        }
+        guard let row = try await database.sql.raw("""
+            SELECT k.id AS "tokenID", k.last_used_at AS "lastUsedAt", a.id AS "agentID", a.name AS "name", a.role AS "role"
+            FROM api_tokens k JOIN agents a ON a.id = k.agent_id
+            WHERE k.token_hash = \(bind: Self.digest(secret)) AND a.is_active = \(bind: true)
+            """).first(decoding: Row.self) else { return nil }
         // Written at most once a minute, so busy integrations do not turn every read into a write.
         let now = clock.now()
-        if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            token.lastUsedAt = now
-            try await token.update(on: database)
+        if row.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await database.sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: row.tokenID)").run()
         }
-        return (agent, try token.requireID)
+        return AuthenticatedAgent(id: row.agentID, name: row.name, role: row.role, tokenID: row.tokenID)
     }
 
     func revoke(tokenID: Int, on database: any Database) async throws {

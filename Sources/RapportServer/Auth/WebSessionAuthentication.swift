@@ -23,8 +23,7 @@ struct WebSessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[Self.cookieName]?.string,
            let active = try await request.rapport.webSessions.authenticate(token, on: request.db) {
-            let agent = active.agent
-            request.auth.login(AuthenticatedAgent(id: try agent.requireID, name: agent.name, role: agent.role, tokenID: nil))
+            request.auth.login(active.agent)
             request.webSession = WebSessionContext(sessionID: active.sessionID, csrfToken: active.csrfToken)
         }
         return try await next.respond(to: request)

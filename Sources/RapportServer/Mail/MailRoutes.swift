@@ -31,7 +31,7 @@ struct MailInboundRoutes: RouteCollection {
             guard let digest = settings.inboundTokenDigest, digest == ApiTokenService.digest(bearer) else { throw RapportError.unauthenticated }
             return
         }
-        guard let (agent, _) = try await req.rapport.apiTokens.authenticate(bearer, on: req.db) else { throw RapportError.unauthenticated }
+        guard let agent = try await req.rapport.apiTokens.authenticate(bearer, on: req.db) else { throw RapportError.unauthenticated }
         guard agent.role == .admin else {
             throw RapportError(.forbidden, code: "forbidden", reason: "Only the inbound mail token or an administrator's token may deliver mail.")
         }

@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import RapportCore
+import SQLKit
 
 /// The audit trail: one row for every change to a ticket — who, what, before, after, when.
 final class TicketEvent: Model, @unchecked Sendable {
@@ -20,16 +21,19 @@ final class TicketEvent: Model, @unchecked Sendable {
 
     /// Writes one change to the trail, in the caller's transaction.
     static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, on db: any Database) async throws {
-        let event = TicketEvent()
-        event.ticketID = ticketID
-        event.actorKind = actor.kind
-        event.actorAgentID = actor.agentID
-        event.actorCustomerID = actor.customerID
-        event.field = change.field.rawValue
-        event.before = change.before
-        event.after = change.after
-        event.createdAt = now
-        try await event.create(on: db)
+        try await record([change], ticketID: ticketID, by: actor, at: now, on: db)
+    }
+
+    /// Writes several changes in one statement: every ticket write logs one or more, and a
+    /// model save per row costs more than the insert itself.
+    static func record(_ changes: [TicketChange], ticketID: Int, by actor: ActingParty, at now: Date, on db: any Database) async throws {
+        guard !changes.isEmpty else { return }
+        var insert = db.sql.insert(into: schema)
+            .columns("ticket_id", "actor_kind", "actor_agent_id", "actor_customer_id", "field", "before", "after", "created_at")
+        for change in changes {
+            insert = insert.values(ticketID, actor.kind.rawValue, actor.agentID, actor.customerID, change.field.rawValue, change.before, change.after, now)
+        }
+        try await insert.run()
     }
 }
 

@@ -247,16 +247,29 @@ enum TicketQueries {
             WHERE m.ticket_id = \(bind: ticketID) \(messageID.map { SQLQueryString("AND m.id = \(bind: $0)") } ?? "")
             ORDER BY m.id
             """).all(decoding: Row.self)
-        var fileQuery = Attachment.query(on: database).filter(\.$ticketID == ticketID)
-        if let messageID { fileQuery = fileQuery.filter(\.$messageID == messageID) }
-        let files = try await fileQuery.sort(\.$id).all()
-        let filesByMessage = Dictionary(grouping: files, by: \.messageID)
+        struct FileRow: Decodable {
+            let id: Int
+            let messageID: Int
+            let filename: String
+            let contentType: String
+            let size: Int
+        }
+        let files = try await database.sql.raw("""
+            SELECT f.id AS "id", f.message_id AS "messageID", f.filename AS "filename", f.content_type AS "contentType", f.size AS "size"
+            FROM attachments f
+            WHERE f.ticket_id = \(bind: ticketID) \(messageID.map { SQLQueryString("AND f.message_id = \(bind: $0)") } ?? "")
+            ORDER BY f.id
+            """).all(decoding: FileRow.self)
+        let filesByMessage = Dictionary(grouping: files.map { file in
+            (message: file.messageID, dto: AttachmentDTO(id: file.id, filename: file.filename, contentType: file.contentType, size: file.size,
+                                                         url: "/api/v1/attachments/\(file.id)"))
+        }, by: \.message)
         return rows.map { row in
             MessageDTO(
                 id: row.id, kind: row.kind,
                 author: MessageAuthorDTO(kind: row.authorKind, id: row.authorID, name: row.authorName ?? (row.authorKind == .system ? "Rapport" : "Unknown")),
                 body: row.body, originalHTML: row.originalHTML, createdAt: row.createdAt,
-                attachments: (filesByMessage[row.id] ?? []).compactMap(AttachmentDTO.init),
+                attachments: (filesByMessage[row.id] ?? []).map(\.dto),
                 mood: row.moodSentiment.map {
                     MessageMoodDTO(sentiment: $0, upset: row.moodUpset ?? false, churnRisk: row.moodChurnRisk ?? false, urgent: row.moodUrgent ?? false)
                 },
@@ -295,7 +308,10 @@ enum TicketQueries {
 
     private static func summaries(_ rows: [SummaryRow], on database: any Database) async throws -> [TicketSummaryDTO] {
         guard !rows.isEmpty else { return [] }
-        let tags = try await TicketTag.query(on: database).filter(\.$ticketID ~~ rows.map(\.id)).sort(\.$tag).all()
+        struct TagRow: Decodable { let ticketID: Int; let tag: String }
+        let tags = try await database.sql.raw("""
+            SELECT g.ticket_id AS "ticketID", g.tag AS "tag" FROM ticket_tags g WHERE g.ticket_id IN \(SQLBind.group(rows.map(\.id))) ORDER BY g.tag
+            """).all(decoding: TagRow.self)
         let tagsByTicket = Dictionary(grouping: tags, by: \.ticketID)
         return rows.map { row in
             TicketSummaryDTO(
@@ -309,12 +325,5 @@ enum TicketQueries {
                 slaDueAt: row.slaDueAt, slaAtRiskAt: row.slaAtRiskAt
             )
         }
-    }
-}
-
-extension AttachmentDTO {
-    init?(_ attachment: Attachment) {
-        guard let id = attachment.id else { return nil }
-        self.init(id: id, filename: attachment.filename, contentType: attachment.contentType, size: attachment.size, url: "/api/v1/attachments/\(id)")
     }
 }

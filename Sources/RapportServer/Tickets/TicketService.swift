@@ -32,6 +32,8 @@ struct TicketService: Sendable {
         if case let .id(id) = input.requester { requesterID = id }
         try await validateReferences(requesterID: requesterID, assigneeID: input.assigneeID, teamID: input.teamID, on: database)
         let stored = try await attachments.store(input.firstMessage.attachments)
+        // Read before the write lock is taken: only the write itself needs to hold it.
+        let mood = input.firstMessage.author == .customer ? coach.moods.read(input.firstMessage.body) : nil
 
         return try await database.writeTransaction { db in
             let now = clock.now()
@@ -55,12 +57,9 @@ struct TicketService: Sendable {
             let ticketID = try ticket.requireID
 
             let author: ActingParty = input.firstMessage.author == .customer ? .customer(id: requesterID) : actor
-            var mood: InboundMood?
             var moodChanges: [TicketChange] = []
-            if input.firstMessage.author == .customer {
-                let read = coach.moods.read(input.firstMessage.body)
-                mood = read
-                moodChanges = try await apply(mood: read, to: ticket, customerID: requesterID, now: now, on: db)
+            if let mood {
+                moodChanges = try await apply(mood: mood, to: ticket, customerID: requesterID, now: now, on: db)
                 if !moodChanges.isEmpty { try await ticket.update(on: db) }
             }
             try await insertMessageAndMail(input.firstMessage, ticket: ticket, author: author, stored: stored, now: now, mood: mood, then: hook, on: db)
@@ -149,9 +148,25 @@ struct TicketService: Sendable {
         if message.author == .customer, message.status != nil { problems.add("status", "a customer message cannot set the status") }
         try problems.throwIfAny()
         let stored = try await attachments.store(message.attachments)
+        let reading = try await read(message, toTicket: ticketID, by: actor, on: database)
         return try await database.writeTransaction { db in
-            try await writeMessage(message, toTicket: ticketID, by: actor, stored: stored, then: hook, on: db)
+            try await writeMessage(message, toTicket: ticketID, by: actor, stored: stored, reading: reading, then: hook, on: db)
         }
+    }
+
+    /// What the mood reader and the coach make of a message, worked out before the write lock
+    /// is taken: both are slow next to the write, and neither needs the ticket as it is at
+    /// that instant.
+    private struct MessageReading: Sendable {
+        var mood: InboundMood?
+        var coaching: ReplyAnalysis?
+    }
+
+    private func read(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, on db: any Database) async throws -> MessageReading {
+        if message.author == .customer { return MessageReading(mood: coach.moods.read(message.body)) }
+        guard message.kind == .reply, let agentID = actor.agentID,
+              let ticket = try await Ticket.find(ticketID, on: db) else { return MessageReading() }
+        return MessageReading(coaching: try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db))
     }
 
     /// A reply or note written by Rapport itself (a delay notice, an automation), inside the
@@ -159,11 +174,11 @@ struct TicketService: Sendable {
     /// neither stops SLA clocks nor counts as the first response.
     @discardableResult
     func addSystemMessage(_ kind: MessageKind, body: String, toTicket ticketID: Int, within db: any Database) async throws -> Int {
-        try await writeMessage(NewMessage(kind: kind, author: .system, body: body), toTicket: ticketID, by: .system, stored: [], then: nil, on: db)
+        try await writeMessage(NewMessage(kind: kind, author: .system, body: body), toTicket: ticketID, by: .system, stored: [], reading: MessageReading(), then: nil, on: db)
     }
 
     private func writeMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, stored: [StoredAttachment],
-                              then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
+                              reading: MessageReading, then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
         let ticket = try await Self.findForUpdate(ticketID, on: db)
         let now = clock.now()
         var log: [TicketChange] = []
@@ -202,17 +217,11 @@ struct TicketService: Sendable {
             apply(status: newStatus, to: ticket, now: now)
         }
 
-        var mood: InboundMood?
         var moodChanges: [TicketChange] = []
-        var coaching: ReplyAnalysis?
-        if message.author == .customer {
-            let read = coach.moods.read(message.body)
-            mood = read
-            moodChanges = try await apply(mood: read, to: ticket, customerID: ticket.requesterID, now: now, on: db)
-        } else if message.kind == .reply, let agentID = author.agentID {
-            coaching = try await coachReply(message.body, ticket: ticket, agentID: agentID, on: db)
+        if let mood = reading.mood {
+            moodChanges = try await apply(mood: mood, to: ticket, customerID: ticket.requesterID, now: now, on: db)
         }
-        let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
+        let messageID = try await insertMessageAndMail(message, ticket: ticket, author: author, stored: stored, now: now, mood: reading.mood, coaching: reading.coaching,
                                                        then: hook, on: db)
         ticket.updatedAt = now
         let slaEvent: TicketSLAClocks.Event? = switch (message.author, message.kind) {
@@ -360,7 +369,7 @@ struct TicketService: Sendable {
     }
 
     private func record(_ changes: [TicketChange], ticketID: Int, by actor: ActingParty, now: Date, on db: any Database) async throws {
-        for change in changes { try await TicketEvent.record(change, ticketID: ticketID, by: actor, at: now, on: db) }
+        try await TicketEvent.record(changes, ticketID: ticketID, by: actor, at: now, on: db)
     }
 
     private func updateTags(ticketID: Int, replaceWith replacement: [String]?, add: [String], remove: [String], on db: any Database) async throws -> [TicketChange] {

@@ -30,6 +30,7 @@ struct WorkloadOperation: Sendable {
 /// What one operation measured.
 struct OperationResult: Sendable {
     let operation: String
+    let clients: Int
     let target: WorkloadOperation.Target?
     let latency: LatencySummary?
     let requestsPerSecond: Double
@@ -75,7 +76,7 @@ struct WorkloadRunner: Sendable {
         let elapsed = clock.now - started
         let failures = outcomes.compactMap(\.1)
         return OperationResult(
-            operation: operation.name, target: operation.target, latency: LatencySummary(outcomes.map(\.0)),
+            operation: operation.name, clients: workers, target: operation.target, latency: LatencySummary(outcomes.map(\.0)),
             requestsPerSecond: Double(outcomes.count) / max(elapsed.inSeconds, 1e-9), failures: failures.count, firstFailure: failures.first
         )
     }

@@ -8,7 +8,6 @@ struct WorkloadReport {
     let engine: String
     let access: BenchmarkAccess
     let requests: Int
-    let concurrency: Int
     let results: [OperationResult]
     let restingMemory: Int
     let memoryUnderLoad: Int
@@ -23,14 +22,14 @@ struct WorkloadReport {
         var lines = [
             "",
             "\(engine) · \(Self.grouped(access.ticketCount)) tickets · \(Self.grouped(access.messageCount)) messages · \(Self.grouped(access.customerCount)) customers"
-                + " · \(requests) requests per operation from \(concurrency) clients",
+                + " · \(requests) timed requests per operation",
             "",
-            "| operation | req/s | p50 ms | p95 ms | p99 ms | target | met |",
-            "|---|---:|---:|---:|---:|---|---|",
+            "| operation | clients | req/s | p50 ms | p95 ms | p99 ms | target | met |",
+            "|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for result in results {
             let latency = result.latency
-            lines.append("| \(result.operation) | \(Self.grouped(Int(result.requestsPerSecond.rounded()))) | \(Self.ms(latency?.p50)) | \(Self.ms(latency?.p95)) | \(Self.ms(latency?.p99)) | "
+            lines.append("| \(result.operation) | \(result.clients) | \(Self.grouped(Int(result.requestsPerSecond.rounded()))) | \(Self.ms(latency?.p50)) | \(Self.ms(latency?.p95)) | \(Self.ms(latency?.p99)) | "
                          + "\(Self.describe(result.target)) | \(Self.verdict(result.meetsTarget))\(result.failures > 0 ? " (\(result.failures) failed)" : "") |")
         }
         let memoryLimit = 250.0 * scale, startLimit = 1.0 * scale
