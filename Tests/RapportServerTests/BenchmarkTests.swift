@@ -1,12 +1,15 @@
 import Fluent
 import Foundation
 import RapportCore
+import SQLKit
 @testable import RapportServer
 import Testing
 import Vapor
 
 /// The benchmark tools work and make a database the rest of Rapport works with. These check
 /// behaviour only; the figures themselves are for `rapport bench` to print, never to assert.
+private struct IndexRow: Decodable { let indexname: String }
+
 @Suite("Benchmarks: seeding and a smoke run")
 struct BenchmarkTests {
     @Test("a seeded desk reads, searches and grows through the API like any other", arguments: TestDatabase.allCases)
@@ -16,6 +19,14 @@ struct BenchmarkTests {
             let summary = try await seeder.seed(app) { _ in }
             let desk = SyntheticDesk(tickets: 400, now: context.clock.now())
             #expect(summary.tickets == 400)
+            if database == .postgres {
+                // The indexes dropped for the bulk copy are all back.
+                let indexes = try await app.db.sql.raw("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").all(decoding: IndexRow.self).map(\.indexname)
+                for name in ["idx_tickets_status_updated", "idx_messages_ticket", "uq_messages_email_message_id", "idx_ticket_search_document", "uq_customer_emails_normalized"] {
+                    #expect(indexes.contains(name), "\(name) is missing after the seed")
+                }
+                #expect(try await app.db.sql.raw("SELECT tablename FROM pg_tables WHERE tablename = 'bench_deferred_indexes'").all().isEmpty)
+            }
             #expect(try await Ticket.query(on: app.db).count() == 400)
             #expect(try await Message.query(on: app.db).count() == summary.messages)
             #expect(try await Customer.query(on: app.db).count() == desk.customerCount)

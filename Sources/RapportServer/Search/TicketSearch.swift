@@ -8,6 +8,9 @@ struct TicketSearchFilters: Sendable {
     var statuses: [TicketStatus] = []
     var assigneeID: Int?
     var teamID: Int?
+
+    /// Whether the search must read the tickets table to apply these.
+    var needsTicketColumns: Bool { !statuses.isEmpty || assigneeID != nil || teamID != nil }
 }
 
 /// One search result: the ticket and a snippet of where it matched, as safe HTML with the
@@ -88,14 +91,24 @@ enum TicketSearch {
         let rows: [Row]
         switch database.flavor {
         case .sqlite:
+            // Ranked first, snippets after: SQLite computes every selected column of every
+            // match before sorting, and a common word matches thousands of tickets. The
+            // tickets table is joined only when a filter needs it (a random lookup per match).
+            let ticketJoin: SQLQueryString = filters.needsTicketColumns ? "JOIN tickets t ON t.id = ticket_search.rowid" : ""
             rows = try await sql.raw("""
-                SELECT t.id AS id,
+                SELECT ticket_search.rowid AS id,
                     snippet(ticket_search, -1, \(bind: SnippetMarkup.startMarker), \(bind: SnippetMarkup.endMarker), '…', 16) AS snippet,
-                    bm25(ticket_search, 10.0, 5.0, 1.0) AS rank
-                FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid
-                WHERE ticket_search MATCH \(bind: query.fts5Expression) \(filterSQL)
-                ORDER BY rank, t.id DESC
-                LIMIT \(bind: limit)
+                    best.rank AS rank
+                FROM ticket_search
+                JOIN (
+                    SELECT ticket_search.rowid AS id, bm25(ticket_search, 10.0, 5.0, 1.0) AS rank
+                    FROM ticket_search \(ticketJoin)
+                    WHERE ticket_search MATCH \(bind: query.fts5Expression) \(filterSQL)
+                    ORDER BY rank, ticket_search.rowid DESC
+                    LIMIT \(bind: limit)
+                ) best ON best.id = ticket_search.rowid
+                WHERE ticket_search MATCH \(bind: query.fts5Expression)
+                ORDER BY best.rank, best.id DESC
                 """).all(decoding: Row.self)
         case .postgres:
             let options = "StartSel=\(SnippetMarkup.startMarker), StopSel=\(SnippetMarkup.endMarker), MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RapportServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,7 @@ final class ServerUnderTest: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(dataDirectory: String, environment extra: [String: String]) throws {
-        port = try Self.freeLoopbackPort()
+        port = try LoopbackPort.free()
         logPath = (dataDirectory as NSString).appendingPathComponent("bench-server.log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
@@ -70,25 +71,6 @@ final class ServerUnderTest: @unchecked Sendable {
     func lastLogLines() -> String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
-    }
-
-    /// Binds port 0 on loopback to learn a free port, then releases it for the server.
-    static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchmarkError("Could not open a socket to find a free port.") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchmarkError("Could not bind a loopback port.") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RapportMail
+@testable import RapportServer
 
 /// A program the test started and will stop: a mail server, a proxy, or Rapport itself.
 final class BackgroundProcess: @unchecked Sendable {
@@ -53,20 +54,7 @@ final class BackgroundProcess: @unchecked Sendable {
 }
 
 /// A free TCP port on 127.0.0.1, found by letting the kernel pick one.
-func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TestSetupError("no socket for a port search") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-    guard bound == 0 else { throw TestSetupError("could not bind a port") }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func freeLoopbackPort() throws -> Int { try LoopbackPort.free() }
 
 /// Waits until `condition` holds, checking every 50 ms, or fails after `seconds`.
 func eventually(_ what: String, within seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
