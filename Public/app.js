@@ -49,7 +49,12 @@
   if (composer) {
     var syncKind = function () {
       var note = composer.querySelector("input[name=kind][value=note]");
-      composer.classList.toggle("is-note", !!(note && note.checked));
+      var isNoteKind = !!(note && note.checked);
+      composer.classList.toggle("is-note", isNoteKind);
+      if (body) {
+        var placeholder = body.getAttribute(isNoteKind ? "data-note-placeholder" : "data-reply-placeholder");
+        if (placeholder) body.setAttribute("placeholder", placeholder);
+      }
     };
     composer.addEventListener("change", syncKind);
     syncKind();
@@ -61,6 +66,62 @@
         }
       });
     }
+  }
+
+  // ---- Attachments: the size limit is checked as files are chosen, not after the upload ----
+  var fileInput = composer ? composer.querySelector("input[type=file][data-max-bytes]") : null;
+  if (fileInput) {
+    var attachError = composer.querySelector("[data-attach-error]");
+    var chosenList = composer.querySelector("[data-chosen-files]");
+    var limit = parseInt(fileInput.getAttribute("data-max-bytes"), 10) || 0;
+    var limitText = fileInput.getAttribute("data-max-text") || "";
+    var sizeText = function (bytes) {
+      if (bytes < 1024) return bytes + " B";
+      if (bytes < 1048576) return Math.floor(bytes / 1024) + " KB";
+      return (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB";
+    };
+    fileInput.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(fileInput.files || []);
+      var total = 0, problem = "";
+      files.forEach(function (file) {
+        total += file.size;
+        if (!problem && limit && file.size > limit) problem = "“" + file.name + "” is " + sizeText(file.size) + "; files can be at most " + limitText + ".";
+      });
+      if (!problem && limit && total > limit) problem = "Together these files are " + sizeText(total) + "; one message can carry at most " + limitText + ". Send some of them in a second reply.";
+      attachError.hidden = !problem;
+      attachError.textContent = problem;
+      chosenList.textContent = "";
+      if (problem) {
+        fileInput.value = "";
+      } else {
+        files.forEach(function (file) {
+          var item = document.createElement("li");
+          item.textContent = file.name + " (" + sizeText(file.size) + ")";
+          chosenList.appendChild(item);
+        });
+      }
+      chosenList.hidden = !!problem || files.length === 0;
+    });
+  }
+
+  // ---- Side panel: changed fields are marked; Send applies them with the message ----
+  var panelFields = Array.prototype.slice.call(document.querySelectorAll("[data-panel-field]"));
+  var panelPending = composer ? composer.querySelector("[data-panel-pending]") : null;
+  if (panelFields.length && panelPending) {
+    var normalized = function (value) { return String(value || "").trim().toLowerCase().split(/[\s,]+/).filter(Boolean).sort().join(" "); };
+    var syncPanel = function () {
+      var changed = panelFields.filter(function (field) {
+        var isChanged = normalized(field.value) !== normalized(field.getAttribute("data-original"));
+        field.classList.toggle("is-changed", isChanged);
+        return isChanged;
+      });
+      panelPending.hidden = changed.length === 0;
+    };
+    panelFields.forEach(function (field) {
+      field.addEventListener("change", syncPanel);
+      field.addEventListener("input", syncPanel);
+    });
+    syncPanel();
   }
 
   // ---- Reply coach: findings while typing, highlighted in the text, one click to rephrase ----
@@ -83,24 +144,48 @@
       return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     };
 
+    var rangesOf = function (finding) {
+      if (finding.ranges && finding.ranges.length) return finding.ranges;
+      return finding.start !== null && finding.end !== null ? [{ start: finding.start, end: finding.end }] : [];
+    };
+
+    // The highlights layer holds the same text as the textarea, with marks around the passages
+    // the coach talks about. Overlapping passages become one mark, so no text is ever doubled
+    // or dropped and every later mark stays exactly over its words.
     var paint = function (text, findings) {
-      var marks = findings.filter(function (f) { return f.start !== null && f.end !== null && f.end > f.start; })
-        .sort(function (a, b) { return a.start - b.start; });
+      var spans = [];
+      findings.forEach(function (f) {
+        rangesOf(f).forEach(function (r) { if (r.end > r.start) spans.push({ start: r.start, end: r.end, rule: f.rule }); });
+      });
+      spans.sort(function (a, b) { return a.start - b.start || b.end - a.end; });
+      var merged = [];
+      spans.forEach(function (span) {
+        var last = merged[merged.length - 1];
+        if (last && span.start < last.end) {
+          last.end = Math.max(last.end, span.end);
+          if (last.rules.indexOf(span.rule) < 0) last.rules.push(span.rule);
+        } else {
+          merged.push({ start: span.start, end: span.end, rules: [span.rule] });
+        }
+      });
       var html = "", position = 0;
-      marks.forEach(function (f) {
-        if (f.start < position) return;
-        html += escapeHTML(text.slice(position, f.start)) + "<mark class=\"coach-mark coach-" + f.rule + "\">" + escapeHTML(text.slice(f.start, f.end)) + "</mark>";
-        position = f.end;
+      merged.forEach(function (m) {
+        var classes = m.rules.map(function (rule) { return "coach-" + rule; }).join(" ");
+        html += escapeHTML(text.slice(position, m.start)) + "<mark class=\"coach-mark " + classes + "\">" + escapeHTML(text.slice(m.start, m.end)) + "</mark>";
+        position = m.end;
       });
       highlights.innerHTML = html + escapeHTML(text.slice(position)) + "\n";
       highlights.scrollTop = body.scrollTop;
-      coachField.classList.toggle("has-marks", marks.length > 0);
+      coachField.classList.toggle("has-marks", merged.length > 0);
     };
 
     var apply = function (finding) {
       var text = body.value, suggestion = finding.suggestion;
-      if (finding.start !== null && finding.end !== null) {
-        body.value = text.slice(0, finding.start) + suggestion + text.slice(finding.end);
+      var ranges = rangesOf(finding).slice().sort(function (a, b) { return b.start - a.start; });
+      if (ranges.length) {
+        // From the last passage back, so earlier positions stay right.
+        ranges.forEach(function (r) { text = text.slice(0, r.start) + suggestion + text.slice(r.end); });
+        body.value = text;
       } else if (finding.rule === "missing-greeting" || finding.rule === "missing-name") {
         body.value = suggestion.replace(/\s*$/, "\n\n") + text.replace(/^\s+/, "");
       } else if (finding.rule === "missing-empathy") {
@@ -116,6 +201,21 @@
       check();
     };
 
+    // A button label of at most about 60 characters, cut at a word, never inside one.
+    var shortLabel = function (suggestion) {
+      var flat = suggestion.replace(/\s+/g, " ").trim();
+      if (flat.length <= 60) return flat;
+      var cut = flat.slice(0, 60);
+      var space = cut.lastIndexOf(" ");
+      return (space > 30 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, "") + "…";
+    };
+
+    var kindLabels = {
+      "negative-phrasing": "Phrasing", "blame": "Blame", "shouting": "Shouting", "missing-greeting": "Greeting",
+      "missing-name": "Name", "missing-empathy": "Empathy", "missing-closing": "Closing", "missing-ownership": "Ownership",
+      "unanswered-question": "Question"
+    };
+
     var render = function (analysis, text) {
       list.textContent = "";
       var findings = analysis.findings || [];
@@ -126,22 +226,41 @@
         var item = document.createElement("li");
         item.className = "coach-finding coach-" + finding.rule;
         item.setAttribute("data-rule", finding.rule);
+        var kind = document.createElement("span");
+        kind.className = "coach-kind coach-kind-" + finding.rule;
+        kind.textContent = kindLabels[finding.rule] || "Advice";
+        item.appendChild(kind);
+        item.appendChild(document.createTextNode(" "));
         var message = document.createElement("span");
         message.className = "coach-message";
         message.textContent = finding.message;
         item.appendChild(message);
-        if (finding.start !== null && finding.end !== null) {
+        var ranges = rangesOf(finding);
+        var quoted = [];
+        ranges.forEach(function (r) {
+          var passage = text.slice(r.start, r.end);
+          if (quoted.indexOf(passage) < 0) quoted.push(passage);
+        });
+        quoted.slice(0, 4).forEach(function (passage) {
           var quote = document.createElement("q");
-          quote.textContent = text.slice(finding.start, finding.end);
+          quote.textContent = passage;
           item.appendChild(document.createTextNode(" "));
           item.appendChild(quote);
+        });
+        if (ranges.length > 1) {
+          var count = document.createElement("span");
+          count.className = "coach-count muted";
+          count.textContent = " (" + ranges.length + " places)";
+          item.appendChild(count);
         }
         if (finding.suggestion) {
           var use = document.createElement("button");
           use.type = "button";
           use.className = "link-button coach-apply";
           use.setAttribute("data-coach-apply", "");
-          use.textContent = "Use “" + finding.suggestion.replace(/\s+/g, " ").trim().slice(0, 60) + "”";
+          var label = shortLabel(finding.suggestion);
+          use.textContent = "Use “" + label + "”" + (ranges.length > 1 ? " in all " + ranges.length : "");
+          use.title = finding.suggestion;
           use.addEventListener("click", function () { apply(finding); });
           item.appendChild(document.createTextNode(" "));
           item.appendChild(use);
@@ -199,7 +318,7 @@
         insertAtCursor(body, macro.body);
         composer.querySelector("[data-macro-id]").value = String(macro.id);
         var note = composer.querySelector("[data-macro-applied]");
-        if (note) { note.hidden = false; note.textContent = "Using macro “" + macro.title + "”; its field changes apply when you send."; }
+        if (note) { note.hidden = false; note.textContent = macro.summary || ("Using macro “" + macro.title + "”."); }
         if (macro.set_status) {
           var status = composer.querySelector("[data-send-status]");
           if (status && status.querySelector("option[value=" + macro.set_status + "]")) status.value = macro.set_status;
@@ -219,6 +338,11 @@
     var position = before.length + text.length;
     field.setSelectionRange(position, position);
     field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // ---- Filters and bulk changes fold away on a phone, where they would push the list down ----
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-narrow]"), function (details) { details.open = false; });
   }
 
   // ---- Bulk selection ----

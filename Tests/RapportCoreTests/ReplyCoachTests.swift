@@ -108,7 +108,7 @@ struct ReplyCoachTests {
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(analysis)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         #expect(json["score"] is Int)
-        #expect(findings.allSatisfy { Set($0.keys) == ["rule", "message", "start", "end", "suggestion"] })
+        #expect(findings.allSatisfy { Set($0.keys) == ["rule", "message", "start", "end", "suggestion", "ranges"] })
         #expect(findings.contains { $0["start"] is NSNull })
     }
 }

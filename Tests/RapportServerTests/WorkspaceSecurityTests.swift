@@ -22,7 +22,7 @@ struct WorkspaceSecurityTests {
             }
             guard let first = parts.first else { return (route.method, "/") }
             // The help center and the portal are public, with their own tokens (SelfServiceTests).
-            guard !["api", "health", "assets", "sign-in", "help", "portal"].contains(first) else { return nil }
+            guard !["api", "health", "assets", "favicon.ico", "sign-in", "help", "portal"].contains(first) else { return nil }
             return (route.method, "/" + parts.joined(separator: "/"))
         }
     }

@@ -40,7 +40,13 @@ public struct MoodReader: Sendable {
 
     public func read(_ message: String) -> InboundMood {
         let text = CoachText(Self.withoutQuotedHistory(message))
-        let (wordScore, sentiment) = sentimentScores(text.plain)
+        var (wordScore, sentiment) = sentimentScores(text.plain)
+        // "Great, another update that breaks everything. Thanks a lot." praises in words and
+        // complains in meaning: its praise counts against it.
+        if isSarcastic(text.plain) {
+            (wordScore, sentiment) = sentimentScores(text.plain, praiseIsSarcastic: true)
+            sentiment = min(sentiment, -0.3)
+        }
         let upsetCues = found("upset", in: text.plain)
         let heat = ShoutingDetector(acronyms: Set(words("shouting-acronyms").map { $0.uppercased() })).shouting(in: text.plain).count
         // Phrases about serious trouble make a message negative, not its writer upset: only the
@@ -80,8 +86,18 @@ public struct MoodReader: Sendable {
 
     private func words(_ name: String) -> [String] { ruleSet.rules[name]?.words ?? [] }
 
+    /// Sarcasm: a marker that is always sarcastic ("thanks for nothing", "oh great"), or praise
+    /// that is sarcastic in a message that otherwise complains ("… Thanks a lot.").
+    func isSarcastic(_ text: String) -> Bool {
+        if found("sarcasm", in: text) { return true }
+        guard found("sarcasm-soft", in: text) else { return false }
+        let withoutPraise = sentimentScores(text, praiseIsSarcastic: true, ignorePraise: true)
+        return withoutPraise.overall < -0.05
+    }
+
     /// The feeling words' score and the overall score (words and phrases), each squashed into -1…1.
-    func sentimentScores(_ text: String) -> (words: Double, overall: Double) {
+    /// With `praiseIsSarcastic`, positive words count as negative; with `ignorePraise` as nothing.
+    func sentimentScores(_ text: String, praiseIsSarcastic: Bool = false, ignorePraise: Bool = false) -> (words: Double, overall: Double) {
         let lexicon = Lexicon(ruleSet)
         let tokens = PersonName.fold(text).split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "!" }).map(String.init)
         var total = 0.0
@@ -103,6 +119,7 @@ public struct MoodReader: Sendable {
                 continue
             }
             if var value = lexicon.valence[token] ?? lexicon.valence[ContentWords.stem(token)] {
+                if value > 0, praiseIsSarcastic { value = ignorePraise ? 0 : -value * 0.6 }
                 value *= boost
                 if negateFor > 0 { value *= -0.6 }
                 if exclamations > 0 { value *= 1.2 }
@@ -112,7 +129,8 @@ public struct MoodReader: Sendable {
             negateFor = max(0, negateFor - 1)
         }
         func squash(_ value: Double) -> Double { value / (value * value + 12).squareRoot() }
-        let phrases = 2 * Double(matchCount("mood-positive-phrases", in: text)) - 2 * Double(matchCount("mood-negative-phrases", in: text))
+        let praise = praiseIsSarcastic ? 0 : 2 * Double(matchCount("mood-positive-phrases", in: text))
+        let phrases = praise - 2 * Double(matchCount("mood-negative-phrases", in: text))
         return (squash(total), squash(total + phrases))
     }
 

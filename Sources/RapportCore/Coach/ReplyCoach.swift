@@ -33,23 +33,36 @@ public struct ReplyContext: Sendable {
 }
 
 /// One piece of advice. `start` and `end` are UTF-16 offsets into the draft (what a browser's
-/// text selection uses), present when the finding is about a particular passage.
+/// text selection uses), present when the finding is about a particular passage. The same advice
+/// about several passages (two "I can't", three words in capitals) is one finding: `ranges` holds
+/// every passage, the first of them also in `start` and `end`.
 public struct CoachFinding: Codable, Sendable, Equatable {
     public let rule: String
     public let message: String
     public let start: Int?
     public let end: Int?
     public let suggestion: String?
+    public let ranges: [Range<Int>]
 
     public init(rule: ReplyRule, message: String, range: Range<Int>? = nil, suggestion: String? = nil) {
-        self.rule = rule.rawValue
-        self.message = message
-        start = range?.lowerBound
-        end = range?.upperBound
-        self.suggestion = suggestion.flatMap { $0.isEmpty ? nil : $0 }
+        self.init(rule: rule.rawValue, message: message, ranges: range.map { [$0] } ?? [], suggestion: suggestion.flatMap { $0.isEmpty ? nil : $0 })
     }
 
-    enum CodingKeys: String, CodingKey { case rule, message, start, end, suggestion }
+    init(rule: String, message: String, ranges: [Range<Int>], suggestion: String?) {
+        self.rule = rule
+        self.message = message
+        start = ranges.first?.lowerBound
+        end = ranges.first?.upperBound
+        self.suggestion = suggestion
+        self.ranges = ranges
+    }
+
+    enum CodingKeys: String, CodingKey { case rule, message, start, end, suggestion, ranges }
+
+    private struct Span: Codable {
+        let start: Int
+        let end: Int
+    }
 
     /// Every key is written, `null` where there is no range or suggestion, so clients can rely
     /// on the shape.
@@ -60,6 +73,44 @@ public struct CoachFinding: Codable, Sendable, Equatable {
         try container.encode(start, forKey: .start)
         try container.encode(end, forKey: .end)
         try container.encode(suggestion, forKey: .suggestion)
+        try container.encode(ranges.map { Span(start: $0.lowerBound, end: $0.upperBound) }, forKey: .ranges)
+    }
+
+    /// Findings stored before `ranges` existed have only `start` and `end`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rule = try container.decode(String.self, forKey: .rule)
+        message = try container.decode(String.self, forKey: .message)
+        start = try container.decodeIfPresent(Int.self, forKey: .start)
+        end = try container.decodeIfPresent(Int.self, forKey: .end)
+        suggestion = try container.decodeIfPresent(String.self, forKey: .suggestion)
+        if let spans = try container.decodeIfPresent([Span].self, forKey: .ranges) {
+            ranges = spans.filter { $0.end >= $0.start }.map { $0.start..<$0.end }
+        } else if let start, let end, end >= start {
+            ranges = [start..<end]
+        } else {
+            ranges = []
+        }
+    }
+
+    /// Findings that give the same advice in the same words, joined into one with all their
+    /// passages, in order of first appearance.
+    static func joined(_ findings: [CoachFinding]) -> [CoachFinding] {
+        var order: [String] = []
+        var byKey: [String: CoachFinding] = [:]
+        for finding in findings {
+            // Shouting is one habit however many words show it; other advice joins only when
+            // it would say and suggest exactly the same.
+            let key = finding.rule == ReplyRule.shouting.rawValue ? finding.rule : [finding.rule, finding.message, finding.suggestion ?? ""].joined(separator: "\u{1F}")
+            if let existing = byKey[key] {
+                let ranges = (existing.ranges + finding.ranges).sorted { $0.lowerBound < $1.lowerBound }
+                byKey[key] = CoachFinding(rule: existing.rule, message: existing.message, ranges: ranges, suggestion: existing.suggestion)
+            } else {
+                order.append(key)
+                byKey[key] = finding
+            }
+        }
+        return order.compactMap { byKey[$0] }
     }
 }
 
@@ -143,6 +194,7 @@ public struct ReplyCoach: Sendable {
             }
         }
 
+        findings = CoachFinding.joined(findings)
         let penalty = findings.reduce(0) { total, finding in
             total + (ReplyRule(rawValue: finding.rule).flatMap { ruleSet.rules[$0.rawValue]?.weight } ?? 10)
         }

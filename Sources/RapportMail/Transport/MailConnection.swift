@@ -92,7 +92,7 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIPAddress(host) ? nil : host))
                     }
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
+                    try channel.pipeline.syncOperations.addHandler(ProgressTimeout(timeout: timeout))
                     try channel.pipeline.syncOperations.addHandler(IncomingBytes(continuation: continuation))
                 }
             }
@@ -174,13 +174,31 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
 
     func write(_ text: String) async throws { try await write(Array(text.utf8)) }
 
+    /// Writes in pieces, each awaited, so that every piece the peer takes counts as progress
+    /// for the idle timeout (one large write completes only when its last byte is sent).
     func write(_ bytes: [UInt8]) async throws {
-        var out = channel.allocator.buffer(capacity: bytes.count)
-        out.writeBytes(bytes)
-        do { try await channel.writeAndFlush(out).get() } catch { throw MailTransportError.closed(while: stage) }
+        var offset = 0
+        repeat {
+            let end = min(bytes.count, offset + Self.writeChunk)
+            var out = channel.allocator.buffer(capacity: end - offset)
+            out.writeBytes(bytes[offset..<end])
+            do { try await channel.writeAndFlush(out).get() } catch { throw MailTransportError.closed(while: stage) }
+            offset = end
+        } while offset < bytes.count
     }
 
+    static let writeChunk = 16 * 1024
+
     func setStage(_ stage: String) { self.stage = stage }
+
+    /// Allows `timeout` without progress from now on (a server may take minutes to accept a
+    /// large message once it has all of it), or goes back to the connection's own timeout.
+    func allowIdle(_ timeout: TimeAmount?) async {
+        let channel = self.channel
+        try? await channel.eventLoop.submit {
+            (try? channel.pipeline.syncOperations.handler(type: ProgressTimeout.self))?.override(timeout)
+        }.get()
+    }
 
     func close() async {
         try? await channel.close().get()
@@ -205,7 +223,7 @@ private final class IncomingBytes: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+        if event is ProgressTimeout.Expired {
             continuation.finish(throwing: IdleTimeout())
             context.close(promise: nil)
         } else {
@@ -216,5 +234,77 @@ private final class IncomingBytes: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         continuation.finish(throwing: error)
         context.close(promise: nil)
+    }
+}
+
+/// Closes a connection that makes no progress for `timeout`: nothing read, and no write
+/// completed. Writes count, so a large message sent slowly over a thin link stays alive for as
+/// long as bytes keep leaving, while a server that stops answering is still given up on.
+final class ProgressTimeout: ChannelDuplexHandler, @unchecked Sendable {  // used on its event loop only
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Expired: Sendable {}
+
+    private let standard: TimeAmount
+    private var timeout: TimeAmount
+    private var lastProgress = NIODeadline.now()
+    private var check: Scheduled<Void>?
+
+    init(timeout: TimeAmount) {
+        standard = timeout
+        self.timeout = timeout
+    }
+
+    func override(_ timeout: TimeAmount?) {
+        self.timeout = timeout ?? standard
+        lastProgress = .now()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { schedule(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        lastProgress = .now()
+        schedule(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        check?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        check?.cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastProgress = .now()
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let written = promise ?? context.eventLoop.makePromise()
+        written.futureResult.whenSuccess { [weak self] in self?.lastProgress = .now() }
+        context.write(data, promise: written)
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        check?.cancel()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        check = context.eventLoop.scheduleTask(in: .milliseconds(250)) { [weak self] in
+            guard let self else { return }
+            let context = loopBound.value
+            guard context.channel.isActive else { return }
+            if NIODeadline.now() - self.lastProgress >= self.timeout {
+                context.fireUserInboundEventTriggered(Expired())
+            } else {
+                self.schedule(context)
+            }
+        }
     }
 }

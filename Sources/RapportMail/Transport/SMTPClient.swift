@@ -167,7 +167,12 @@ final class SMTPSession: @unchecked Sendable {
         guard data.code == 354 else { throw MailTransportError.rejected(command: "DATA", reply: data.summary, permanent: data.code >= 500) }
         connection.setStage("sending the message")
         try await connection.write(Self.dotStuffed(message))
+        // The last bytes written may still be on their way; RFC 5321 §4.5.3.2.6 gives the
+        // server ten minutes after the final dot, as a large message can take that long to
+        // arrive over a slow link and be checked.
+        await connection.allowIdle(.seconds(max(Int64(configuration.timeoutSeconds), 600)))
         let done = try await read(while: "waiting for the server to accept the message")
+        await connection.allowIdle(nil)
         guard done.code == 250 else { throw MailTransportError.rejected(command: "the message", reply: done.summary, permanent: done.code >= 500) }
         steps.append("message accepted: \(done.summary)")
         return SMTPDelivery(accepted: accepted, refused: refused)

@@ -123,7 +123,9 @@ enum OpenAPISchemas {
                 "score": ["type": "integer", "minimum": 0, "maximum": 100],
                 "findings": ["type": "array", "items": object([
                     "rule": choice(ReplyRule.self), "message": string, "start": nullableInteger, "end": nullableInteger, "suggestion": nullableString,
-                ], required: ["rule", "message", "start", "end", "suggestion"])],
+                    "ranges": ["type": "array", "description": "Every passage the finding is about (UTF-16 offsets); start and end give the first.",
+                               "items": object(["start": integer, "end": integer])],
+                ], required: ["rule", "message", "start", "end", "suggestion", "ranges"])],
             ], required: ["score", "findings"]),
             "CoachInboundRequest": object(["message": ["type": "string", "maxLength": CoachRoutes.maximumLength]], required: ["message"]),
             "InboundMood": object([

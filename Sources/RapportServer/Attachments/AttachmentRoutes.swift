@@ -9,15 +9,22 @@ struct AttachmentRoutes: RouteCollection {
 
     func download(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Attachment")
-        guard let attachment = try await Attachment.find(id, on: req.db),
-              let url = req.rapport.attachments.url(forSHA256: attachment.sha256),
-              FileManager.default.fileExists(atPath: url.path)
-        else { throw RapportError.notFound("Attachment \(id)") }
+        guard let attachment = try await Attachment.find(id, on: req.db) else { throw RapportError.notFound("Attachment \(id)") }
+        return try await Self.fileResponse(attachment, for: req)
+    }
+
+    /// The stored bytes of an attachment as a download that a browser never renders or runs.
+    /// Callers check first that the requester may see it.
+    static func fileResponse(_ attachment: Attachment, for req: Request) async throws -> Response {
+        guard let url = req.rapport.attachments.url(forSHA256: attachment.sha256), FileManager.default.fileExists(atPath: url.path) else {
+            throw RapportError.notFound("Attachment \(attachment.id ?? 0)")
+        }
         let response = try await req.fileio.asyncStreamFile(at: url.path)
         response.headers.replaceOrAdd(name: .contentType, value: attachment.contentType)
         response.headers.replaceOrAdd(name: .contentDisposition, value: Self.contentDisposition(for: attachment.filename))
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         response.headers.remove(name: .eTag)
         return response
     }

@@ -1,5 +1,6 @@
-import Vapor
 import Foundation
+import RapportCore
+import Vapor
 
 /// A file written to the store, ready to be linked to a message.
 struct StoredAttachment: Sendable {
@@ -16,14 +17,10 @@ struct AttachmentStore: Sendable {
     let directory: URL
     let maximumBytes: Int
 
-    func store(_ files: [NewAttachment]) async throws -> [StoredAttachment] {
-        var problems = FieldErrors()
-        for (index, file) in files.enumerated() {
-            if file.data.count > maximumBytes {
-                problems.add("attachments[\(index)]", "'\(Self.safeFilename(file.filename))' is \(file.data.count) bytes; the limit is \(maximumBytes) bytes")
-            }
-        }
-        try problems.throwIfAny()
+    /// Checks the size of each file (and, for a message that will be emailed, of all of them
+    /// together), then writes them.
+    func store(_ files: [NewAttachment], totalLimited: Bool = false) async throws -> [StoredAttachment] {
+        try check(files, totalLimited: totalLimited)
         var stored: [StoredAttachment] = []
         for file in files {
             let digest = SHA256.hex(of: file.data)
@@ -34,6 +31,25 @@ struct AttachmentStore: Sendable {
             ))
         }
         return stored
+    }
+
+    /// Refuses files over the limit with a reason that names the file, its size and the limit.
+    /// A message an agent sends by email is also limited as a whole, so it reaches the
+    /// customer's mailbox (most providers refuse messages of 25 MB and more).
+    func check(_ files: [NewAttachment], totalLimited: Bool) throws {
+        var problems = FieldErrors()
+        for (index, file) in files.enumerated() where file.data.count > maximumBytes {
+            problems.add("attachments[\(index)]", Self.tooLarge(Self.safeFilename(file.filename), size: file.data.count, limit: maximumBytes))
+        }
+        let total = files.reduce(0) { $0 + $1.data.count }
+        if problems.isEmpty, totalLimited, total > maximumBytes {
+            problems.add("attachments", "together the files are \(FileSize.text(total)); one message can carry at most \(FileSize.text(maximumBytes)). Send some of them in a second reply.")
+        }
+        try problems.throwIfAny()
+    }
+
+    static func tooLarge(_ filename: String, size: Int, limit: Int) -> String {
+        "'\(filename)' is \(FileSize.text(size)); the limit is \(FileSize.text(limit)) per file"
     }
 
     func url(forSHA256 digest: String) -> URL? {

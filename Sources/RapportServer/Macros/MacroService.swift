@@ -19,6 +19,8 @@ struct AppliedMacro: Sendable, Encodable {
     let title: String
     let body: String
     let setStatus: TicketStatus?
+    /// What sending with it changes besides the text: "sets the status to Pending".
+    let changes: [String]
 }
 
 /// Saving macros, and using them on a ticket.
@@ -55,7 +57,28 @@ struct MacroService: Sendable {
     func render(macroID: Int, ticketID: Int, agentID: Int, on database: any Database) async throws -> AppliedMacro {
         let macro = try await Self.find(macroID, on: database)
         let values = try await Self.placeholderValues(ticketID: ticketID, agentID: agentID, on: database)
-        return AppliedMacro(id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values), setStatus: macro.setStatus)
+        let directory = try await StaffDirectory.load(on: database)
+        return AppliedMacro(id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values), setStatus: macro.setStatus,
+                            changes: Self.describeChanges(of: macro, teamName: directory.teamName))
+    }
+
+    /// The field changes of a macro in words, in the order the macro editor lists them.
+    static func describeChanges(of macro: Macro, teamName: (Int?) -> String?) -> [String] {
+        var changes: [String] = []
+        if let status = macro.setStatus { changes.append("sets the status to \(status.label)") }
+        if let priority = macro.setPriority { changes.append("sets the priority to \(priority.label)") }
+        if let team = macro.setTeamID { changes.append("moves the ticket to \(teamName(team) ?? "a team")") }
+        if macro.assignToUser { changes.append("assigns the ticket to you") }
+        let tags = macro.addTags.split(whereSeparator: { $0 == " " || $0 == "," })
+        if !tags.isEmpty { changes.append((tags.count == 1 ? "adds the tag " : "adds the tags ") + tags.joined(separator: ", ")) }
+        return changes
+    }
+
+    /// "Using macro “Refund”: on send it sets the status to Pending and adds the tag refund."
+    static func appliedSentence(title: String, changes: [String]) -> String {
+        guard !changes.isEmpty else { return "Using macro “\(title)”: it only fills in the text." }
+        let list = changes.count == 1 ? changes[0] : changes.dropLast().joined(separator: ", ") + " and " + changes[changes.count - 1]
+        return "Using macro “\(title)”: when you send, it \(list)."
     }
 
     /// The field changes a macro makes besides its text (status travels with the message).

@@ -21,7 +21,8 @@ struct MailOutbox: Sendable {
     ///
     /// An `automatic` reply (a delay notice, an automation's email) is marked Auto-Submitted and
     /// counts against the hourly limit of automatic mail per address, so rules cannot flood anyone.
-    func prepareReply(ticket: Ticket, agentID: Int?, body: String, automatic: Bool = false, on db: any Database) async throws -> PreparedEmail? {
+    func prepareReply(ticket: Ticket, agentID: Int?, body: String, attachments: [OutgoingAttachment] = [], automatic: Bool = false,
+                      on db: any Database) async throws -> PreparedEmail? {
         let mail = try await settings.load(on: db)
         guard mail.canSend, let support = mail.supportAddress, let ticketID = ticket.id else { return nil }
         guard let requester = try await primaryAddress(customerID: ticket.requesterID, on: db) else { return nil }
@@ -40,6 +41,7 @@ struct MailOutbox: Sendable {
             messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
             date: clock.now(), text: body
         )
+        email.attachments = attachments
         email.inReplyTo = (lastFromCustomer ?? earlier.last)?.emailMessageID
         email.references = earlier.suffix(20).compactMap(\.emailMessageID)
         let excluded = Set([support.lowercased(), requester.lowercased()])

@@ -60,6 +60,7 @@ struct PortalPages: RouteCollection {
         portal.get("requests", ":number", use: request)
         portal.post("requests", ":number", "replies", use: reply)
         portal.post("requests", ":number", "solve", use: solve)
+        portal.get("files", ":id", use: download)
     }
 
     // MARK: Signing in
@@ -186,8 +187,17 @@ struct PortalPages: RouteCollection {
     struct MessageView: Encodable {
         let authorName: String
         let fromCustomer: Bool
-        let body: String
+        /// The text as HTML: escaped, with web addresses as links.
+        let bodyHTML: String
         let when: String
+        let files: [FileLink]
+        let hasFiles: Bool
+    }
+
+    struct FileLink: Encodable {
+        let filename: String
+        let url: String
+        let size: String
     }
 
     struct RequestContext: Encodable {
@@ -214,7 +224,12 @@ struct PortalPages: RouteCollection {
         let context = RequestContext(
             help: try await req.helpChrome(title: "#\(number) \(ticket.subject)", notice: req.queryString("notice").flatMap(Self.notice)),
             number: number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: Self.customerStatus(ticket.status),
-            messages: messages.map { MessageView(authorName: $0.authorName, fromCustomer: $0.fromCustomer, body: $0.body, when: PageDates.full($0.createdAt)) },
+            messages: messages.map { message in
+                MessageView(authorName: message.authorName, fromCustomer: message.fromCustomer, bodyHTML: LinkedText.html(message.body),
+                            when: PageDates.full(message.createdAt),
+                            files: message.attachments.map { FileLink(filename: $0.filename, url: "/portal/files/\($0.id)", size: FileSize.text($0.size)) },
+                            hasFiles: !message.attachments.isEmpty)
+            },
             canReply: ticket.status != .closed, canSolve: ticket.status.isUnresolved, problem: problem, draft: draft
         )
         return try await req.helpPage("portal-request", context, status: status)
@@ -231,6 +246,14 @@ struct PortalPages: RouteCollection {
             return try await renderRequest(req, number: number, problem: TicketPage.sentence(error), draft: body, status: error.status)
         }
         return req.redirect(to: "/portal/requests/\(number)?notice=sent", redirectType: .normal)
+    }
+
+    /// `GET /portal/files/:id` — a file from the public conversation of a request the customer
+    /// may see; anything else is "not found".
+    func download(req: Request) async throws -> Response {
+        let visitor = try await req.requirePortalCustomer()
+        let attachment = try await req.rapport.portal.visibleAttachment(try req.idParameter("id", naming: "File"), for: visitor.customer, on: req.db)
+        return try await AttachmentRoutes.fileResponse(attachment, for: req)
     }
 
     func solve(req: Request) async throws -> Response {

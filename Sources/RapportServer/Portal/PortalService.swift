@@ -35,15 +35,26 @@ struct PortalService: Sendable {
     }
 
     struct PublicMessage: Sendable {
+        let id: Int
         let authorName: String
         let fromCustomer: Bool
         let body: String
         let createdAt: Date
+        let attachments: [PublicFile]
     }
 
-    /// The conversation as the customer saw it: public replies only, never internal notes.
+    struct PublicFile: Sendable, Decodable {
+        let id: Int
+        let messageID: Int
+        let filename: String
+        let size: Int
+    }
+
+    /// The conversation as the customer saw it: public replies and their files, never internal
+    /// notes or what is attached to them.
     func conversation(ticketID: Int, on db: any Database) async throws -> [PublicMessage] {
         struct Row: Decodable {
+            let id: Int
             let authorKind: AuthorKind
             let agentName: String?
             let customerName: String?
@@ -51,15 +62,33 @@ struct PortalService: Sendable {
             let createdAt: Date
         }
         let rows = try await db.sql.raw("""
-            SELECT m.author_kind AS "authorKind", a.name AS "agentName", c.name AS "customerName", m.body AS "body", m.created_at AS "createdAt"
+            SELECT m.id AS "id", m.author_kind AS "authorKind", a.name AS "agentName", c.name AS "customerName", m.body AS "body",
+                m.created_at AS "createdAt"
             FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN customers c ON c.id = m.author_customer_id
             WHERE m.ticket_id = \(bind: ticketID) AND m.kind = \(bind: MessageKind.reply.rawValue)
             ORDER BY m.created_at, m.id
             """).all(decoding: Row.self)
+        let files = try await db.sql.raw("""
+            SELECT f.id AS "id", f.message_id AS "messageID", f.filename AS "filename", f.size AS "size"
+            FROM attachments f JOIN messages m ON m.id = f.message_id
+            WHERE f.ticket_id = \(bind: ticketID) AND m.kind = \(bind: MessageKind.reply.rawValue)
+            ORDER BY f.id
+            """).all(decoding: PublicFile.self)
+        let filesByMessage = Dictionary(grouping: files, by: \.messageID)
         return rows.map { row in
-            PublicMessage(authorName: row.authorKind == .customer ? row.customerName ?? "You" : row.agentName ?? "Support team",
-                          fromCustomer: row.authorKind == .customer, body: row.body, createdAt: row.createdAt)
+            PublicMessage(id: row.id, authorName: row.authorKind == .customer ? row.customerName ?? "You" : row.agentName ?? "Support team",
+                          fromCustomer: row.authorKind == .customer, body: row.body, createdAt: row.createdAt, attachments: filesByMessage[row.id] ?? [])
         }
+    }
+
+    /// A file the customer may download: on a public reply of a request they may see.
+    func visibleAttachment(_ id: Int, for customer: Customer, on db: any Database) async throws -> Attachment {
+        guard let attachment = try await Attachment.find(id, on: db),
+              let message = try await Message.find(attachment.messageID, on: db), message.kind == .reply,
+              (try? await visibleTicket(attachment.ticketID, for: customer, on: db)) != nil else {
+            throw RapportError.notFound("File \(id)")
+        }
+        return attachment
     }
 
     func reply(_ body: String, toTicket number: Int, by customer: Customer, on db: any Database) async throws {

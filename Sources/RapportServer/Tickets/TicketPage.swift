@@ -38,69 +38,75 @@ struct TicketPage: RouteCollection {
         enum CodingKeys: String, CodingKey { case body, kind, status, macroID = "macro_id", attachments }
     }
 
-    /// `POST /tickets/:number/messages` — a reply or a note, optionally setting the status and
-    /// applying a macro's field changes. On a problem the page comes back with the draft intact.
+    /// `POST /tickets/:number/messages` — a reply or a note, optionally setting the status, with
+    /// the side panel's changes and a macro's field changes applied in the same write. On a
+    /// problem the page comes back with the draft and the panel as the agent left them.
     func addMessage(req: Request) async throws -> Response {
         let agent = try req.agent
         let number = try req.idParameter("number", naming: "Ticket")
         let form = try req.content.decode(MessageForm.self)
+        let panel = try req.content.decode(TicketPanelForm.self)
         let kind: MessageKind = form.kind == "note" ? .note : .reply
         let macroID = form.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var composer = ComposerState(kind: kind.rawValue, body: form.body ?? "", macroID: macroID)
         do {
-            let status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
+            let sendStatus = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
             let files = (form.attachments ?? []).filter { !$0.filename.isEmpty || $0.data.readableBytes > 0 }.map {
                 NewAttachment(filename: $0.filename, contentType: $0.contentType?.serialize() ?? "application/octet-stream", data: Data($0.data.readableBytesView))
             }
             let macro = try await macroID.asyncMap { try await MacroService.find($0, on: req.db) }
+            var changes = try panel.changes(currentAgent: agent.id, legacy: false)
+            if let macro { changes = changes.filling(from: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id)) }
+            // The status chosen beside Send wins; else a status changed in the panel, else the macro's.
+            let status = sendStatus ?? changes.status ?? macro?.setStatus
+            changes.status = nil
             let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-            if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty, let macro {
-                // A macro without text: only its field changes.
-                var changes = req.rapport.macros.fieldChanges(of: macro, agentID: agent.id)
-                changes.status = status ?? macro.setStatus
+            if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty, macro != nil || !changes.isEmpty || status != nil {
+                // Nothing to send, only fields to change (a macro without text, or the panel).
+                changes.status = status
                 try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
                 return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
             }
             let message = NewMessage(kind: kind, author: .agent, body: body, attachments: files, status: status)
-            _ = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, on: req.db)
-            if let macro {
-                try await req.rapport.tickets.update(ticketID: number, with: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id), by: agent.actor, on: req.db)
-            }
-            return req.redirect(to: "/tickets/\(number)", notice: kind == .note ? .noteAdded : .replySent)
+            _ = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, alsoApplying: changes, on: req.db)
+            let notice: PageNotice = kind == .note ? (changes.isEmpty ? .noteAdded : .noteAddedAndUpdated) : (changes.isEmpty ? .replySent : .replySentAndUpdated)
+            return req.redirect(to: "/tickets/\(number)", notice: notice)
         } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge {
             composer.error = Self.sentence(error)
         } catch let error as TicketTransitionError {
             composer.error = error.description
         }
-        return try await render(req, number: number, composer: composer, status: .unprocessableEntity)
+        return try await render(req, number: number, composer: composer, panel: panel, status: .unprocessableEntity)
     }
 
-    struct PropertiesForm: Decodable {
-        var status: String?
-        var priority: String?
-        var assignee: String?
-        var team: String?
-        var tags: String?
+    struct DraftForm: Decodable {
+        var body: String?
+        var kind: String?
+        var macroID: String?
+        enum CodingKeys: String, CodingKey { case body, kind, macroID = "macro_id" }
     }
 
-    /// `POST /tickets/:number/properties` — the side panel: status, priority, assignee, team, tags.
+    /// `POST /tickets/:number/properties` — "Update ticket": the side panel's changes. A draft in
+    /// the composer (the button submits it too) is kept on the page that comes back.
     func updateProperties(req: Request) async throws -> Response {
         let agent = try req.agent
         let number = try req.idParameter("number", naming: "Ticket")
-        let form = try req.content.decode(PropertiesForm.self)
+        let panel = try req.content.decode(TicketPanelForm.self)
+        let draft = (try? req.content.decode(DraftForm.self)) ?? DraftForm()
+        let keptDraft = (draft.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+        let composer = ComposerState(kind: draft.kind == "note" ? "note" : "reply", body: keptDraft,
+                                     macroID: draft.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
         do {
-            var changes = TicketUpdate()
-            changes.status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
-            changes.priority = try WebForm.optionalChoice(form.priority, TicketPriority.self, field: "priority")
-            changes.assigneeID = try WebForm.assignee(form.assignee, currentAgent: agent.id)
-            changes.teamID = try WebForm.reference(form.team, field: "team")
-            if form.tags != nil { changes.tags = WebForm.tags(form.tags) }
+            let changes = try panel.changes(currentAgent: agent.id, legacy: true)
             try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
+            guard keptDraft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                return try await render(req, number: number, composer: composer, notice: .ticketUpdatedDraftKept)
+            }
             return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
         } catch let error as RapportError where error.status == .unprocessableEntity {
-            return try await render(req, number: number, composer: ComposerState(), propertiesError: Self.sentence(error), status: .unprocessableEntity)
+            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: Self.sentence(error), status: .unprocessableEntity)
         } catch let error as TicketTransitionError {
-            return try await render(req, number: number, composer: ComposerState(), propertiesError: error.description, status: .unprocessableEntity)
+            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: error.description, status: .unprocessableEntity)
         }
     }
 
@@ -110,7 +116,8 @@ struct TicketPage: RouteCollection {
         let number = try req.idParameter("number", naming: "Ticket")
         let macroID = try req.idParameter("macroID", naming: "Macro")
         let applied = try await req.rapport.macros.render(macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
-        return AppliedMacroDTO(id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue)
+        return AppliedMacroDTO(id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue,
+                               changes: applied.changes, summary: MacroService.appliedSentence(title: applied.title, changes: applied.changes))
     }
 
     struct CoachDraftRequest: Decodable {
@@ -131,7 +138,8 @@ struct TicketPage: RouteCollection {
 
     // MARK: Rendering
 
-    private func render(_ req: Request, number: Int, composer: ComposerState, propertiesError: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    private func render(_ req: Request, number: Int, composer: ComposerState, panel submitted: TicketPanelForm? = nil, propertiesError: String? = nil,
+                        notice: PageNotice? = nil, status: HTTPStatus = .ok) async throws -> Response {
         async let detailResult = TicketQueries.detail(ticketID: number, on: req.db)
         async let eventsResult = TicketQueries.events(ticketID: number, on: req.db)
         async let directoryResult = StaffDirectory.load(on: req.db)
@@ -160,7 +168,8 @@ struct TicketPage: RouteCollection {
                 moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 },
                 quoted: mail[message.id]?.quoted, cc: mail[message.id]?.cc, delivery: mail[message.id]?.delivery,
                 deliveryFailed: mail[message.id]?.deliveryFailed ?? false,
-                newArticleURL: message.kind == .reply && message.author.kind == .agent ? "/kb/new?from_message=\(message.id)" : nil
+                newArticleURL: message.kind == .reply && message.author.kind == .agent ? "/kb/new?from_message=\(message.id)" : nil,
+                bodyHTML: LinkedText.html(message.body)
             )))
         }
         for event in events {
@@ -181,11 +190,34 @@ struct TicketPage: RouteCollection {
         let allowedStatuses = [ticket.status] + TicketStatus.allCases.filter { TicketLifecycle.canTransition(from: ticket.status, to: $0) && $0 != ticket.status }
         let sendStatuses: [TicketStatus] = [.open, .pending, .solved].filter { $0 != ticket.status && TicketLifecycle.canTransition(from: ticket.status, to: $0) }
         var composer = composer
-        let chosenSendStatus = composer.macroID.flatMap { id in macros.first { $0.id == id }?.setStatus }
-        if composer.macroTitle == nil, let id = composer.macroID { composer.macroTitle = macros.first { $0.id == id }?.title }
+        let chosenMacro = composer.macroID.flatMap { id in macros.first { $0.id == id } }
+        let chosenSendStatus = chosenMacro?.setStatus
+        if composer.macroTitle == nil { composer.macroTitle = chosenMacro?.title }
+        if let chosenMacro {
+            composer.macroSummary = MacroService.appliedSentence(title: chosenMacro.title, changes: MacroService.describeChanges(of: chosenMacro, teamName: directory.teamName))
+        }
+        composer.replyPlaceholder = "Write to \(ticket.requester.name)…"
+        composer.maxAttachmentBytes = req.rapport.attachments.maximumBytes
+        composer.maxAttachmentText = FileSize.text(req.rapport.attachments.maximumBytes)
+        // After a refused send the panel shows what the agent had chosen, marked unsaved.
+        let shown = submitted?.hasPanel == true ? submitted : nil
+        var panel = TicketPanelState(
+            status: shown?.ticketStatus ?? ticket.status.rawValue, priority: shown?.ticketPriority ?? ticket.priority.rawValue,
+            assignee: shown?.ticketAssignee ?? ticket.assignee.map { String($0.id) } ?? "none",
+            team: shown?.ticketTeam ?? ticket.team.map { String($0.id) } ?? "none",
+            tagsText: shown?.ticketTags ?? ticket.tags.joined(separator: " "),
+            originalStatus: shown?.originalStatus ?? ticket.status.rawValue, originalPriority: shown?.originalPriority ?? ticket.priority.rawValue,
+            originalAssignee: shown?.originalAssignee ?? ticket.assignee.map { String($0.id) } ?? "none",
+            originalTeam: shown?.originalTeam ?? ticket.team.map { String($0.id) } ?? "none",
+            originalTags: shown?.originalTags ?? ticket.tags.joined(separator: " ")
+        )
+        panel.noteUnsavedChanges()
+        func marked(_ options: [SelectOption], _ value: String) -> [SelectOption] {
+            options.map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == value) }
+        }
 
         let context = TicketPageContext(
-            page: try req.chrome(title: "#\(ticket.number) \(ticket.subject)", section: "inbox"),
+            page: try req.chrome(title: "#\(ticket.number) \(ticket.subject)", section: "inbox", notice: notice),
             ticket: TicketHeader(
                 number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: ticket.status.label,
                 priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label, channelLabel: ticket.channel.label,
@@ -198,10 +230,11 @@ struct TicketPage: RouteCollection {
             sendStatusOptions: [SelectOption(value: "", label: "Send, keep status", selected: chosenSendStatus == nil)]
                 + sendStatuses.map { SelectOption(value: $0.rawValue, label: "Send and set \($0.label.lowercased())", selected: $0 == chosenSendStatus) },
             macroOptions: macros.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
-            statusOptions: SelectOption.choices(allowedStatuses, selected: ticket.status),
-            priorityOptions: SelectOption.choices(TicketPriority.allCases, selected: ticket.priority),
-            assigneeOptions: directory.assigneeOptions(selected: ticket.assignee?.id),
-            teamOptions: directory.teamOptions(selected: ticket.team?.id),
+            statusOptions: marked(SelectOption.choices(allowedStatuses, selected: ticket.status), panel.status),
+            priorityOptions: marked(SelectOption.choices(TicketPriority.allCases, selected: ticket.priority), panel.priority),
+            assigneeOptions: marked(directory.assigneeOptions(selected: ticket.assignee?.id), panel.assignee),
+            teamOptions: marked(directory.teamOptions(selected: ticket.team?.id), panel.team),
+            panel: panel,
             requester: requester,
             attachments: detail.messages.flatMap { $0.attachments.map(Self.link) },
             hasAttachments: detail.messages.contains { !$0.attachments.isEmpty },
@@ -248,6 +281,9 @@ struct AppliedMacroDTO: Content {
     let title: String
     let body: String
     let setStatus: String?
+    /// What sending with the macro changes, in words, and the sentence the composer shows.
+    let changes: [String]
+    let summary: String
 }
 
 /// Field names from validation errors as a form labels them.
@@ -259,6 +295,7 @@ enum FieldNames {
         case "team_id": "The team"
         case "tags", "add_tags": "Tags:"
         case "emails": "Email addresses:"
+        case let name where name.hasPrefix("attachments"): "Attachments:"
         default: field.replacingOccurrences(of: "_", with: " ").capitalizedFirst + ":"
         }
     }

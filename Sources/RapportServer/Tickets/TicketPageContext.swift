@@ -29,6 +29,8 @@ struct TimelineItem: Encodable, Sendable {
     var deliveryFailed = false
     /// For an agent's public reply: where to start a knowledge-base article from it.
     var newArticleURL: String? = nil
+    /// The body as HTML: escaped, web addresses as links.
+    var bodyHTML: String? = nil
 }
 
 /// A published article that may answer the ticket, with the link to give the customer.
@@ -110,6 +112,37 @@ struct ComposerState: Encodable, Sendable {
     var macroID: Int?
     var macroTitle: String?
     var error: String?
+    /// "Using macro “Refund”: when you send, it sets the status to Pending and adds the tag refund."
+    var macroSummary: String?
+    var replyPlaceholder = "Write your reply…"
+    var notePlaceholder = "Write a note for your team (customers never see it)…"
+    /// The largest file, and all files of one reply together, that can be attached.
+    var maxAttachmentBytes = 0
+    var maxAttachmentText = ""
+
+}
+
+/// The side panel's values as the page shows them, and the values it started from, which go
+/// back with the form so only what the agent changed is applied.
+struct TicketPanelState: Encodable, Sendable {
+    let status: String
+    let priority: String
+    let assignee: String
+    let team: String
+    let tagsText: String
+    let originalStatus: String
+    let originalPriority: String
+    let originalAssignee: String
+    let originalTeam: String
+    let originalTags: String
+
+    /// Whether the panel shows changes that were not saved (after a refused send).
+    var hasUnsavedChanges = false
+
+    mutating func noteUnsavedChanges() {
+        hasUnsavedChanges = status != originalStatus || priority != originalPriority || assignee != originalAssignee || team != originalTeam
+            || tagsText != originalTags
+    }
 }
 
 struct TicketPageContext: Encodable, Sendable {
@@ -123,6 +156,7 @@ struct TicketPageContext: Encodable, Sendable {
     let priorityOptions: [SelectOption]
     let assigneeOptions: [SelectOption]
     let teamOptions: [SelectOption]
+    let panel: TicketPanelState
     let requester: RequesterCard
     let attachments: [AttachmentLink]
     let hasAttachments: Bool
@@ -179,16 +213,6 @@ enum TimelineWording {
                 ? "prepared a delay notice for the customer (\(metric(before)) will be late)"
                 : "sent the customer a delay notice with a new time"
         case .automation: return "applied the rule “\(after ?? "")”"
-        }
-    }
-}
-
-enum FileSize {
-    static func text(_ bytes: Int) -> String {
-        switch bytes {
-        case ..<1024: "\(bytes) B"
-        case ..<(1024 * 1024): "\(bytes / 1024) KB"
-        default: String(format: "%.1f MB", Double(bytes) / 1_048_576)
         }
     }
 }

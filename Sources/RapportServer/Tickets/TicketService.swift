@@ -31,7 +31,7 @@ struct TicketService: Sendable {
         var requesterID: Int?
         if case let .id(id) = input.requester { requesterID = id }
         try await validateReferences(requesterID: requesterID, assigneeID: input.assigneeID, teamID: input.teamID, on: database)
-        let stored = try await attachments.store(input.firstMessage.attachments)
+        let stored = try await attachments.store(input.firstMessage.attachments, totalLimited: input.firstMessage.author == .agent)
         // Read before the write lock is taken: only the write itself needs to hold it.
         let mood = input.firstMessage.author == .customer ? coach.moods.read(input.firstMessage.body) : nil
 
@@ -141,16 +141,21 @@ struct TicketService: Sendable {
 
     /// Adds a reply or note and moves the ticket along: an agent's first public reply is the
     /// first response; a customer's message brings a pending or solved ticket back to open.
-    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, on database: any Database, then hook: TicketWriteHook? = nil) async throws -> Int {
+    /// `changes` (the side panel, a macro's fields) are applied in the same transaction, after
+    /// the message, so a reply and the changes that go with it land together or not at all.
+    func addMessage(_ message: NewMessage, toTicket ticketID: Int, by actor: ActingParty, alsoApplying changes: TicketUpdate? = nil,
+                    on database: any Database, then hook: TicketWriteHook? = nil) async throws -> Int {
         var problems = FieldErrors()
         Self.validate(message: message, field: "", into: &problems)
         if message.author == .customer, message.kind == .note { problems.add("kind", "customers can only write replies") }
         if message.author == .customer, message.status != nil { problems.add("status", "a customer message cannot set the status") }
         try problems.throwIfAny()
-        let stored = try await attachments.store(message.attachments)
+        let stored = try await attachments.store(message.attachments, totalLimited: message.author == .agent && message.kind == .reply)
         let reading = try await read(message, toTicket: ticketID, by: actor, on: database)
         return try await database.writeTransaction { db in
-            try await writeMessage(message, toTicket: ticketID, by: actor, stored: stored, reading: reading, then: hook, on: db)
+            let messageID = try await writeMessage(message, toTicket: ticketID, by: actor, stored: stored, reading: reading, then: hook, on: db)
+            if let changes, !changes.isEmpty { try await update(ticketID: ticketID, with: changes, by: actor, within: db) }
+            return messageID
         }
     }
 
@@ -313,7 +318,8 @@ struct TicketService: Sendable {
                                       coaching: ReplyAnalysis? = nil, then hook: TicketWriteHook?, on db: any Database) async throws -> Int {
         let ticketID = try ticket.requireID
         let outgoing = input.kind == .reply && input.author != .customer
-            ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.body, automatic: input.author == .system, on: db) : nil
+            ? try await outbox.prepareReply(ticket: ticket, agentID: author.agentID, body: input.body, attachments: Self.emailAttachments(input.attachments, stored: stored),
+                                            automatic: input.author == .system, on: db) : nil
         let messageID = try await insertMessage(input, ticketID: ticketID, author: author, stored: stored, now: now, mood: mood, coaching: coaching,
                                                 emailMessageID: outgoing?.email.messageID, on: db)
         if let outgoing {
@@ -321,6 +327,17 @@ struct TicketService: Sendable {
         }
         try await hook?(db, ticketID, messageID)
         return messageID
+    }
+
+    /// The files of a reply as the email carries them: images shown in the message, other files
+    /// attached. Names and types are the stored, cleaned ones.
+    static func emailAttachments(_ files: [NewAttachment], stored: [StoredAttachment]) -> [OutgoingAttachment] {
+        zip(files, stored).enumerated().map { index, pair in
+            let (file, kept) = pair
+            let inline = OutgoingAttachment.isInlineImage(kept.contentType)
+            return OutgoingAttachment(filename: kept.filename, contentType: kept.contentType, data: file.data,
+                                      contentID: inline ? "image\(index + 1).\(kept.sha256.prefix(16))@rapport" : nil)
+        }
     }
 
     @discardableResult

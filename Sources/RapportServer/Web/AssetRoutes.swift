@@ -7,6 +7,15 @@ struct AssetRoutes: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("assets", "**", use: serve)
+        // Browsers ask for it on every page of every site, whatever the page links.
+        routes.get("favicon.ico", use: favicon)
+    }
+
+    func favicon(req: Request) async throws -> Response {
+        let response = try await req.fileio.asyncStreamFile(at: directory.appendingPathComponent("favicon.ico").path)
+        response.headers.replaceOrAdd(name: .contentType, value: "image/x-icon")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400")
+        return response
     }
 
     func serve(req: Request) async throws -> Response {

@@ -47,12 +47,12 @@ protocol LabelledChoice: RawRepresentable, Equatable where RawValue == String {
 
 extension Request {
     /// The chrome for a page in `section`, for the signed-in agent.
-    func chrome(title: String, section: String, counts: InboxCounts? = nil, currentView: InboxView? = nil) throws -> PageChrome {
+    func chrome(title: String, section: String, counts: InboxCounts? = nil, currentView: InboxView? = nil, notice: PageNotice? = nil) throws -> PageChrome {
         let agent = try self.agent
         return PageChrome(
             title: title, section: section, agentName: agent.name, agentInitials: Self.initials(agent.name),
             isAdmin: agent.isAdmin, csrfToken: webSession?.csrfToken ?? "",
-            notice: queryString("notice").flatMap(PageNotice.text(for:)),
+            notice: (notice?.rawValue ?? queryString("notice")).flatMap(PageNotice.text(for:)),
             views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) }
         )
     }
@@ -81,8 +81,11 @@ extension Request {
 /// cannot put arbitrary text on the page.
 enum PageNotice: String, CaseIterable {
     case replySent = "reply-sent"
+    case replySentAndUpdated = "reply-sent-updated"
     case noteAdded = "note-added"
+    case noteAddedAndUpdated = "note-added-updated"
     case ticketUpdated = "ticket-updated"
+    case ticketUpdatedDraftKept = "ticket-updated-draft-kept"
     case ticketCreated = "ticket-created"
     case bulkUpdated = "bulk-updated"
     case bulkPartlyUpdated = "bulk-partly-updated"
@@ -110,8 +113,11 @@ enum PageNotice: String, CaseIterable {
         guard let notice = PageNotice(rawValue: raw) else { return nil }
         switch notice {
         case .replySent: return "Your reply was sent."
+        case .replySentAndUpdated: return "Your reply was sent. The ticket was updated."
         case .noteAdded: return "Your internal note was added."
+        case .noteAddedAndUpdated: return "Your internal note was added. The ticket was updated."
         case .ticketUpdated: return "The ticket was updated."
+        case .ticketUpdatedDraftKept: return "The ticket was updated. Your draft is still in the composer, not sent yet."
         case .ticketCreated: return "The ticket was created."
         case .bulkUpdated: return "The selected tickets were updated."
         case .bulkPartlyUpdated: return "The selected tickets were updated, except closed ones or changes they could not take."

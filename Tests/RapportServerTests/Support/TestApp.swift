@@ -16,11 +16,13 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// SQLite file, or a new PostgreSQL database copied from the migrated template.
 func withApp(
     _ database: TestDatabase, clock: ManualWallClock = ManualWallClock(Date(timeIntervalSince1970: 1_790_000_000)),
+    settings adjust: (inout RapportSettings) -> Void = { _ in },
     _ body: (Application, TestContext) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-test-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     var settings = RapportSettings(dataDirectory: directory, passwordHashCost: 4, clock: clock)
+    adjust(&settings)
     if database == .postgres {
         let base = settings
         settings.databaseURL = try await TestPostgres.shared.migratedDatabase { url in

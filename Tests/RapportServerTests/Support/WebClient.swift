@@ -42,18 +42,32 @@ final class WebClient: @unchecked Sendable {
     }
 
     func postMultipart(_ path: String, fields: [(String, String)], files: [(field: String, filename: String, contentType: String, data: String)]) async throws -> Page {
+        try await postMultipart(path, fields: fields, binaryFiles: files.map { ($0.field, $0.filename, $0.contentType, Data($0.data.utf8)) })
+    }
+
+    func postMultipart(_ path: String, fields: [(String, String)], binaryFiles files: [(field: String, filename: String, contentType: String, data: Data)]) async throws -> Page {
         let boundary = "----rapport-test-\(UUID().uuidString)"
-        var body = ""
+        var body = Data()
         for (name, value) in fields + (csrfToken.map { [("_csrf", $0)] } ?? []) {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for file in files {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.contentType)\r\n\r\n\(file.data)\r\n"
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.contentType)\r\n\r\n".utf8)
+            body += file.data
+            body += Data("\r\n".utf8)
         }
-        body += "--\(boundary)--\r\n"
+        body += Data("--\(boundary)--\r\n".utf8)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        return try await send(.POST, path, headers: headers, body: ByteBuffer(string: body))
+        return try await send(.POST, path, headers: headers, body: ByteBuffer(bytes: Array(body)))
+    }
+
+    /// The raw bytes of a response (a download).
+    func download(_ path: String) async throws -> (status: HTTPResponseStatus, headers: HTTPHeaders, data: Data) {
+        var headers = HTTPHeaders()
+        if !cookies.isEmpty { headers.replaceOrAdd(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        let response = try await app.testing().sendRequest(.GET, path, headers: headers)
+        return (response.status, response.headers, Data(response.body.readableBytesView))
     }
 
     enum CSRFChoice { case page, none, value(String) }
