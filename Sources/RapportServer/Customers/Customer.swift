@@ -7,6 +7,9 @@ final class Customer: Model, @unchecked Sendable {
     @ID(custom: .id, generatedBy: .database) var id: Int?
     @Field(key: "name") var name: String
     @OptionalField(key: "phone") var phone: String?
+    /// `phone` in the form two spellings of a number share (`PhoneNumber.normalized`), to
+    /// recognise a caller.
+    @OptionalField(key: "phone_normalized") var phoneNormalized: String?
     @OptionalField(key: "locale") var locale: String?
     @OptionalField(key: "time_zone") var timeZone: String?
     @Field(key: "notes") var notes: String

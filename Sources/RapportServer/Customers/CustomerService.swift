@@ -38,7 +38,8 @@ struct CustomerService: Sendable {
     func create(_ input: NewCustomer, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
         let name = problems.requiredText(input.name, field: "name", maximumLength: 200)
-        let emails = Self.validEmails(input.emails, required: true, into: &problems)
+        let hasPhone = input.phone.flatMap(Self.nonEmpty) != nil
+        let emails = Self.validEmails(input.emails, required: !hasPhone, into: &problems)
         Self.validateOptional(phone: input.phone, locale: input.locale, timeZone: input.timeZone, notes: input.notes, into: &problems)
         try problems.throwIfAny()
         try await Self.validateOrganization(input.organizationID, on: database)
@@ -50,6 +51,7 @@ struct CustomerService: Sendable {
             customer.isOrgManager = false
             customer.name = name
             customer.phone = input.phone.flatMap(Self.nonEmpty)
+            customer.phoneNormalized = customer.phone.flatMap(PhoneNumber.normalized)
             customer.locale = input.locale.flatMap(Self.nonEmpty)
             customer.timeZone = input.timeZone.flatMap(Self.nonEmpty)
             customer.notes = input.notes
@@ -68,7 +70,12 @@ struct CustomerService: Sendable {
     func update(customerID: Int, with changes: CustomerUpdate, on database: any Database) async throws {
         var problems = FieldErrors()
         let name = changes.name.map { problems.requiredText($0, field: "name", maximumLength: 200) }
-        let emails = changes.emails.map { Self.validEmails($0, required: true, into: &problems) }
+        // A customer needs a way to be reached: an address, or a phone number (a caller).
+        let keepsPhone: Bool
+        if case let .set(phone) = changes.phone { keepsPhone = phone.flatMap(Self.nonEmpty) != nil } else {
+            keepsPhone = try await Customer.find(customerID, on: database)?.phone.flatMap(Self.nonEmpty) != nil
+        }
+        let emails = changes.emails.map { Self.validEmails($0, required: !keepsPhone, into: &problems) }
         func value(_ update: FieldUpdate<String>) -> String? { if case let .set(v) = update { v } else { nil } }
         Self.validateOptional(phone: value(changes.phone), locale: value(changes.locale), timeZone: value(changes.timeZone), notes: changes.notes ?? "", into: &problems)
         if let tier = value(changes.tier), tier.count > 60 { problems.add("tier", "must be at most 60 characters") }
@@ -79,7 +86,10 @@ struct CustomerService: Sendable {
             guard let customer = try await Customer.find(customerID, on: db) else { throw RapportError.notFound("Customer \(customerID)") }
             let now = clock.now()
             if let name { customer.name = name }
-            if case let .set(phone) = changes.phone { customer.phone = phone.flatMap(Self.nonEmpty) }
+            if case let .set(phone) = changes.phone {
+                customer.phone = phone.flatMap(Self.nonEmpty)
+                customer.phoneNormalized = customer.phone.flatMap(PhoneNumber.normalized)
+            }
             if case let .set(locale) = changes.locale { customer.locale = locale.flatMap(Self.nonEmpty) }
             if case let .set(zone) = changes.timeZone { customer.timeZone = zone.flatMap(Self.nonEmpty) }
             if let notes = changes.notes { customer.notes = notes }
@@ -132,6 +142,70 @@ struct CustomerService: Sendable {
         return id
     }
 
+    /// Who is on the line: an address, a number, or both, and the name they gave.
+    struct CallerContact: Sendable {
+        var email: String?
+        var phone: String?
+        var name: String?
+
+        var hasEmail: Bool { !(email ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        var hasPhone: Bool { !(phone ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    /// The customer a caller is already known as: by address first, then by number.
+    static func existing(_ contact: CallerContact, on db: any Database) async throws -> Int? {
+        if contact.hasEmail, let email = try? EmailAddress(contact.email ?? ""),
+           let found = try await CustomerEmail.query(on: db).filter(\.$normalized == email.normalized).first() {
+            return found.customerID
+        }
+        if contact.hasPhone, let number = PhoneNumber.normalized(contact.phone ?? "") {
+            return try await Customer.query(on: db).filter(\.$phoneNormalized == number).sort(\.$id).first()?.id
+        }
+        return nil
+    }
+
+    /// The customer a caller is, found by address or number or created; what the call adds (a
+    /// number to someone known by address, an address to someone known by number) is kept on
+    /// their record. Must run inside the caller's write transaction.
+    func findOrCreate(contact: CallerContact, now: Date, on db: any Database) async throws -> Int {
+        var problems = FieldErrors()
+        let number = contact.hasPhone ? PhoneNumber.normalized(contact.phone ?? "") : nil
+        if contact.hasPhone, number == nil {
+            problems.add("requester.phone", "'\((contact.phone ?? "").prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'")
+        }
+        if !contact.hasEmail, !contact.hasPhone { problems.add("requester", "give the caller's email address or phone number (or both)") }
+        try problems.throwIfAny()
+        let phone = contact.phone?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if contact.hasEmail {
+            let id = try await findOrCreate(email: contact.email ?? "", name: contact.name, now: now, on: db)
+            if let number, let customer = try await Customer.find(id, on: db), customer.phoneNormalized == nil {
+                customer.phone = phone
+                customer.phoneNormalized = number
+                customer.updatedAt = now
+                try await customer.update(on: db)
+            }
+            return id
+        }
+        guard let number else { throw RapportError.invalid(["requester": "give the caller's email address or phone number"]) }
+        if db.flavor == .postgres {
+            try await db.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "phone:" + number)))").run()
+        }
+        if let known = try await Customer.query(on: db).filter(\.$phoneNormalized == number).sort(\.$id).first() {
+            return try known.requireID
+        }
+        let customer = Customer()
+        customer.isOrgManager = false
+        let trimmedName = contact.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        customer.name = trimmedName.isEmpty ? "Caller \(phone ?? number)" : String(trimmedName.prefix(200))
+        customer.phone = phone
+        customer.phoneNormalized = number
+        customer.notes = ""
+        customer.createdAt = now
+        customer.updatedAt = now
+        try await customer.create(on: db)
+        return try customer.requireID
+    }
+
     // MARK: Validation
 
     private static func nonEmpty(_ text: String) -> String? {
@@ -140,7 +214,7 @@ struct CustomerService: Sendable {
     }
 
     private static func validEmails(_ raws: [String], required: Bool, into problems: inout FieldErrors) -> [EmailAddress] {
-        if required, raws.isEmpty { problems.add("emails", "at least one email address is required") }
+        if required, raws.isEmpty { problems.add("emails", "at least one email address is required (or a phone number)") }
         if raws.count > maximumEmails { problems.add("emails", "at most \(maximumEmails) addresses") }
         var seen = Set<String>()
         var result: [EmailAddress] = []
@@ -157,6 +231,9 @@ struct CustomerService: Sendable {
 
     private static func validateOptional(phone: String?, locale: String?, timeZone: String?, notes: String, into problems: inout FieldErrors) {
         if let phone, phone.count > 40 { problems.add("phone", "must be at most 40 characters") }
+        if let phone, !phone.trimmingCharacters(in: .whitespaces).isEmpty, PhoneNumber.normalized(phone) == nil {
+            problems.add("phone", "'\(phone.prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'")
+        }
         if let locale, !locale.isEmpty, locale.count > 20 || !locale.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) {
             problems.add("locale", "must be a language tag like en or pt-BR")
         }

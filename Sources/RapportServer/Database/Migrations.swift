@@ -25,5 +25,6 @@ enum RapportMigrations {
         CreateAutomations(),
         CreateKnowledgeBase(),
         CreatePortal(),
+        AddCustomerPhoneLookup(),
     ]
 }

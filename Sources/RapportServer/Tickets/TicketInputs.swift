@@ -25,6 +25,8 @@ enum ActingParty: Sendable, Equatable {
 enum RequesterReference: Sendable {
     case id(Int)
     case email(String, name: String?)
+    /// A caller: known or new, by address or number.
+    case contact(CustomerService.CallerContact)
 }
 
 /// A file to attach, already decoded.

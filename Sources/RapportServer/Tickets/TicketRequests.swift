@@ -81,6 +81,9 @@ struct CreateTicketRequest: Decodable {
             status: parseChoice(status, TicketStatus.self, field: "status", into: &problems),
             assigneeID: assigneeID, teamID: teamID, tags: tags ?? []
         )
+        // Over the API a ticket starts with what was asked; notes come after (the call log in
+        // the workspace may start with the agent's notes).
+        if ticket.firstMessage.kind == .note { problems.add("message.kind", "the first message must be a reply; add notes afterwards") }
         try problems.throwIfAny()
         return ticket
     }

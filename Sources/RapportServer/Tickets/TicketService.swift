@@ -22,7 +22,6 @@ struct TicketService: Sendable {
         var problems = FieldErrors()
         let subject = problems.requiredText(input.subject, field: "subject", maximumLength: TicketLimits.subjectMaximumLength)
         Self.validate(message: input.firstMessage, field: "message", into: &problems)
-        if input.firstMessage.kind == .note { problems.add("message.kind", "the first message must be a reply; add notes afterwards") }
         if let status = input.status, status == .closed {
             problems.add("status", "a ticket cannot be created closed; create it solved instead")
         }
@@ -417,6 +416,8 @@ struct TicketService: Sendable {
             return id  // checked by validateReferences; customers are never deleted
         case let .email(address, name):
             return try await customers.findOrCreate(email: address, name: name, now: now, on: db)
+        case let .contact(contact):
+            return try await customers.findOrCreate(contact: contact, now: now, on: db)
         }
     }
 
