@@ -66,13 +66,15 @@ struct CustomerPages: RouteCollection {
     struct NewCustomerForm: Decodable {
         var name: String?
         var email: String?
+        var phone: String?
     }
 
     /// `POST /customers` — someone who called or wrote outside the email channel.
     func create(req: Request) async throws -> Response {
         let form = try req.content.decode(NewCustomerForm.self)
         do {
-            let id = try await req.rapport.customers.create(NewCustomer(name: form.name ?? "", emails: [form.email ?? ""]), on: req.db)
+            let email = (form.email ?? "").trimmingCharacters(in: .whitespaces)
+            let id = try await req.rapport.customers.create(NewCustomer(name: form.name ?? "", emails: email.isEmpty ? [] : [email], phone: form.phone), on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.isFormProblem {
             return try await renderList(req, createError: TicketPage.sentence(error), newName: form.name ?? "", newEmail: form.email ?? "", status: .unprocessableEntity)

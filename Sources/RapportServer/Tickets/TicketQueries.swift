@@ -33,7 +33,7 @@ enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
     case createdOldest = "created-oldest"
     /// Tickets waiting for our answer, longest first; others are left out.
     case waitingLongest = "waiting"
-    /// Tickets with a counting SLA clock, nearest deadline first; others are left out.
+    /// Tickets with a counting SLA clock, nearest deadline first; then the others, oldest first.
     case dueSoonest = "due"
 
     var label: String {
@@ -132,10 +132,36 @@ enum TicketQueries {
     /// matching ticket first, which at a million tickets is the difference between a
     /// millisecond and a second.
     static func page(_ filters: TicketListFilters, sort: TicketSort = .updatedNewest, after cursor: PageCursor?, limit: Int, on database: any Database) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
+        var rows: [SummaryRow]
+        if sort == .dueSoonest {
+            // Tickets with a counting clock by deadline, then every other ticket by number: the
+            // view pages through all of them, those without a clock last.
+            rows = cursor?.isAmongUntimed == true ? [] : try await scan(filters, sort: sort, extra: "t.sla_due_at IS NOT NULL", after: cursor, limit: limit + 1, on: database)
+            if rows.count <= limit {
+                let untimedCursor = cursor?.isAmongUntimed == true ? cursor : nil
+                rows += try await scan(filters, sort: .createdOldest, extra: "t.sla_due_at IS NULL", after: untimedCursor, limit: limit + 1 - rows.count, on: database)
+            }
+        } else {
+            rows = try await scan(filters, sort: sort, extra: sort == .waitingLongest ? "t.awaiting_reply_since IS NOT NULL" : nil, after: cursor, limit: limit + 1, on: database)
+        }
+        let pageRows = Array(rows.prefix(limit))
+        var next: PageCursor?
+        if rows.count > limit, let last = pageRows.last {
+            if sort == .dueSoonest, last.slaDueAt == nil {
+                next = PageCursor(untimedAfter: last.id)
+            } else {
+                next = last.sortKey(sort).map { PageCursor(timestamp: $0, id: last.id) }
+            }
+        }
+        return (try await summaries(pageRows, on: database), next)
+    }
+
+    /// Up to `limit` rows in `sort`'s order after `cursor`, with an extra condition.
+    private static func scan(_ filters: TicketListFilters, sort: TicketSort, extra: SQLQueryString?, after cursor: PageCursor?, limit: Int,
+                             on database: any Database) async throws -> [SummaryRow] {
         func whereClause(_ filters: TicketListFilters) -> SQLQueryString {
             var conditions = conditions(for: filters)
-            if sort == .waitingLongest { conditions.append("t.awaiting_reply_since IS NOT NULL") }
-            if sort == .dueSoonest { conditions.append("t.sla_due_at IS NOT NULL") }
+            if let extra { conditions.append(extra) }
             if let cursor { conditions.append(sort.beyond(cursor)) }
             return conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         }
@@ -144,20 +170,17 @@ enum TicketQueries {
         if branches.count > 1 {
             let scans = branches.enumerated().map { index, branch -> SQLQueryString in
                 let alias: SQLQueryString = "\(unsafeRaw: "b\(index)")"
-                return "SELECT \(alias).id FROM (SELECT t.id AS id FROM tickets t \(whereClause(branch)) ORDER BY \(sort.orderBy) LIMIT \(bind: limit + 1)) AS \(alias)"
+                return "SELECT \(alias).id FROM (SELECT t.id AS id FROM tickets t \(whereClause(branch)) ORDER BY \(sort.orderBy) LIMIT \(bind: limit)) AS \(alias)"
             }
             selection = "WHERE t.id IN (\(scans.joined(separator: " UNION ALL ")))"
         } else {
             selection = whereClause(filters)
         }
-        let rows = try await database.sql.raw("""
+        return try await database.sql.raw("""
             SELECT \(summaryColumns) \(selection)
             ORDER BY \(sort.orderBy)
-            LIMIT \(bind: limit + 1)
+            LIMIT \(bind: limit)
             """).all(decoding: SummaryRow.self)
-        let pageRows = Array(rows.prefix(limit))
-        let next = rows.count > limit ? pageRows.last.flatMap { row in row.sortKey(sort).map { PageCursor(timestamp: $0, id: row.id) } } : nil
-        return (try await summaries(pageRows, on: database), next)
     }
 
     /// The filter split into one filter per status and team, when that is a handful.
