@@ -345,6 +345,35 @@
     Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-narrow]"), function (details) { details.open = false; });
   }
 
+  // ---- Rule editor: the value of a condition or action fits its field (a list, a search) ----
+  Array.prototype.forEach.call(document.querySelectorAll("[data-rule-row]"), function (row) {
+    var kind = row.querySelector("[data-rule-kind]");
+    var slot = row.querySelector("[data-rule-value]");
+    if (!kind || !slot) return;
+    kind.addEventListener("change", function () {
+      var template = document.querySelector("template[data-value-template='" + row.getAttribute("data-rule-row") + ":" + kind.value + "']");
+      if (!template) return;
+      var control = template.content.firstElementChild.cloneNode(true);
+      control.setAttribute("name", slot.getAttribute("data-rule-value"));
+      control.setAttribute("aria-label", kind.getAttribute("aria-label") + " value");
+      slot.textContent = "";
+      slot.appendChild(control);
+    });
+  });
+
+  // ---- Pickers: a long list of checkboxes narrowed by typing ----
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), function (picker) {
+    var filter = picker.querySelector("[data-picker-filter]");
+    if (!filter) return;
+    filter.addEventListener("input", function () {
+      var wanted = filter.value.trim().toLowerCase();
+      Array.prototype.forEach.call(picker.querySelectorAll("[data-picker-item]"), function (item) {
+        var checked = item.querySelector("input:checked");
+        item.hidden = !!wanted && !checked && item.getAttribute("data-picker-item").toLowerCase().indexOf(wanted) < 0;
+      });
+    });
+  });
+
   // ---- Bulk selection ----
   var all = document.querySelector("[data-action=select-all]");
   if (all) {

@@ -98,7 +98,7 @@ struct PromptnessPagesTests {
             ]
             let preview = try await browser.post("/admin/automations", form: rule + [("intent", "preview")])
             #expect(preview.status == .ok)
-            #expect(preview.body.contains("2 of the 3 most recently updated open tickets would be affected"))
+            #expect(preview.body.contains("2 of the 3 most recently updated tickets that are new, open or pending would be affected"))
             #expect(preview.body.contains("Refund please"))
             #expect(!preview.body.contains("Cannot log in</a>"))
             #expect(try await AutomationRule.query(on: app.db).count() == 0, "a preview saves nothing")
@@ -113,7 +113,7 @@ struct PromptnessPagesTests {
             #expect(saved.status == .seeOther)
             let list = try await browser.get("/admin/automations")
             #expect(list.body.contains("Refunds to billing"))
-            #expect(list.body.contains("If text contains refund → Add tag"))
+            #expect(list.body.contains("contains “refund”: add the tag billing."), "the rule reads as a sentence")
         }
     }
 }

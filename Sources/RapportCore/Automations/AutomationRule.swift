@@ -37,13 +37,13 @@ public struct AutomationCondition: Sendable, Codable, Hashable {
             case .status: "Status"
             case .priority: "Priority"
             case .channel: "Channel"
-            case .team: "Team (id or 'none')"
-            case .assignee: "Assignee (id or 'none')"
+            case .team: "Team"
+            case .assignee: "Assignee"
             case .tag: "Tag"
             case .text: "Subject or message text"
-            case .mood: "Customer mood (upset, churn_risk, urgent, negative)"
+            case .mood: "Customer mood"
             case .customerEmail: "Customer email or @domain"
-            case .organization: "Organization (id or 'none')"
+            case .organization: "Organization"
             case .hoursSinceUpdate: "Hours since last update"
             case .hoursInStatus: "Hours in current status"
             case .hoursSinceCustomerReply: "Hours since the customer last wrote"
@@ -101,7 +101,7 @@ public struct AutomationCondition: Sendable, Codable, Hashable {
             guard TicketChannel(rawValue: value) != nil else { return "Channel: '\(value)' is not one of email, web, chat, phone, api" }
         case .team, .assignee, .organization:
             guard op == .equals || op == .notEquals else { return "\(field.label): use 'is' or 'is not'" }
-            guard value == "none" || Int(value) != nil else { return "\(field.label): give an id number or 'none'" }
+            guard value == "none" || Int(value) != nil else { return "\(field.label): choose one from the list" }
         case .mood:
             guard op == .equals || op == .notEquals else { return "Mood: use 'is' or 'is not'" }
             guard AutomationFacts.Mood(rawValue: value) != nil else { return "Mood: '\(value)' is not one of upset, churn_risk, urgent, negative" }
@@ -188,8 +188,8 @@ public struct AutomationAction: Sendable, Codable, Hashable {
 
         public var label: String {
             switch self {
-            case .assign: "Assign to agent (id or 'none')"
-            case .setTeam: "Set team (id or 'none')"
+            case .assign: "Assign to"
+            case .setTeam: "Move to team"
             case .setPriority: "Set priority"
             case .setStatus: "Set status"
             case .addTag: "Add tag"
@@ -212,7 +212,7 @@ public struct AutomationAction: Sendable, Codable, Hashable {
         if value.isEmpty { return "\(kind.label): give a value" }
         switch kind {
         case .assign, .setTeam:
-            if value != "none", Int(value) == nil { return "\(kind.label): give an id number or 'none'" }
+            if value != "none", Int(value) == nil { return "\(kind.label): choose one from the list" }
         case .setPriority:
             if TicketPriority(rawValue: value) == nil { return "Set priority: '\(value)' is not one of low, normal, high, urgent" }
         case .setStatus:

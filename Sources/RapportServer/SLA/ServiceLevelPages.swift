@@ -60,6 +60,9 @@ struct ServiceLevelPages: RouteCollection {
         let calendars = try await BusinessCalendarRecord.query(on: req.db).sort(\.$name).all()
         let names = Dictionary(uniqueKeysWithValues: calendars.compactMap { c in c.id.map { ($0, c.name) } })
         let policies = try await SLAPolicy.query(on: req.db).sort(\.$position).sort(\.$id).all()
+        let coveredIDs = Array(Set(policies.flatMap(\.organizationIDList)))
+        let organizationNames = coveredIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await Organization.query(on: req.db).filter(\.$id ~~ coveredIDs).all()
+            .compactMap { org in org.id.map { ($0, org.name) } })
         let context = OverviewContext(
             page: try req.chrome(title: "SLAs", section: "admin"),
             calendars: calendars.compactMap { record in
@@ -71,7 +74,7 @@ struct ServiceLevelPages: RouteCollection {
             policies: policies.compactMap { policy in
                 policy.id.map { id in
                     PolicyRow(id: id, name: policy.name, position: policy.position, enabled: policy.enabled,
-                              calendar: policy.calendarID.flatMap { names[$0] } ?? "Around the clock", covers: Self.coverage(policy),
+                              calendar: policy.calendarID.flatMap { names[$0] } ?? "Around the clock", covers: Self.coverage(policy, organizationName: { organizationNames[$0] }),
                               targets: Self.targetSummary(policy.targetsByPriority))
                 }
             },
@@ -188,6 +191,13 @@ struct ServiceLevelPages: RouteCollection {
         let resolution: String
     }
 
+    struct OrganizationChoice: Encodable {
+        let id: Int
+        let name: String
+        let domain: String?
+        let selected: Bool
+    }
+
     struct PolicyContext: Encodable {
         let page: PageChrome
         let policyID: Int?
@@ -196,6 +206,9 @@ struct ServiceLevelPages: RouteCollection {
         let raisesPriority: Bool
         let calendarOptions: [SelectOption]
         let agentOptions: [SelectOption]
+        /// Every organization, ticked when the policy covers it.
+        let organizationChoices: [OrganizationChoice]
+        let hasOrganizations: Bool
         let targets: [TargetRow]
         let problems: [String]
         let hasProblems: Bool
@@ -213,10 +226,11 @@ struct ServiceLevelPages: RouteCollection {
         let policy = try await SLAPolicy.find(id, orNotFound: "SLA policy", on: req.db)
         var form = ["name": policy.name, "position": String(policy.position), "escalation_percent": String(policy.escalationPercent),
                     "calendar_id": policy.calendarID.map(String.init) ?? "", "customer_tier": policy.customerTier ?? "",
-                    "organization_ids": policy.organizationIDList.map(String.init).joined(separator: ", "),
+
                     "escalate_to_agent_id": policy.escalateToAgentID.map(String.init) ?? ""]
         if policy.enabled { form["enabled"] = "true" }
         if policy.escalateRaisesPriority { form["raise_priority"] = "true" }
+        for organization in policy.organizationIDList { form["organization_\(organization)"] = "true" }
         for (priority, targets) in policy.targetsByPriority {
             form["\(priority.rawValue)_first"] = targets.firstResponseMinutes.map(Self.hours) ?? ""
             form["\(priority.rawValue)_next"] = targets.nextResponseMinutes.map(Self.hours) ?? ""
@@ -255,10 +269,11 @@ struct ServiceLevelPages: RouteCollection {
             }
             targets[priority] = SLATargets(firstResponseMinutes: target("first"), nextResponseMinutes: target("next"), resolutionMinutes: target("resolution"))
         }
-        let organizations = (form["organization_ids"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).compactMap { piece -> Int? in
-            guard let id = Int(piece) else { problems.append("Organizations: '\(piece.prefix(20))' is not an organization id."); return nil }
+        // The picker sends one `organization_<id>` per ticked organization.
+        let organizations = form.compactMap { key, value -> Int? in
+            guard value == "true", key.hasPrefix("organization_"), let id = Int(key.dropFirst("organization_".count)) else { return nil }
             return id
-        }
+        }.sorted()
         let input = ServiceLevelAdmin.PolicyInput(
             name: form["name"] ?? "", position: number("position") ?? 10, enabled: form["enabled"] == "true", calendarID: number("calendar_id"),
             organizationIDs: organizations, customerTier: form["customer_tier"], targets: targets,
@@ -277,6 +292,10 @@ struct ServiceLevelPages: RouteCollection {
     private func renderPolicy(_ req: Request, id: Int?, form: [String: String], problems: [String], status: HTTPStatus = .ok) async throws -> Response {
         let calendars = try await BusinessCalendarRecord.query(on: req.db).sort(\.$name).all()
         let agents = try await Agent.query(on: req.db).filter(\.$isActive == true).sort(\.$name).all()
+        let organizations = try await Organization.query(on: req.db).sort(\.$name).all()
+        let choices = organizations.compactMap { org in
+            org.id.map { OrganizationChoice(id: $0, name: org.name, domain: org.domain, selected: form["organization_\($0)"] == "true") }
+        }
         let context = PolicyContext(
             page: try req.chrome(title: id == nil ? "New SLA policy" : "Edit SLA policy", section: "admin"), policyID: id, form: form,
             enabled: form["enabled"] == "true", raisesPriority: form["raise_priority"] == "true",
@@ -284,6 +303,7 @@ struct ServiceLevelPages: RouteCollection {
                 + calendars.compactMap { c in c.id.map { SelectOption(value: String($0), label: "\(c.name) (\(c.timeZone))", selected: form["calendar_id"] == String($0)) } },
             agentOptions: [SelectOption(value: "", label: "Nobody: keep the assignee", selected: (form["escalate_to_agent_id"] ?? "").isEmpty)]
                 + agents.compactMap { a in a.id.map { SelectOption(value: String($0), label: a.name, selected: form["escalate_to_agent_id"] == String($0)) } },
+            organizationChoices: choices, hasOrganizations: !choices.isEmpty,
             targets: TicketPriority.allCases.reversed().map { priority in
                 TargetRow(priority: priority.rawValue, label: priority.label, firstResponse: form["\(priority.rawValue)_first"] ?? "",
                           nextResponse: form["\(priority.rawValue)_next"] ?? "", resolution: form["\(priority.rawValue)_resolution"] ?? "")
@@ -311,10 +331,10 @@ struct ServiceLevelPages: RouteCollection {
         return Int((hours * 60).rounded())
     }
 
-    static func coverage(_ policy: SLAPolicy) -> String {
+    static func coverage(_ policy: SLAPolicy, organizationName: (Int) -> String? = { _ in nil }) -> String {
         var parts: [String] = []
         let organizations = policy.organizationIDList
-        if !organizations.isEmpty { parts.append("organizations " + organizations.map { "#\($0)" }.joined(separator: ", ")) }
+        if !organizations.isEmpty { parts.append(organizations.map { organizationName($0) ?? "organization \($0)" }.joined(separator: ", ")) }
         if let tier = policy.customerTier { parts.append("tier \(tier)") }
         return parts.isEmpty ? "Everyone" : parts.joined(separator: ", ")
     }
