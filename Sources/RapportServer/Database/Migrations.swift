@@ -26,5 +26,7 @@ enum RapportMigrations {
         CreateKnowledgeBase(),
         CreatePortal(),
         AddCustomerPhoneLookup(),
+        ReindexArticlesAsText(),
+        AddMailboxLastImport(),
     ]
 }

@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import Ink
 import RapportCore
+import RapportMail
 
 /// Article Markdown as HTML that is safe to put in a page: Ink renders it, then `SafeHTML`
 /// keeps only formatting, links and images, so raw HTML or script in an article never runs.
@@ -10,6 +11,21 @@ enum ArticleMarkdown {
         let parser = MarkdownParser()
         return SafeHTML.sanitize(parser.html(from: markdown))
     }
+
+    /// The article as the words a reader sees: for the search index and its snippets.
+    static func plainText(_ markdown: String) -> String {
+        HTMLText.plainText(html(markdown))
+    }
+}
+
+/// Search snippets came from the articles' Markdown; they come from their text now.
+struct ReindexArticlesAsText: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let service = KnowledgeBaseService(clock: SystemWallClock())
+        for id in try await KBArticle.query(on: database).all(\.$id) { try await service.reindex(articleID: id, on: database) }
+    }
+
+    func revert(on database: any Database) async throws {}
 }
 
 /// The help center's look: the workspace's name, logo and accent colour.

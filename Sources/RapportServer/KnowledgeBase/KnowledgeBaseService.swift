@@ -166,18 +166,21 @@ struct KnowledgeBaseService: Sendable {
         for translation in translations {
             let id = try translation.requireID
             let searchable = !article.isInternal && translation.isPublished
+            // The words readers see, not the Markdown: snippets show "Reset your password", never
+            // "## Reset **your** password".
+            let body = ArticleMarkdown.plainText(translation.publishedBody ?? "")
             switch db.flavor {
             case .sqlite:
                 try await db.sql.raw("DELETE FROM kb_search WHERE rowid = \(bind: id)").run()
                 if searchable {
-                    try await db.sql.raw("INSERT INTO kb_search (rowid, title, body) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: translation.publishedBody ?? ""))").run()
+                    try await db.sql.raw("INSERT INTO kb_search (rowid, title, body) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: body))").run()
                 }
             case .postgres:
                 try await db.sql.raw("DELETE FROM kb_search WHERE translation_id = \(bind: id)").run()
                 if searchable {
                     try await db.sql.raw("""
-                        INSERT INTO kb_search (translation_id, title, body, document) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: translation.publishedBody ?? ""),
-                            setweight(to_tsvector('english', \(bind: translation.publishedTitle ?? "")), 'A') || setweight(to_tsvector('english', \(bind: translation.publishedBody ?? "")), 'B'))
+                        INSERT INTO kb_search (translation_id, title, body, document) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: body),
+                            setweight(to_tsvector('english', \(bind: translation.publishedTitle ?? "")), 'A') || setweight(to_tsvector('english', \(bind: body)), 'B'))
                         """).run()
                 }
             }

@@ -118,7 +118,9 @@ struct MacroService: Sendable {
         if input.body.count > Self.bodyMaximumLength { problems.add("body", "must be at most \(Self.bodyMaximumLength) characters") }
         let unknown = MacroTemplate(input.body).unknownPlaceholders
         if !unknown.isEmpty {
-            problems.add("body", "unknown placeholder \(unknown.map { "{{\($0)}}" }.joined(separator: ", ")); use one of the listed placeholders")
+            let names = unknown.map { "{{\($0)}}" }
+            let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+            problems.add("body", "uses \(list), which \(names.count == 1 ? "is not a placeholder" : "are not placeholders") Rapport knows; use the ones listed beside the text")
         }
         if input.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, input.setStatus == nil, input.setPriority == nil,
            input.setTeamID == nil, !input.assignToUser, input.addTags.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -84,7 +84,8 @@ struct InboundMailService: Sendable {
                 let messageID = try await tickets.addMessage(newMessage, toTicket: ticketID, by: .customer(id: senderID), on: database)
                 return InboundResult(outcome: .appended, ticketID: ticketID, messageID: messageID)
             }
-            let subject = (message.subject.map(Self.storable)?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
+            let subject = (message.subject.map { TicketSubjectTag.removingTags(from: Self.storable($0)) }?.trimmingCharacters(in: .whitespacesAndNewlines))
+                .flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
             let ticketSubject = String(subject.prefix(TicketLimits.subjectMaximumLength))
             let acknowledge = !classification.suppressesAutomaticReplies
             let outbox = self.outbox

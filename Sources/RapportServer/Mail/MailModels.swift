@@ -40,6 +40,9 @@ final class Mailbox: Model, @unchecked Sendable {
     @OptionalField(key: "last_checked_at") var lastCheckedAt: Date?
     @OptionalField(key: "last_error") var lastError: String?
     @Field(key: "imported_count") var importedCount: Int
+    /// When this mailbox last brought in a message, and the ticket it went to.
+    @OptionalField(key: "last_imported_at") var lastImportedAt: Date?
+    @OptionalField(key: "last_imported_ticket_id") var lastImportedTicketID: Int?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
@@ -159,5 +162,19 @@ struct CreateMailChannel: AsyncMigration {
         try await database.schema(OutboundMail.schema).delete()
         try await database.schema(Mailbox.schema).delete()
         try await database.schema(WorkspaceSetting.schema).delete()
+    }
+}
+
+/// A mailbox remembers its last import, so "Check now" can say that the background check had
+/// just brought the message in.
+struct AddMailboxLastImport: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Mailbox.schema).field("last_imported_at", .datetime).update()
+        try await database.schema(Mailbox.schema).field("last_imported_ticket_id", .int).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Mailbox.schema).deleteField("last_imported_ticket_id").update()
+        try await database.schema(Mailbox.schema).deleteField("last_imported_at").update()
     }
 }

@@ -43,6 +43,8 @@ struct MailPageContext: Encodable, Sendable {
         let lastError: String
         let hasError: Bool
         let imported: Int
+        /// "last 3 minutes ago", or empty before the first message.
+        let lastImported: String
     }
 
     struct Failure: Encodable, Sendable {
@@ -253,8 +255,19 @@ struct MailSettingsPages: RouteCollection {
     func checkMailboxNow(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Mailbox")
         guard let mailbox = try await Mailbox.find(id, on: req.db) else { throw RapportError.notFound("Mailbox \(id)") }
+        let before = mailbox.lastImportedAt
         let round = await req.rapport.mailboxPoller(logger: req.logger).poll(mailbox, on: req.db)
-        let steps = ["imported \(round.imported) new message\(round.imported == 1 ? "" : "s")"]
+        var steps = ["imported \(round.imported) new message\(round.imported == 1 ? "" : "s")" + (round.lastTicketID.map { " (the last to ticket #\($0))" } ?? "")]
+        if round.imported == 0 {
+            // The background check runs every minute: it has often just taken the message an
+            // admin sent to try the mailbox.
+            if round.alreadyStored > 0 {
+                steps.append("\(round.alreadyStored) message\(round.alreadyStored == 1 ? " was" : "s were") already imported by the background check a moment ago")
+            } else if let before {
+                let when = RelativeTime.ago(before, now: req.rapport.clock.now())
+                steps.append("the background check imported the last message \(when)" + (mailbox.lastImportedTicketID.map { ", to ticket #\($0)" } ?? ""))
+            }
+        }
         return try await render(req, check: (title: "Mailbox “\(mailbox.name)” checked",
                                              result: .init(steps: steps, failure: round.errors.isEmpty ? nil : round.errors.joined(separator: "; "), failedStage: nil)))
     }
@@ -289,7 +302,8 @@ struct MailSettingsPages: RouteCollection {
                 return .init(id: id, name: mailbox.name, server: "\(mailbox.username)@\(mailbox.host):\(mailbox.port) (\(mailbox.mailSecurity.label))",
                              folder: mailbox.folder, afterImport: mailbox.afterImport == "move" ? "moved to \(mailbox.moveTo ?? "")" : "marked as read",
                              enabled: mailbox.enabled, lastChecked: mailbox.lastCheckedAt.map { RelativeTime.ago($0, now: now) } ?? "never",
-                             lastError: mailbox.lastError ?? "", hasError: mailbox.lastError != nil, imported: mailbox.importedCount)
+                             lastError: mailbox.lastError ?? "", hasError: mailbox.lastError != nil, imported: mailbox.importedCount,
+                             lastImported: mailbox.lastImportedAt.map { "last " + RelativeTime.ago($0, now: now) } ?? "")
             },
             hasMailboxes: !mailboxes.isEmpty,
             issuedToken: issuedToken ?? "", hasIssuedToken: issuedToken != nil, hasToken: settings.inboundTokenDigest != nil,

@@ -22,7 +22,12 @@ struct MailboxPoller: Sendable {
             guard let raw = try await session.fetch(uid: uid) else { continue }
             do {
                 let outcome = try await inbound.receive(raw, on: db)
-                if outcome.outcome != .duplicate { result.imported += 1 }
+                if outcome.outcome == .duplicate {
+                    result.alreadyStored += 1
+                } else {
+                    result.imported += 1
+                    result.lastTicketID = outcome.ticketID ?? result.lastTicketID
+                }
                 logger.info("mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")")
             } catch let error as RapportError where error.status.code < 500 {
                 // A message Rapport will never take (too large): leave it in the mailbox,
@@ -38,6 +43,9 @@ struct MailboxPoller: Sendable {
 
     struct RoundResult: Sendable, Equatable {
         var imported = 0
+        /// Messages found again that were already stored (another check had just taken them).
+        var alreadyStored = 0
+        var lastTicketID: Int?
         var errors: [String] = []
     }
 
@@ -68,6 +76,10 @@ struct MailboxPoller: Sendable {
         mailbox.lastCheckedAt = clock.now()
         mailbox.lastError = result.errors.isEmpty ? nil : String(result.errors.joined(separator: "; ").prefix(1000))
         mailbox.importedCount += result.imported
+        if result.imported > 0 {
+            mailbox.lastImportedAt = mailbox.lastCheckedAt
+            mailbox.lastImportedTicketID = result.lastTicketID
+        }
         try? await mailbox.update(on: db)
         if !result.errors.isEmpty { logger.warning("mailbox \(mailbox.name): \(result.errors.joined(separator: "; "))") }
         return result
