@@ -11,6 +11,7 @@ public struct RapportServices: Sendable {
     let customers: CustomerService
     let tickets: TicketService
     let agents: AgentService
+    let agentAccess: AgentAccessService
     let teams: TeamService
     let organizations: OrganizationService
     let apiTokens: ApiTokenService
@@ -54,6 +55,7 @@ public struct RapportServices: Sendable {
         apiTokens = ApiTokenService(clock: clock)
         signInGuard = SignInGuard(clock: clock)
         webSessions = WebSessionService(clock: clock)
+        agentAccess = AgentAccessService(clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox, sessions: webSessions)
         macros = MacroService(clock: clock)
         inboxCounts = InboxCountCache()
     }

@@ -324,7 +324,7 @@ struct SelfServiceTests {
                         let page = try await ana.get(path + query)
                         for secret in secrets { #expect(!page.body.contains(secret), "GET \(path + query) shows \(secret)") }
                         let isPublic = path.hasPrefix("/help") || path.hasPrefix("/portal") || path.hasPrefix("/assets")
-                            || ["/sign-in", "/", "/health", "/favicon.ico", "/api/v1/openapi.json"].contains(path)
+                            || ["/sign-in", "/welcome", "/", "/health", "/favicon.ico", "/api/v1/openapi.json"].contains(path)
                         if !isPublic {
                             #expect([.seeOther, .found, .unauthorized, .forbidden, .notFound].contains(page.status), "GET \(path) answered \(page.status)")
                         }

@@ -9,7 +9,8 @@ import Vapor
 /// customer-written text that must render as text.
 @Suite("Workspace security")
 struct WorkspaceSecurityTests {
-    /// Every workspace route the application registers (not the API, assets or sign-in), with
+    /// Every workspace route the application registers (not the API, assets, sign-in or the
+    /// welcome page an emailed link opens, whose token is its own secret), with
     /// path parameters filled in.
     static func workspaceRoutes(_ app: Application) -> [(method: HTTPMethod, path: String)] {
         app.routes.all.compactMap { route in
@@ -22,7 +23,7 @@ struct WorkspaceSecurityTests {
             }
             guard let first = parts.first else { return (route.method, "/") }
             // The help center and the portal are public, with their own tokens (SelfServiceTests).
-            guard !["api", "health", "assets", "favicon.ico", "sign-in", "help", "portal"].contains(first) else { return nil }
+            guard !["api", "health", "assets", "favicon.ico", "sign-in", "welcome", "help", "portal"].contains(first) else { return nil }
             return (route.method, "/" + parts.joined(separator: "/"))
         }
     }

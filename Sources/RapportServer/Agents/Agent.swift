@@ -14,8 +14,12 @@ final class Agent: Model, @unchecked Sendable {
     @Field(key: "is_active") var isActive: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// JSON of `NotificationPreferences`; nil for the defaults.
+    @OptionalField(key: "notification_preferences") var notificationPreferencesJSON: String?
 
     init() {}
+
+    var notificationPreferences: NotificationPreferences { NotificationPreferences.decode(notificationPreferencesJSON) }
 }
 
 struct CreateAgents: AsyncMigration {

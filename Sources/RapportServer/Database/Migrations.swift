@@ -28,5 +28,8 @@ enum RapportMigrations {
         AddCustomerPhoneLookup(),
         ReindexArticlesAsText(),
         AddMailboxLastImport(),
+        AddAgentNotificationPreferences(),
+        CreateAgentInvitations(),
+        AddMacroOwners(),
     ]
 }

@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import RapportCore
+import SQLKit
 
 /// A saved reply: text with placeholders, and the ticket fields it sets when it is used.
 final class Macro: Model, @unchecked Sendable {
@@ -18,8 +19,29 @@ final class Macro: Model, @unchecked Sendable {
     @Field(key: "add_tags") var addTags: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// The agent whose own macro this is; nil for a macro the whole team shares.
+    @OptionalField(key: "owner_agent_id") var ownerAgentID: Int?
 
     init() {}
+}
+
+/// Agents keep macros of their own beside the shared ones. A title is unique among the shared
+/// macros and among each agent's own, not across them.
+struct AddMacroOwners: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Macro.schema).field("owner_agent_id", .int).update()
+        try await database.dropIndex("uq_macros_title")
+        // COALESCE: NULL owners (shared macros) must collide with each other too.
+        try await database.sql.raw("CREATE UNIQUE INDEX uq_macros_owner_title ON macros ((COALESCE(owner_agent_id, 0)), title)").run()
+        try await database.createIndex("idx_macros_owner", on: Macro.schema, columns: ["owner_agent_id"])
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.dropIndex("idx_macros_owner")
+        try await database.dropIndex("uq_macros_owner_title")
+        try await database.schema(Macro.schema).deleteField("owner_agent_id").update()
+        try await database.createIndex("uq_macros_title", on: Macro.schema, columns: ["title"], unique: true)
+    }
 }
 
 struct CreateMacros: AsyncMigration {

@@ -29,9 +29,11 @@ struct MacroService: Sendable {
 
     static let bodyMaximumLength = 20_000
 
-    func create(_ input: MacroInput, on database: any Database) async throws -> Int {
+    /// A shared macro, or with `owner` one of that agent's own.
+    func create(_ input: MacroInput, owner: Int? = nil, on database: any Database) async throws -> Int {
         let macro = Macro()
         macro.createdAt = clock.now()
+        macro.ownerAgentID = owner
         try await save(input, into: macro, on: database)
         return try macro.requireID
     }
@@ -49,13 +51,28 @@ struct MacroService: Sendable {
         return macro
     }
 
-    static func all(on database: any Database) async throws -> [Macro] {
-        try await Macro.query(on: database).sort(\.$title).all()
+    /// The shared macros (no owner), or one agent's own.
+    static func owned(by owner: Int?, on database: any Database) async throws -> [Macro] {
+        let query = Macro.query(on: database)
+        if let owner { query.filter(\.$ownerAgentID == owner) } else { query.filter(\.$ownerAgentID == nil) }
+        return try await query.sort(\.$title).all()
+    }
+
+    /// What an agent can use in the composer: the shared macros and their own, by title.
+    static func usable(by agentID: Int, on database: any Database) async throws -> [Macro] {
+        try await Macro.query(on: database).group(.or) { $0.filter(\.$ownerAgentID == nil).filter(\.$ownerAgentID == agentID) }.sort(\.$title).all()
+    }
+
+    /// The macro when the agent may use it; another agent's own macro is "not found".
+    static func find(_ macroID: Int, usableBy agentID: Int, on database: any Database) async throws -> Macro {
+        let macro = try await find(macroID, on: database)
+        guard macro.ownerAgentID == nil || macro.ownerAgentID == agentID else { throw RapportError.notFound("Macro \(macroID)") }
+        return macro
     }
 
     /// The macro's text with the ticket's and the agent's details filled in.
     func render(macroID: Int, ticketID: Int, agentID: Int, on database: any Database) async throws -> AppliedMacro {
-        let macro = try await Self.find(macroID, on: database)
+        let macro = try await Self.find(macroID, usableBy: agentID, on: database)
         let values = try await Self.placeholderValues(ticketID: ticketID, agentID: agentID, on: database)
         let directory = try await StaffDirectory.load(on: database)
         return AppliedMacro(id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values), setStatus: macro.setStatus,
@@ -131,8 +148,11 @@ struct MacroService: Sendable {
         if input.setStatus == .closed { problems.add("set_status", "a macro cannot close a ticket; use solved") }
         if let team = input.setTeamID, try await Team.find(team, on: database) == nil { problems.add("set_team_id", "no team has id \(team)") }
         try problems.throwIfAny()
-        let duplicate = try await Macro.query(on: database).filter(\.$title == title).first()
-        if let duplicate, duplicate.id != macro.id { throw RapportError.conflict("A macro called '\(title)' already exists.", fields: ["title": "is already used"]) }
+        let sameTitle = Macro.query(on: database).filter(\.$title == title)
+        if let owner = macro.ownerAgentID { sameTitle.filter(\.$ownerAgentID == owner) } else { sameTitle.filter(\.$ownerAgentID == nil) }
+        if let duplicate = try await sameTitle.first(), duplicate.id != macro.id {
+            throw RapportError.conflict("A macro called '\(title)' already exists.", fields: ["title": "is already used"])
+        }
 
         macro.title = title
         macro.body = input.body

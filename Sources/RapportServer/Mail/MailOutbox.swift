@@ -89,6 +89,20 @@ struct MailOutbox: Sendable {
         try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: ticketID, messageID: nil, on: db)
     }
 
+    /// An email to an agent that is not about a ticket (an invitation, a password link).
+    /// Returns false when mail is not set up, so the caller can hand the link over another way.
+    func enqueueAgentMail(to agent: Agent, subject: String, text: String, on db: any Database) async throws -> Bool {
+        let mail = try await settings.load(on: db)
+        guard mail.canSend, let support = mail.supportAddress else { return false }
+        var email = OutgoingEmail(
+            from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: agent.name, address: agent.email)],
+            subject: subject, messageID: OutgoingEmail.newMessageID(ticket: 0, domain: mail.messageIDDomain), date: clock.now(), text: text
+        )
+        email.autoSubmitted = "auto-generated"
+        try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: nil, messageID: nil, on: db)
+        return true
+    }
+
     func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, on db: any Database) async throws {
         let row = OutboundMail()
         row.ticketID = ticketID

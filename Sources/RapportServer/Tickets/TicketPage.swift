@@ -54,7 +54,7 @@ struct TicketPage: RouteCollection {
             let files = (form.attachments ?? []).filter { !$0.filename.isEmpty || $0.data.readableBytes > 0 }.map {
                 NewAttachment(filename: $0.filename, contentType: $0.contentType?.serialize() ?? "application/octet-stream", data: Data($0.data.readableBytesView))
             }
-            let macro = try await macroID.asyncMap { try await MacroService.find($0, on: req.db) }
+            let macro = try await macroID.asyncMap { try await MacroService.find($0, usableBy: agent.id, on: req.db) }
             var changes = try panel.changes(currentAgent: agent.id, legacy: false)
             if let macro { changes = changes.filling(from: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id)) }
             // The status chosen beside Send wins; else a status changed in the panel, else the macro's.
@@ -143,7 +143,8 @@ struct TicketPage: RouteCollection {
         async let detailResult = TicketQueries.detail(ticketID: number, on: req.db)
         async let eventsResult = TicketQueries.events(ticketID: number, on: req.db)
         async let directoryResult = StaffDirectory.load(on: req.db)
-        async let macrosResult = MacroService.all(on: req.db)
+        let agentID = try req.agent.id
+        async let macrosResult = MacroService.usable(by: agentID, on: req.db)
         let (detail, events, directory, macros) = try await (detailResult, eventsResult, directoryResult, macrosResult)
         let ticket = detail.ticket
         let now = req.rapport.settings.clock.now()
@@ -229,7 +230,9 @@ struct TicketPage: RouteCollection {
             composer: composer,
             sendStatusOptions: [SelectOption(value: "", label: "Send, keep status", selected: chosenSendStatus == nil)]
                 + sendStatuses.map { SelectOption(value: $0.rawValue, label: "Send and set \($0.label.lowercased())", selected: $0 == chosenSendStatus) },
-            macroOptions: macros.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
+            macroOptions: macros.filter { $0.ownerAgentID == nil }.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
+            ownMacroOptions: macros.filter { $0.ownerAgentID != nil }.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
+            hasOwnMacros: macros.contains { $0.ownerAgentID != nil },
             statusOptions: marked(SelectOption.choices(allowedStatuses, selected: ticket.status), panel.status),
             priorityOptions: marked(SelectOption.choices(TicketPriority.allCases, selected: ticket.priority), panel.priority),
             assigneeOptions: marked(directory.assigneeOptions(selected: ticket.assignee?.id), panel.assignee),

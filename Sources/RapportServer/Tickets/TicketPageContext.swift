@@ -151,7 +151,10 @@ struct TicketPageContext: Encodable, Sendable {
     let timeline: [TimelineItem]
     let composer: ComposerState
     let sendStatusOptions: [SelectOption]
+    /// The team's shared macros, and the agent's own.
     let macroOptions: [SelectOption]
+    let ownMacroOptions: [SelectOption]
+    let hasOwnMacros: Bool
     let statusOptions: [SelectOption]
     let priorityOptions: [SelectOption]
     let assigneeOptions: [SelectOption]
