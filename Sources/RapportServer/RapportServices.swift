@@ -42,8 +42,9 @@ public struct RapportServices: Sendable {
         outbox = MailOutbox(settings: mailSettings, clock: clock)
         jobs = JobQueue(clock: clock, lease: settings.background.lease)
         sla = SLAService(clock: clock)
-        notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox)
-        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs)
+        notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox, publicURL: settings.publicURL)
+        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs,
+                                notifications: notifications)
         inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
         knowledgeBase = KnowledgeBaseService(clock: clock)
         portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)

@@ -75,10 +75,10 @@ struct MailOutbox: Sendable {
         return PreparedEmail(email: email, recipients: [address], envelopeFrom: support)
     }
 
-    /// An email to an agent about a ticket (an escalation, say); nothing when mail is not set up.
-    func enqueueNotification(to agent: Agent, subject: String, text: String, ticketID: Int?, on db: any Database) async throws {
+    /// An email to an agent about a ticket (an escalation, say); nil when mail is not set up.
+    func prepareNotification(to agent: Agent, subject: String, text: String, ticketID: Int?, on db: any Database) async throws -> PreparedEmail? {
         let mail = try await settings.load(on: db)
-        guard mail.canSend, let support = mail.supportAddress else { return }
+        guard mail.canSend, let support = mail.supportAddress else { return nil }
         var email = OutgoingEmail(
             from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: agent.name, address: agent.email)],
             subject: ticketID.map { TicketSubjectTag.tagged(subject, number: $0) } ?? subject,
@@ -86,7 +86,7 @@ struct MailOutbox: Sendable {
             date: clock.now(), text: text
         )
         email.autoSubmitted = "auto-generated"
-        try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: ticketID, messageID: nil, on: db)
+        return PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support)
     }
 
     /// An email to an agent that is not about a ticket (an invitation, a password link).
@@ -103,7 +103,9 @@ struct MailOutbox: Sendable {
         return true
     }
 
-    func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, on db: any Database) async throws {
+    /// Writes the message to the outbox; `notBefore` holds it back (a notification that may
+    /// still be joined by the next one).
+    func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, notBefore: Date? = nil, on db: any Database) async throws {
         let row = OutboundMail()
         row.ticketID = ticketID
         row.messageID = messageID
@@ -115,7 +117,7 @@ struct MailOutbox: Sendable {
         row.raw = String(decoding: prepared.email.render(), as: UTF8.self)
         row.status = .queued
         row.attempts = 0
-        row.nextAttemptAt = clock.now()
+        row.nextAttemptAt = notBefore ?? clock.now()
         row.createdAt = clock.now()
         try await row.create(on: db)
     }

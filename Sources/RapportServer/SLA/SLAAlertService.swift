@@ -115,7 +115,8 @@ struct SLAAlertService: Sendable {
         let ticketID = try ticket.requireID
         try await recordEvent(.slaBreached, ticketID: ticketID, before: row.metric.rawValue, after: nil, on: db)
         let text = "Ticket #\(ticketID) “\(ticket.subject)” missed its \(row.metric.label.lowercased()) target."
-        try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaBreach, ticketID: ticketID, text: text, on: db)
+        try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaBreach, ticketID: ticketID, text: text,
+                                       emailSubject: "Missed: \(row.metric.label.lowercased()) target", on: db)
     }
 
     // MARK: Delay notice

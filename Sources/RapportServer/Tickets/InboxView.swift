@@ -91,7 +91,7 @@ struct InboxCounts: Content {
             values = cached.values
         }
         values[InboxView.atRisk.rawValue] = try await TicketQueries.counts([InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now)], on: database).first
-        values["notifications"] = try await AgentNotification.query(on: database).filter(\.$agentID == agentID).filter(\.$readAt == nil).count()
+        values["notifications"] = try await NotificationService.unreadCount(agentID: agentID, on: database)
         return InboxCounts(values: values)
     }
 }

@@ -25,6 +25,8 @@ struct TicketPage: RouteCollection {
             composer.macroTitle = macro.title
         }
         if req.queryString("compose") == "note" { composer.kind = "note" }
+        // Seeing the ticket is reading what told the agent about it.
+        try await req.rapport.notifications.markRead(ticketID: number, agentID: try req.agent.id, on: req.db)
         return try await render(req, number: number, composer: composer)
     }
 

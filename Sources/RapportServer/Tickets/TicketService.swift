@@ -15,6 +15,7 @@ struct TicketService: Sendable {
     let outbox: MailOutbox
     let sla: SLAService
     let jobs: JobQueue
+    let notifications: NotificationService
 
     // MARK: Create
 
@@ -69,6 +70,7 @@ struct TicketService: Sendable {
             try await ticket.update(on: db)
             try await queueTriggers(.ticketCreated, ticketID: ticketID, on: db)
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
+            if let assignee = ticket.assigneeID { try await tellAssigned(assignee, ticket: ticket, by: actor, on: db) }
             return ticketID
         }
     }
@@ -134,6 +136,29 @@ struct TicketService: Sendable {
         if log.contains(where: { $0.field == .subject || $0.field == .requester }) {
             try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
         }
+        if log.contains(where: { $0.field == .assignee }), let assignee = ticket.assigneeID {
+            try await tellAssigned(assignee, ticket: ticket, by: actor, on: db)
+        }
+    }
+
+    /// Tells an agent a ticket is now theirs, unless they took it themselves.
+    private func tellAssigned(_ agentID: Int, ticket: Ticket, by actor: ActingParty, on db: any Database) async throws {
+        guard actor.agentID != agentID else { return }
+        let ticketID = try ticket.requireID
+        let by = try await actor.agentID.asyncMap { try await Agent.find($0, on: db)?.name } ?? nil
+        let text = "Ticket #\(ticketID) “\(ticket.subject)” was assigned to you" + (by.map { " by \($0)." } ?? " automatically.")
+        try await notifications.notify([agentID], kind: .assigned, ticketID: ticketID, text: text, emailSubject: "Assigned to you: \(ticket.subject)", on: db)
+    }
+
+    /// Tells the assignee their customer wrote.
+    private func tellCustomerReplied(_ ticket: Ticket, authorID: Int?, body: String, on db: any Database) async throws {
+        guard let assignee = ticket.assigneeID else { return }
+        let ticketID = try ticket.requireID
+        let name = try await authorID.asyncMap { try await Customer.find($0, on: db)?.name } ?? nil
+        let excerpt = body.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let quoted = excerpt.count > 140 ? String(excerpt.prefix(140)) + "…" : excerpt
+        let text = "\(name ?? "The customer") replied on ticket #\(ticketID) “\(ticket.subject)”: “\(quoted)”"
+        try await notifications.notify([assignee], kind: .customerReplied, ticketID: ticketID, text: text, emailSubject: "\(name ?? "Your customer") replied: \(ticket.subject)", on: db)
     }
 
     // MARK: Messages
@@ -237,7 +262,10 @@ struct TicketService: Sendable {
         try await ticket.update(on: db)
         try await record(log, ticketID: ticketID, by: author, now: now, on: db)
         try await record(moodChanges, ticketID: ticketID, by: .system, now: now, on: db)
-        if message.author == .customer { try await queueTriggers(.customerReplied, ticketID: ticketID, on: db) }
+        if message.author == .customer {
+            try await queueTriggers(.customerReplied, ticketID: ticketID, on: db)
+            try await tellCustomerReplied(ticket, authorID: author.customerID, body: message.body, on: db)
+        }
         try await TicketSearch.reindex(ticketIDs: [ticketID], on: db)
         return messageID
     }
