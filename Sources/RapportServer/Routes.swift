@@ -42,6 +42,7 @@ enum Routes {
         let forms = signedIn.grouped(CSRFProtectionMiddleware(maximumBodyBytes: 1024 * 1024))
         forms.get { req in req.redirect(to: "/inbox") }
         forms.post("sign-out", use: SignInPage.signOut)
+        try forms.register(collection: ThemeRoutes())
         try forms.register(collection: InboxPage())
         try forms.register(collection: NewTicketPage())
         try forms.register(collection: CustomerPages())

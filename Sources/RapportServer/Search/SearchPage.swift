@@ -37,6 +37,10 @@ struct SearchPage: RouteCollection {
 
     func search(req: Request) async throws -> Response {
         let text = req.queryString("q").map { String($0.prefix(500)) } ?? ""
+        // "1001" or "#1001" in the search box opens that ticket; `text=1` searches the digits.
+        if req.queryString("text") != "1", let number = SearchRelevance.ticketNumber(in: text), try await Ticket.find(number, on: req.db) != nil {
+            return req.redirect(to: "/tickets/\(number)", redirectType: .normal)
+        }
         let status = req.queryString("status").flatMap(TicketStatus.init(rawValue:))
         let assigneeID = req.queryString("assignee").flatMap(Int.init)
         let teamID = req.queryString("team").flatMap(Int.init)
@@ -46,7 +50,7 @@ struct SearchPage: RouteCollection {
         if !query.isEmpty {
             let hits = try await TicketSearch.search(
                 query, filters: TicketSearchFilters(statuses: status.map { [$0] } ?? [], assigneeID: assigneeID, teamID: teamID),
-                limit: Self.limit, on: req.db
+                limit: Self.limit, now: req.rapport.clock.now(), on: req.db
             )
             let summaries = try await TicketQueries.summaries(ids: hits.map(\.ticketID), on: req.db)
             let byNumber = Dictionary(uniqueKeysWithValues: summaries.map { ($0.number, $0) })

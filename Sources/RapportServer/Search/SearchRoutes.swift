@@ -38,7 +38,7 @@ struct SearchRoutes: RouteCollection {
         try problems.throwIfAny()
 
         let query = SearchQuery(text)
-        let hits = try await TicketSearch.search(query, filters: filters, limit: limit, on: req.db)
+        let hits = try await TicketSearch.search(query, filters: filters, limit: limit, now: req.rapport.clock.now(), on: req.db)
         let tickets = try await TicketQueries.summaries(ids: hits.map(\.ticketID), on: req.db)
         let byNumber = Dictionary(uniqueKeysWithValues: tickets.map { ($0.number, $0) })
         return SearchResultsDTO(query: text, terms: query.terms, results: hits.compactMap { hit in

@@ -82,53 +82,75 @@ enum TicketSearch {
         }
     }
 
-    /// The best-ranked tickets for `query`, most relevant first.
-    static func search(_ query: SearchQuery, filters: TicketSearchFilters, limit: Int, on database: any Database) async throws -> [TicketSearchHit] {
+    /// How many of the best matches are weighed by status and age before the page is cut.
+    static func candidateCount(for limit: Int) -> Int { min(max(limit * 3, 60), 300) }
+
+    /// The best tickets for `query`, most relevant first: the engine ranks every match, the best
+    /// candidates are weighed by status and age (`SearchRelevance`), and snippets are made for
+    /// the tickets returned only.
+    static func search(_ query: SearchQuery, filters: TicketSearchFilters, limit: Int, now: Date = Date(), on database: any Database) async throws -> [TicketSearchHit] {
         guard !query.isEmpty else { return [] }
-        struct Row: Decodable { let id: Int; let snippet: String?; let rank: Double }
+        struct Candidate: Decodable { let id: Int; let rank: Double; let status: TicketStatus; let updatedAt: Date }
+        struct Snippet: Decodable { let id: Int; let snippet: String? }
         let sql = database.sql
         let filterSQL = filterClause(filters)
-        let rows: [Row]
+        let candidates: [Candidate]
+        let snippets: [Snippet]
         switch database.flavor {
         case .sqlite:
-            // Ranked first, snippets after: SQLite computes every selected column of every
-            // match before sorting, and a common word matches thousands of tickets. The
-            // tickets table is joined only when a filter needs it (a random lookup per match).
+            // Ranked first, weighed and snippeted after: SQLite computes every selected column
+            // of every match before sorting, and a common word matches thousands of tickets.
+            // The tickets table is read for the candidates only, unless a filter needs it.
             let ticketJoin: SQLQueryString = filters.needsTicketColumns ? "JOIN tickets t ON t.id = ticket_search.rowid" : ""
-            rows = try await sql.raw("""
-                SELECT ticket_search.rowid AS id,
-                    snippet(ticket_search, -1, \(bind: SnippetMarkup.startMarker), \(bind: SnippetMarkup.endMarker), '…', 16) AS snippet,
-                    best.rank AS rank
-                FROM ticket_search
-                JOIN (
+            candidates = try await sql.raw("""
+                SELECT best.id AS id, -best.rank AS rank, tk.status AS status, tk.updated_at AS "updatedAt"
+                FROM (
                     SELECT ticket_search.rowid AS id, bm25(ticket_search, 10.0, 5.0, 1.0) AS rank
                     FROM ticket_search \(ticketJoin)
                     WHERE ticket_search MATCH \(bind: query.fts5Expression) \(filterSQL)
                     ORDER BY rank, ticket_search.rowid DESC
-                    LIMIT \(bind: limit)
-                ) best ON best.id = ticket_search.rowid
-                WHERE ticket_search MATCH \(bind: query.fts5Expression)
-                ORDER BY best.rank, best.id DESC
-                """).all(decoding: Row.self)
-        case .postgres:
-            let options = "StartSel=\(SnippetMarkup.startMarker), StopSel=\(SnippetMarkup.endMarker), MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
-            rows = try await sql.raw("""
-                SELECT best.id AS id, best.rank AS rank,
-                    ts_headline('english', s.subject || E'\\n' || s.body, to_tsquery('english', \(bind: query.tsqueryExpression)), \(bind: options)) AS snippet
-                FROM (
-                    SELECT t.id, ts_rank(s.document, q.query)::float8 AS rank
-                    FROM ticket_search s
-                    CROSS JOIN (SELECT to_tsquery('english', \(bind: query.tsqueryExpression)) AS query) q
-                    JOIN tickets t ON t.id = s.ticket_id
-                    WHERE s.document @@ q.query \(filterSQL)
-                    ORDER BY rank DESC, t.id DESC
-                    LIMIT \(bind: limit)
+                    LIMIT \(bind: candidateCount(for: limit))
                 ) best
-                JOIN ticket_search s ON s.ticket_id = best.id
-                ORDER BY best.rank DESC, best.id DESC
-                """).all(decoding: Row.self)
+                JOIN tickets tk ON tk.id = best.id
+                """).all(decoding: Candidate.self)
+            let chosen = Self.weighed(candidates.map { ($0.id, $0.rank, $0.status, $0.updatedAt) }, limit: limit, now: now)
+            snippets = chosen.isEmpty ? [] : try await sql.raw("""
+                SELECT ticket_search.rowid AS id,
+                    snippet(ticket_search, -1, \(bind: SnippetMarkup.startMarker), \(bind: SnippetMarkup.endMarker), '…', 16) AS snippet
+                FROM ticket_search
+                WHERE ticket_search MATCH \(bind: query.fts5Expression) AND ticket_search.rowid IN \(SQLBind.group(chosen.map(\.id)))
+                """).all(decoding: Snippet.self)
+            return Self.hits(chosen, snippets: snippets.map { ($0.id, $0.snippet) })
+        case .postgres:
+            candidates = try await sql.raw("""
+                SELECT t.id AS id, ts_rank(s.document, q.query)::float8 AS rank, t.status AS status, t.updated_at AS "updatedAt"
+                FROM ticket_search s
+                CROSS JOIN (SELECT to_tsquery('english', \(bind: query.tsqueryExpression)) AS query) q
+                JOIN tickets t ON t.id = s.ticket_id
+                WHERE s.document @@ q.query \(filterSQL)
+                ORDER BY rank DESC, t.id DESC
+                LIMIT \(bind: candidateCount(for: limit))
+                """).all(decoding: Candidate.self)
+            let chosen = Self.weighed(candidates.map { ($0.id, $0.rank, $0.status, $0.updatedAt) }, limit: limit, now: now)
+            let options = "StartSel=\(SnippetMarkup.startMarker), StopSel=\(SnippetMarkup.endMarker), MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+            snippets = chosen.isEmpty ? [] : try await sql.raw("""
+                SELECT s.ticket_id AS id,
+                    ts_headline('english', s.subject || E'\\n' || s.body, to_tsquery('english', \(bind: query.tsqueryExpression)), \(bind: options)) AS snippet
+                FROM ticket_search s WHERE s.ticket_id IN \(SQLBind.group(chosen.map(\.id)))
+                """).all(decoding: Snippet.self)
+            return Self.hits(chosen, snippets: snippets.map { ($0.id, $0.snippet) })
         }
-        return rows.map { TicketSearchHit(ticketID: $0.id, snippetHTML: SnippetMarkup.html(fromMarked: $0.snippet ?? ""), rank: $0.rank) }
+    }
+
+    private static func weighed(_ candidates: [(id: Int, rank: Double, status: TicketStatus, updatedAt: Date)], limit: Int, now: Date) -> [(id: Int, score: Double)] {
+        candidates.map { ($0.id, SearchRelevance.adjusted($0.rank, status: $0.status, updatedAt: $0.updatedAt, now: now)) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }
+            .prefix(limit).map { (id: $0.0, score: $0.1) }
+    }
+
+    private static func hits(_ chosen: [(id: Int, score: Double)], snippets: [(Int, String?)]) -> [TicketSearchHit] {
+        let byID = Dictionary(snippets.map { ($0.0, $0.1 ?? "") }, uniquingKeysWith: { first, _ in first })
+        return chosen.map { TicketSearchHit(ticketID: $0.id, snippetHTML: SnippetMarkup.html(fromMarked: byID[$0.id] ?? ""), rank: $0.score) }
     }
 
     private static func filterClause(_ filters: TicketSearchFilters) -> SQLQueryString {

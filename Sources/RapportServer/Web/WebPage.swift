@@ -15,6 +15,11 @@ struct PageChrome: Encodable, Sendable {
     let csrfToken: String
     let notice: String?
     let views: [InboxViewLink]
+    /// "light" or "dark" when the agent chose one; "system" follows the device.
+    let theme: String
+    let themeOptions: [SelectOption]
+    /// This page's address, for forms that come back to it (the theme switch).
+    let currentPath: String
 }
 
 /// A navigation entry for an inbox view. The count is filled in on the inbox page and
@@ -53,7 +58,10 @@ extension Request {
             title: title, section: section, agentName: agent.name, agentInitials: Self.initials(agent.name),
             isAdmin: agent.isAdmin, csrfToken: webSession?.csrfToken ?? "",
             notice: (notice?.rawValue ?? queryString("notice")).flatMap(PageNotice.text(for:)),
-            views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) }
+            views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) },
+            theme: themePreference.rawValue,
+            themeOptions: ThemePreference.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == themePreference) },
+            currentPath: method == .GET ? url.string : "/inbox"
         )
     }
 
