@@ -340,6 +340,14 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // ---- On a phone the views and admin tabs scroll sideways: keep the current one in sight ----
+  Array.prototype.forEach.call(document.querySelectorAll(".sidebar [aria-current=page], .tabs [aria-current=page]"), function (current) {
+    var row = current.closest(".sidebar, .tabs");
+    if (!row || row.scrollWidth <= row.clientWidth) return;
+    var offset = current.getBoundingClientRect().left - row.getBoundingClientRect().left + row.scrollLeft;
+    row.scrollLeft = Math.max(0, offset - row.clientWidth / 3);
+  });
+
   // ---- Filters and bulk changes fold away on a phone, where they would push the list down ----
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-narrow]"), function (details) { details.open = false; });

@@ -24,6 +24,15 @@ def make_driver(width=1280, height=900):
     return webdriver.Chrome(service=service, options=options)
 
 
+def set_viewport(driver, width, height):
+    """The window size; below 500 px (which headless Chromium will not open) a phone is emulated."""
+    if width < 500:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    else:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.set_window_size(width, height)
+
+
 class BrowserFlow:
     def __init__(self, driver, base):
         self.driver = driver

@@ -14,7 +14,7 @@ import sys
 
 from selenium.webdriver.common.by import By
 
-from browser_support import BrowserFlow, make_driver, run_flow
+from browser_support import BrowserFlow, make_driver, run_flow, set_viewport
 
 BASE, PAGES_JSON, ARTIFACTS = sys.argv[1:4]
 WIDTHS = [(1400, 900), (390, 844)]
@@ -73,7 +73,7 @@ class LayoutFlow(BrowserFlow):
         self.wait_url("/portal/requests")
 
     def check_page(self, path, width, height):
-        self.driver.set_window_size(width, height)
+        set_viewport(self.driver, width, height)
         self.go(path)
         self.find("main")
         problems = self.driver.execute_script(OVERFLOW_SCRIPT)
@@ -105,18 +105,7 @@ class LayoutFlow(BrowserFlow):
 def main():
     with open(PAGES_JSON, encoding="utf-8") as handle:
         spec = json.load(handle)
-    # Headless Chromium will not make a window narrower than 500px; phone widths are emulated.
-    driver = make_driver()
-    flow = LayoutFlow(driver, BASE, spec)
-    original = flow.driver.set_window_size
-
-    def set_size(width, height):
-        if width < 500:
-            flow.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
-        else:
-            flow.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-            original(width, height)
-    flow.driver.set_window_size = set_size
+    flow = LayoutFlow(make_driver(), BASE, spec)
     return run_flow(flow, ARTIFACTS, lambda: "layout check passed")
 
 

@@ -17,7 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from browser_support import BrowserFlow, make_driver, run_flow
+from browser_support import BrowserFlow, make_driver, run_flow, set_viewport
 
 BASE, EMAIL, PASSWORD, ARTIFACTS = sys.argv[1:5]
 TICKET_SUBJECT = "Heating will not turn on"
@@ -124,18 +124,18 @@ class Flow(BrowserFlow):
         self.check(any("thermostat" in m.text.lower() for m in marks), "the search snippet should highlight the word")
 
     def phone_width(self):
-        self.driver.set_window_size(390, 844)
+        set_viewport(self.driver, 390, 844)
         for path in ("/inbox?view=open", "/search?q=thermostat"):
             self.go(path)
             self.find("main")
             overflow = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             self.check(overflow <= 1, f"{path} scrolls sideways on a phone ({overflow}px too wide)")
-        self.driver.set_window_size(1280, 900)
+        set_viewport(self.driver, 1280, 900)
 
     def sign_out(self):
         self.go("/inbox")
         self.clickable(".account summary").click()
-        self.clickable(".account-menu button[type=submit]").click()
+        self.clickable(".account-menu form[action='/sign-out'] button[type=submit]").click()
         self.wait_url("/sign-in")
         self.wait_text(".notice", "You are signed out.")
         self.go("/inbox")
