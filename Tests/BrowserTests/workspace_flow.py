@@ -9,7 +9,9 @@ ticket "Heating will not turn on" from Pat Customer. Every step waits on a condi
 deadline, never a fixed sleep. A failing step saves a screenshot and the page's HTML in
 ARTIFACT_DIR and exits 1 with the step's name.
 """
+import os
 import sys
+import tempfile
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -102,6 +104,77 @@ class Flow(BrowserFlow):
         self.wait_text(".notice", "Your reply was sent.")
         self.wait_text(".timeline", "Let me find that out for you when the engineer can come.")
 
+    def coach_marks_line_up(self):
+        """Every highlight sits exactly over its words: the layer behind the textarea lays its
+        text out as the textarea does (a mirror with the textarea's style is the reference)."""
+        body = self.find("#composer-body")
+        body.clear()
+        body.send_keys("hi there\n\nI can't do that. As I already explained, this is NOT POSSIBLE AT ALL. I don't know. I can't.\n\nthanks")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".coach-highlights mark")) >= 3)
+        worst = self.driver.execute_script("""
+            const area = document.getElementById('composer-body');
+            const layer = document.querySelector('[data-coach-highlights]');
+            const style = getComputedStyle(area);
+            const mirror = document.createElement('div');
+            for (const key of ['font', 'letterSpacing', 'wordSpacing', 'lineHeight', 'padding', 'borderWidth', 'borderStyle', 'boxSizing', 'whiteSpace', 'overflowWrap', 'tabSize'])
+                mirror.style[key] = style[key];
+            mirror.style.position = 'absolute'; mirror.style.visibility = 'hidden'; mirror.style.top = '0'; mirror.style.left = '0';
+            mirror.style.width = area.clientWidth + parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth) + 'px';
+            document.body.appendChild(mirror);
+            let worst = 0;
+            const base = layer.getBoundingClientRect();
+            let offset = 0;
+            const text = area.value;
+            for (const mark of layer.querySelectorAll('mark')) {
+                const start = text.indexOf(mark.textContent, offset);
+                offset = start + mark.textContent.length;
+                mirror.textContent = '';
+                mirror.appendChild(document.createTextNode(text.slice(0, start)));
+                const span = document.createElement('span');
+                span.textContent = mark.textContent;
+                mirror.appendChild(span);
+                mirror.appendChild(document.createTextNode(text.slice(offset)));
+                const want = span.getBoundingClientRect(), m = mirror.getBoundingClientRect(), got = mark.getBoundingClientRect();
+                worst = Math.max(worst, Math.abs((got.left - base.left) - (want.left - m.left)), Math.abs((got.top - base.top) - (want.top - m.top)));
+            }
+            mirror.remove();
+            return worst;
+        """)
+        self.check(worst < 1, f"a coach highlight is {worst:.1f}px away from its words")
+        shouting = self.driver.find_elements(By.CSS_SELECTOR, ".coach-finding[data-rule=shouting]")
+        self.check(len(shouting) == 1, f"shouting should be listed once, it is listed {len(shouting)} times")
+        for button in self.driver.find_elements(By.CSS_SELECTOR, "[data-coach-apply]"):
+            label = button.text.split("“", 1)[1].rsplit("”", 1)[0]
+            full = " ".join(button.get_attribute("title").split())
+            whole = label == full or (label.endswith("…") and full.startswith(label[:-1]) and full[len(label) - 1:len(label)] in (" ", ",", ".", ""))
+            self.check(whole, f"the label {button.text!r} is cut inside a word of {full!r}")
+        body.clear()
+
+    def panel_goes_with_send(self):
+        """A priority changed in the side panel is saved by Send, with the reply."""
+        Select(self.find("#prop-priority")).select_by_visible_text("High")
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-panel-pending]").is_displayed())
+        body = self.clickable("#composer-body")
+        body.click()
+        body.send_keys("Hello Pat, I am raising this with our engineers now.")
+        self.clickable("[data-send]").click()
+        self.wait_text(".notice", "Your reply was sent. The ticket was updated.")
+        self.wait_text(".ticket-badges", "High priority")
+        self.wait_text(".timeline", "raising this with our engineers")
+
+    def attachment_limit(self):
+        """A file over the limit is refused as it is chosen, before anything is uploaded."""
+        limit = int(self.find("input[type=file][data-max-bytes]").get_attribute("data-max-bytes"))
+        with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as big:
+            big.truncate(limit + 1)
+        try:
+            self.find("input[type=file][data-max-bytes]").send_keys(big.name)
+            self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-attach-error]").is_displayed())
+            self.wait_text("[data-attach-error]", "files can be at most")
+            self.check(self.find("input[type=file][data-max-bytes]").get_attribute("value") == "", "the refused file stays chosen")
+        finally:
+            os.unlink(big.name)
+
     def use_macro(self):
         Select(self.find("#macro")).select_by_visible_text("Refund on its way")
         body = self.find("#composer-body")
@@ -122,6 +195,28 @@ class Flow(BrowserFlow):
         self.wait_text(".search-results", TICKET_SUBJECT)
         marks = self.driver.find_elements(By.CSS_SELECTOR, ".snippet mark")
         self.check(any("thermostat" in m.text.lower() for m in marks), "the search snippet should highlight the word")
+
+    def search_by_number(self):
+        self.go("/inbox?view=open")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "[data-row]")
+        number = rows[0].get_attribute("data-href").rsplit("/", 1)[1]
+        self.press("/")
+        self.wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "global-search")
+        self.driver.switch_to.active_element.send_keys(f"#{number}", Keys.ENTER)
+        self.wait_url(f"/tickets/{number}")
+
+    def dark_colours(self):
+        self.go("/inbox")
+        self.clickable(".account summary").click()
+        self.clickable(".theme-choice[value=dark]").click()
+        self.wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-theme") == "dark")
+        luminance = self.driver.execute_script("""
+            const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number);
+            return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;""")
+        self.check(luminance < 0.3, f"the dark theme's background is not dark (luminance {luminance:.2f})")
+        self.clickable(".account summary").click()
+        self.clickable(".theme-choice[value=system]").click()
+        self.wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-theme") in (None, ""))
 
     def phone_width(self):
         set_viewport(self.driver, 390, 844)
@@ -149,8 +244,13 @@ class Flow(BrowserFlow):
         self.step("add an internal note", self.add_note)
         self.step("change status and assignee", self.change_status_and_assignee)
         self.step("the coach flags negative phrasing and rephrases it", self.coach)
+        self.step("the coach's highlights sit on their words; shouting is one finding", self.coach_marks_line_up)
+        self.step("a side-panel change goes with Send", self.panel_goes_with_send)
+        self.step("a file over the limit is refused as it is chosen", self.attachment_limit)
         self.step("use a macro", self.use_macro)
         self.step("search", self.search)
+        self.step("a ticket number in the search box opens the ticket", self.search_by_number)
+        self.step("dark colours, and back", self.dark_colours)
         self.step("phone-width layout", self.phone_width)
         self.step("sign out", self.sign_out)
 

@@ -41,6 +41,7 @@ struct BrowserTests {
             let ticket = try #require(try await Ticket.find(fixture.ticketNumber, on: app.db))
             #expect(ticket.status == .pending)
             #expect(ticket.assigneeID == fixture.secondAgentID)
+            #expect(ticket.priority == .high, "the side panel's priority went with the reply")
             let messages = try await Message.query(on: app.db).filter(\.$ticketID == fixture.ticketNumber).sort(\.$id).all()
             #expect(messages.contains { $0.kind == .reply && $0.authorAgentID == fixture.adminID && $0.body.contains("reset your thermostat remotely") })
             #expect(messages.contains { $0.kind == .note && $0.body.contains("firmware 2.1") })
