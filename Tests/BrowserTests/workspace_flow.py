@@ -211,7 +211,7 @@ class Flow(BrowserFlow):
         self.clickable(".theme-choice[value=dark]").click()
         self.wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-theme") == "dark")
         luminance = self.driver.execute_script("""
-            const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number);
+            const [r, g, b] = getComputedStyle(document.querySelector('.topbar')).backgroundColor.match(/\\d+/g).map(Number);
             return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;""")
         self.check(luminance < 0.3, f"the dark theme's background is not dark (luminance {luminance:.2f})")
         self.clickable(".account summary").click()
