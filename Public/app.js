@@ -259,7 +259,7 @@
           use.className = "link-button coach-apply";
           use.setAttribute("data-coach-apply", "");
           var label = shortLabel(finding.suggestion);
-          use.textContent = "Use “" + label + "”" + (ranges.length > 1 ? " in all " + ranges.length : "");
+          use.textContent = "Use “" + label + "”" + (ranges.length === 2 ? " in both places" : ranges.length > 2 ? " in all " + ranges.length + " places" : "");
           use.title = finding.suggestion;
           use.addEventListener("click", function () { apply(finding); });
           item.appendChild(document.createTextNode(" "));
@@ -341,12 +341,18 @@
   }
 
   // ---- On a phone the views and admin tabs scroll sideways: keep the current one in sight ----
-  Array.prototype.forEach.call(document.querySelectorAll(".sidebar [aria-current=page], .tabs [aria-current=page]"), function (current) {
-    var row = current.closest(".sidebar, .tabs");
-    if (!row || row.scrollWidth <= row.clientWidth) return;
-    var offset = current.getBoundingClientRect().left - row.getBoundingClientRect().left + row.scrollLeft;
-    row.scrollLeft = Math.max(0, offset - row.clientWidth / 3);
-  });
+  function keepCurrentInSight() {
+    Array.prototype.forEach.call(document.querySelectorAll(".sidebar [aria-current=page], .tabs [aria-current=page]"), function (current) {
+      var row = current.closest(".sidebar, .tabs");
+      if (!row || row.scrollWidth <= row.clientWidth) return;
+      var offset = current.getBoundingClientRect().left - row.getBoundingClientRect().left + row.scrollLeft;
+      row.scrollLeft = Math.max(0, offset - row.clientWidth / 3);
+    });
+  }
+  keepCurrentInSight();
+  // The counts arrive a moment later and widen the chips before the current one.
+  window.addEventListener("load", keepCurrentInSight);
+  document.addEventListener("rapport:counts", keepCurrentInSight);
 
   // ---- Filters and bulk changes fold away on a phone, where they would push the list down ----
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
@@ -382,6 +388,11 @@
     });
   });
 
+  // ---- Inbox filters: a changed sort or filter applies at once (the Apply button stays for keyboards) ----
+  Array.prototype.forEach.call(document.querySelectorAll("form.filters select"), function (select) {
+    select.addEventListener("change", function () { select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit(); });
+  });
+
   // ---- Bulk selection ----
   var all = document.querySelector("[data-action=select-all]");
   if (all) {
@@ -399,7 +410,10 @@
 
   // ---- Shortcut help ----
   var help = document.getElementById("shortcuts");
-  function showHelp() { if (help && help.showModal && !help.open) help.showModal(); }
+  function showHelp() {
+    Array.prototype.forEach.call(document.querySelectorAll("details.account[open]"), function (menu) { menu.open = false; });
+    if (help && help.showModal && !help.open) help.showModal();
+  }
   Array.prototype.forEach.call(document.querySelectorAll("[data-action=show-shortcuts]"), function (button) {
     button.addEventListener("click", showHelp);
   });
@@ -445,6 +459,7 @@
           var value = counts.values[el.getAttribute("data-count")];
           if (typeof value === "number") el.textContent = String(value);
         });
+        document.dispatchEvent(new Event("rapport:counts"));
       })
       .catch(function () { /* offline for a moment: keep the last numbers */ });
   }
@@ -455,6 +470,22 @@
     document.addEventListener("visibilitychange", refreshCounts);
   }
 
+})();
+
+// ---- The agent's signature, added at the end of a reply ----
+(function () {
+  "use strict";
+  var composer = document.getElementById("composer-body");
+  var button = document.querySelector("[data-insert-signature]");
+  if (!composer || !button) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var signature = button.getAttribute("data-insert-signature");
+    if (composer.value.indexOf(signature) < 0) composer.value = composer.value.replace(/\s*$/, "") + (composer.value.trim() ? "\n\n" : "") + signature;
+    composer.focus();
+    composer.setSelectionRange(composer.value.length, composer.value.length);
+    composer.dispatchEvent(new Event("input", { bubbles: true }));
+  });
 })();
 
 // ---- Knowledge-base links in the composer ----

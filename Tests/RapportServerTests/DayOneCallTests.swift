@@ -66,6 +66,7 @@ struct DayOneCallTests {
             #expect(warned.body.contains("Ines Ortega already has an open ticket"))
             #expect(warned.body.contains("Add the call to &num;\(number)") || warned.body.contains("Add the call to #\(number)"))
             #expect(try await Ticket.query(on: app.db).count() == 1, "nothing was created while the agent decides")
+            #expect(warned.body.contains("value=\"0044 (20) 7946-0958\""), "the caller's number is still in the form, so 'Create a new ticket anyway' works")
 
             let added = try await web.post("/tickets/new", form: again + [("append_to", String(number))])
             #expect(added.location?.hasPrefix("/tickets/\(number)") == true)
@@ -90,7 +91,7 @@ struct DayOneCallTests {
 
     @Test("phone numbers compare however they are written", arguments: [
         ("+44 20 7946 0958", "+442079460958"), ("0044 (20) 7946-0958", "+442079460958"), ("(555) 010-4477", "5550104477"),
-        ("555.010.4477 ext. 12", "5550104477"),
+        ("555.010.4477 ext. 12", "5550104477"), ("+44 (0)20 7946 0958", "+442079460958"), ("0044 (0)20 7946-0958", "+442079460958"),
     ])
     func normalizing(raw: String, expected: String) {
         #expect(PhoneNumber.normalized(raw) == expected)

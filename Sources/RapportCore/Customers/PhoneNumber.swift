@@ -13,6 +13,8 @@ public enum PhoneNumber {
         for marker in ["ext.", "ext", " x", "#"] {
             if let range = text.range(of: marker) { text = String(text[..<range.lowerBound]) }
         }
+        // "+44 (0)20 …": the trunk 0 in brackets is dialled only from inside the country.
+        if text.hasPrefix("+") || text.hasPrefix("00") { text = text.replacingOccurrences(of: "(0)", with: "") }
         var digits = ""
         var international = false
         for (index, character) in text.enumerated() {

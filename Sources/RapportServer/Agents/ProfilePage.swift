@@ -90,7 +90,7 @@ struct ProfilePage: RouteCollection {
         agent.notificationPreferencesJSON = preferences.encoded
         agent.updatedAt = req.rapport.clock.now()
         try await agent.update(on: req.db)
-        return req.redirect(to: "/profile", notice: .profileSaved)
+        return req.redirect(to: "/profile", notice: .notificationSettingsSaved)
     }
 
     private func render(_ req: Request, profileError: String? = nil, passwordError: String? = nil, name: String? = nil, signature: String? = nil,

@@ -6,6 +6,7 @@ struct CustomerListRow: Encodable, Sendable {
     let name: String
     let url: String
     let email: String?
+    let phone: String?
     let organizationName: String?
     let updated: String
 }
@@ -120,7 +121,7 @@ struct CustomerPages: RouteCollection {
         let context = CustomerListContext(
             page: try req.chrome(title: "Customers", section: "customers"), query: search ?? "",
             rows: result.customers.map {
-                CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, organizationName: $0.organization?.name,
+                CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, phone: $0.phone, organizationName: $0.organization?.name,
                                 updated: PageDates.relative($0.updatedAt, now: now))
             },
             hasRows: !result.customers.isEmpty, nextPageURL: next, createError: createError, newName: newName, newEmail: newEmail

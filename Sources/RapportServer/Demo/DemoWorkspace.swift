@@ -204,6 +204,10 @@ public struct DemoWorkspace: Sendable {
 
     /// A small help center: the answers the demo conversations keep needing.
     private static func createHelpCenter(_ kb: KnowledgeBaseService, adminID: Int?, on db: any Database) async throws {
+        var branding = HelpCenterBranding()
+        branding.name = "Lumen Home Support"
+        branding.tagline = "Help with your Lumen thermostat, orders and bills"
+        try await WorkspaceSetting.store(branding, key: HelpCenterBranding.key, now: Date(), on: db)
         let heating = try await kb.saveCategory(id: nil, .init(name: "Heating and thermostats", description: "Getting warm again, fast.", position: 1), on: db)
         let billing = try await kb.saveCategory(id: nil, .init(name: "Billing", description: "Invoices, refunds and plans.", position: 2), on: db)
         let orders = try await kb.saveCategory(id: nil, .init(name: "Orders and delivery", description: "Where your order is and what to do if it is late.", position: 3), on: db)

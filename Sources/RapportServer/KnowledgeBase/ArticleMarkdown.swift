@@ -14,7 +14,16 @@ enum ArticleMarkdown {
 
     /// The article as the words a reader sees: for the search index and its snippets.
     static func plainText(_ markdown: String) -> String {
-        HTMLText.plainText(html(markdown))
+        HTMLText.plainText(html(markdown)).split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            // List bullets are layout, not words: a snippet should not begin "- Press Menu".
+            let trimmed = line.drop(while: { $0 == " " })
+            for marker in ["- ", "* ", "• "] where trimmed.hasPrefix(marker) { return trimmed.dropFirst(marker.count) }
+            if let dot = trimmed.firstIndex(of: "."), trimmed[..<dot].allSatisfy(\.isNumber), !trimmed[..<dot].isEmpty,
+               trimmed[trimmed.index(after: dot)...].hasPrefix(" ") {
+                return trimmed[trimmed.index(dot, offsetBy: 2)...]
+            }
+            return line
+        }.joined(separator: "\n")
     }
 }
 

@@ -92,7 +92,7 @@ struct MacroPages: RouteCollection {
         let rows = macros.compactMap { macro -> MacroRow? in
             guard let id = macro.id else { return nil }
             let changes = MacroService.describeChanges(of: macro, teamName: directory.teamName)
-            return MacroRow(id: id, title: macro.title, preview: String(macro.body.prefix(140)), actions: changes.joined(separator: "; ").capitalizedFirst)
+            return MacroRow(id: id, title: macro.title, preview: TextPreview.excerpt(macro.body, maximumLength: 140), actions: changes.joined(separator: "; ").capitalizedFirst)
         }
         let context = MacroListContext(page: try req.chrome(title: scope == .shared ? "Macros" : "Your macros", section: scope == .shared ? "admin" : "macros"),
                                        rows: rows, hasRows: !rows.isEmpty, base: scope.base, isShared: scope == .shared)

@@ -108,7 +108,7 @@ struct OrganizationPages: RouteCollection {
             page: try req.chrome(title: organization.name, section: "organizations"), id: id, name: organization.name,
             form: submitted ?? OrganizationForm(name: organization.name, domain: organization.domain ?? "", notes: organization.notes),
             members: members.map {
-                CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, organizationName: nil,
+                CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, phone: $0.phone, organizationName: nil,
                                 updated: PageDates.relative($0.updatedAt, now: now))
             },
             tickets: tickets.map { OtherTicket($0, now: now) },

@@ -70,8 +70,14 @@ struct TicketPage: RouteCollection {
                 return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
             }
             let message = NewMessage(kind: kind, author: .agent, body: body, attachments: files, status: status)
-            _ = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, alsoApplying: changes, on: req.db)
-            let notice: PageNotice = kind == .note ? (changes.isEmpty ? .noteAdded : .noteAddedAndUpdated) : (changes.isEmpty ? .replySent : .replySentAndUpdated)
+            let messageID = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, alsoApplying: changes, on: req.db)
+            var notice: PageNotice = kind == .note ? (changes.isEmpty ? .noteAdded : .noteAddedAndUpdated) : (changes.isEmpty ? .replySent : .replySentAndUpdated)
+            // A caller known only by phone cannot be emailed: say so rather than "sent".
+            if kind == .reply, try await OutboundMail.query(on: req.db).filter(\.$messageID == messageID).count() == 0,
+               let requester = try await Ticket.find(number, on: req.db)?.requesterID,
+               try await CustomerEmail.query(on: req.db).filter(\.$customerID == requester).count() == 0 {
+                notice = .replySavedNotEmailed
+            }
             return req.redirect(to: "/tickets/\(number)", notice: notice)
         } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge {
             composer.error = Self.sentence(error)
@@ -202,6 +208,7 @@ struct TicketPage: RouteCollection {
         composer.replyPlaceholder = "Write to \(ticket.requester.name)…"
         composer.maxAttachmentBytes = req.rapport.attachments.maximumBytes
         composer.maxAttachmentText = FileSize.text(req.rapport.attachments.maximumBytes)
+        composer.signature = try await Agent.find(agentID, on: req.db)?.signature ?? ""
         // After a refused send the panel shows what the agent had chosen, marked unsaved.
         let shown = submitted?.hasPanel == true ? submitted : nil
         var panel = TicketPanelState(

@@ -119,7 +119,8 @@ struct ComposerState: Encodable, Sendable {
     /// The largest file, and all files of one reply together, that can be attached.
     var maxAttachmentBytes = 0
     var maxAttachmentText = ""
-
+    /// The agent's signature, for the "Add your signature" button; empty without one.
+    var signature = ""
 }
 
 /// The side panel's values as the page shows them, and the values it started from, which go

@@ -14,6 +14,7 @@ struct PageChrome: Encodable, Sendable {
     let isAdmin: Bool
     let csrfToken: String
     let notice: String?
+    let noticeIsWarning: Bool
     let views: [InboxViewLink]
     /// "light" or "dark" when the agent chose one; "system" follows the device.
     let theme: String
@@ -58,6 +59,7 @@ extension Request {
             title: title, section: section, agentName: agent.name, agentInitials: Self.initials(agent.name),
             isAdmin: agent.isAdmin, csrfToken: webSession?.csrfToken ?? "",
             notice: (notice?.rawValue ?? queryString("notice")).flatMap(PageNotice.text(for:)),
+            noticeIsWarning: (notice ?? queryString("notice").flatMap(PageNotice.init(rawValue:)))?.isWarning ?? false,
             views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) },
             theme: themePreference.rawValue,
             themeOptions: ThemePreference.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == themePreference) },
@@ -106,6 +108,8 @@ enum PageNotice: String, CaseIterable {
     case agentInvitedByHand = "agent-invited-by-hand"
     case agentLinkSent = "agent-link-sent"
     case profileSaved = "profile-saved"
+    case notificationSettingsSaved = "notification-settings-saved"
+    case replySavedNotEmailed = "reply-saved-not-emailed"
     case passwordChanged = "password-changed"
     case passwordChosen = "password-chosen"
     case notificationsRead = "notifications-read"
@@ -124,6 +128,9 @@ enum PageNotice: String, CaseIterable {
     case articleDeleted = "article-deleted"
     case helpCenterSaved = "help-center-saved"
     case signedOut = "signed-out"
+
+    /// Notices that report something the agent should act on, shown as a warning, not a success.
+    var isWarning: Bool { self == .agentInvitedByHand || self == .replySavedNotEmailed }
 
     static func text(for raw: String) -> String? {
         guard let notice = PageNotice(rawValue: raw) else { return nil }
@@ -146,6 +153,8 @@ enum PageNotice: String, CaseIterable {
         case .agentInvitedByHand: return "Outgoing mail is not set up, so no email was sent: pass on the link below yourself."
         case .agentLinkSent: return "A link to choose a password was emailed."
         case .profileSaved: return "Your profile was saved."
+        case .notificationSettingsSaved: return "Your notification settings were saved."
+        case .replySavedNotEmailed: return "Your reply is on the ticket but was not emailed: the customer has no email address. Call them, or add their address to their profile."
         case .passwordChanged: return "Your password was changed. You are signed out everywhere else."
         case .passwordChosen: return "Your password is set. Welcome!"
         case .notificationsRead: return "All notifications are marked as read."
