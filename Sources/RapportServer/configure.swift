@@ -3,6 +3,7 @@ import FluentKit
 import Leaf
 import LeafKit
 import Vapor
+import RapportCore
 
 /// Sets up an application: database, migrations, services, middleware and routes. The `rapport`
 /// command and the tests both call this.
@@ -14,7 +15,7 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     app.migrations.add(RapportMigrations.all)
     app.rapport = try RapportServices(settings: settings)
     guard FileManager.default.fileExists(atPath: settings.viewsDirectory.appendingPathComponent("layout.leaf").path) else {
-        throw RapportStartupError("The workspace templates are not in \(settings.viewsDirectory.path). Run Rapport from its checkout, or set RAPPORT_RESOURCES to the folder that holds Resources/ and Public/.")
+        throw RapportMessageError("The workspace templates are not in \(settings.viewsDirectory.path). Run Rapport from its checkout, or set RAPPORT_RESOURCES to the folder that holds Resources/ and Public/.")
     }
     app.views.use(.leaf)
     app.leaf.configuration = LeafConfiguration(rootDirectory: settings.viewsDirectory.path + "/")

@@ -113,7 +113,7 @@ struct Bench: AsyncParsableCommand {
                 server.stop()
                 try await client.shutdown()
                 if report.failures > 0 {
-                    throw BenchmarkError("\(report.failures) requests failed; see the table. Server log: \(server.logPath)")
+                    throw RapportMessageError("\(report.failures) requests failed; see the table. Server log: \(server.logPath)")
                 }
             } catch {
                 server.stop()

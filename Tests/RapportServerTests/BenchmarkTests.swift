@@ -57,7 +57,7 @@ struct BenchmarkTests {
             #expect(try await BenchmarkQueries.inboxPage(app, view: "open") == min(open, 50))
             #expect(try await PasswordHashing(cost: 4).verify(SyntheticDesk.agentPassword, against: try #require(try await Agent.find(2, on: app.db)).passwordHash))
 
-            await #expect(throws: RapportStartupError.self) { _ = try await seeder.seed(app) { _ in } }
+            await #expect(throws: RapportMessageError.self) { _ = try await seeder.seed(app) { _ in } }
         }
     }
 

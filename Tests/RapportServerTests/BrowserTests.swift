@@ -18,7 +18,7 @@ struct BrowserTests {
         try await withApp(database) { app, ctx in
             let fixture = try await Self.prepare(app)
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw TestSetupError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
             let artifacts = Self.artifactDirectory(for: database)
             let output: String
             do {

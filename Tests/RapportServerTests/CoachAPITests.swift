@@ -70,7 +70,7 @@ struct CoachAPITests {
         #expect(rule.priority(after: upset, current: .low) == .urgent)
         #expect(MoodPriorityRule().priority(after: upset, current: .urgent) == .urgent)
         #expect(try MoodPriorityRule(parsing: "off").priority(after: upset, current: .low) == .low)
-        #expect(throws: RapportStartupError.self) { try MoodPriorityRule(parsing: "upset=highest") }
+        #expect(throws: RapportMessageError.self) { try MoodPriorityRule(parsing: "upset=highest") }
     }
 
     @Test("the composer's coach answers for the ticket's customer, behind the session and CSRF")

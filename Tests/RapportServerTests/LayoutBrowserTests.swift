@@ -23,7 +23,7 @@ struct LayoutBrowserTests {
         try await withApp(.sqlite) { app, context in
             let spec = try await Self.prepare(app, context)
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw TestSetupError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
             let artifacts = BrowserTests.artifactDirectory(for: .sqlite) + "-layout"
             let specFile = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-layout-\(UUID().uuidString).json")
             try JSONSerialization.data(withJSONObject: spec).write(to: specFile)
@@ -111,7 +111,7 @@ struct LayoutBrowserTests {
             if template.hasPrefix("/api/") || notPages.contains(template) { continue }
             if let path = filled[template] { paths.append(path) } else if template.contains(":") || template.contains("*") { unfillable.append(template) } else { paths.append(template) }
         }
-        if !unfillable.isEmpty { throw TestSetupError("no id to visit these pages with; fill them in LayoutBrowserTests: \(unfillable)") }
+        if !unfillable.isEmpty { throw RapportMessageError("no id to visit these pages with; fill them in LayoutBrowserTests: \(unfillable)") }
         // Views and states that look different from the bare address.
         paths += ["/inbox?view=open", "/inbox?view=at-risk&sort=due", "/inbox?view=unassigned", "/search?q=thermostat", "/tickets/new?email=someone@example.com",
                   "/admin/automations/new?example=pending-reminder", "/tickets/\(number)?compose=note", "/help/search?q=password"]

@@ -186,7 +186,7 @@ struct PromptnessTests {
         let sink = try TestSMTPSink()
         try await withApp(database, clock: ManualWallClock(berlin(7, 10))) { app, context in
             let desk = try await Self.setUpDesk(app, context, sink: sink)
-            let levels = app.rapport.serviceLevels
+            let levels = app.rapport.automationAdmin
             try await levels.saveRule(id: nil, .init(name: "Remind after three days", enabled: true, position: 1, definition: AutomationRuleDefinition(
                 trigger: .timeBased,
                 conditions: [AutomationCondition(.status, .equals, "pending"), AutomationCondition(.hoursInStatus, .atLeast, "72")],

@@ -2,6 +2,7 @@ import Foundation
 @testable import RapportServer
 import Testing
 import Vapor
+import RapportCore
 
 /// Property-based fuzzing of the whole API from its OpenAPI description: schemathesis generates
 /// thousands of valid and invalid requests against a real server on loopback and fails on any
@@ -14,7 +15,7 @@ struct SchemaFuzzTests {
             let (_, token) = try await ctx.admin()
             _ = try await ctx.ticket(token: token)
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw TestSetupError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
             let base = "http://127.0.0.1:\(port)/api/v1"
             // A fixed seed keeps CI repeatable; set these to explore further by hand.
             let environment = ProcessInfo.processInfo.environment

@@ -24,7 +24,7 @@ struct SelfServiceBrowserTests {
             try await service.publish(articleID: articleID, locale: "en", on: app.db)
 
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw TestSetupError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
             // The server's worker is off in tests: send what the pages queue, as it would.
             let sender = app.rapport.outboxSender(logger: app.logger)
             let mailer = Task {

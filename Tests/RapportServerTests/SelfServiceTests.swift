@@ -261,7 +261,7 @@ struct SelfServiceTests {
         try await link.create(on: app.db)
         let browser = try await visitor(app)
         let page = try await browser.post("/portal/auth", form: [("token", token), ("visit", visitToken(browser))], csrf: .none)
-        guard page.status == .seeOther else { throw TestSetupError("portal sign-in failed: \(page.status)") }
+        guard page.status == .seeOther else { throw RapportMessageError("portal sign-in failed: \(page.status)") }
         return browser
     }
 

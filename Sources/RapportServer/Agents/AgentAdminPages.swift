@@ -64,7 +64,7 @@ struct AgentAdminPages: RouteCollection {
             let name = try await Agent.find(link.agentID, on: req.db)?.name ?? "them"
             return try await render(req, form: InviteForm(role: AgentRole.agent.rawValue), handOver: HandOver(name: name, url: link.url), notice: .agentInvitedByHand)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -126,7 +126,7 @@ struct AgentAdminPages: RouteCollection {
             if changes.isActive == false { try await req.rapport.webSessions.endAll(agentID: id, on: req.db) }
             return req.redirect(to: "/admin/agents", notice: .agentSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, form: InviteForm(role: AgentRole.agent.rawValue), error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, form: InviteForm(role: AgentRole.agent.rawValue), error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -58,7 +58,7 @@ struct ProfilePage: RouteCollection {
             try await req.rapport.agents.update(agentID: try req.agent.id, with: change, on: req.db)
             return req.redirect(to: "/profile", notice: .profileSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, profileError: TicketPage.sentence(error), name: form.name, signature: form.signature, status: .unprocessableEntity)
+            return try await render(req, profileError: FormErrorWording.sentence(error), name: form.name, signature: form.signature, status: .unprocessableEntity)
         }
     }
 
@@ -76,7 +76,7 @@ struct ProfilePage: RouteCollection {
                                                               confirmation: form.passwordConfirmation ?? "", keepingSession: req.webSession?.sessionID, on: req.db)
             return req.redirect(to: "/profile", notice: .passwordChanged)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, passwordError: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, passwordError: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -44,7 +44,7 @@ struct WelcomePage: RouteCollection {
             return response
         } catch let error as RapportError where error.isFormProblem || error.status == .gone {
             let pending = try await req.rapport.agentAccess.pendingLink(token, on: req.db)
-            return try await render(req, token: token, pending: pending, error: error.fields.isEmpty ? error.reason : TicketPage.sentence(error), status: error.status)
+            return try await render(req, token: token, pending: pending, error: error.fields.isEmpty ? error.reason : FormErrorWording.sentence(error), status: error.status)
         }
     }
 

@@ -61,15 +61,6 @@ struct RequireSignedInMiddleware: AsyncMiddleware {
     }
 }
 
-/// Where to go after signing in: only paths on this server, never another site.
-enum SignInRedirect {
-    static func safePath(_ raw: String?) -> String? {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\"), raw.count < 2_000,
-              !raw.contains(where: { $0.isNewline || $0 == "\0" }) else { return nil }
-        return raw
-    }
-}
-
 extension Request {
     /// Whether the browser reached us over HTTPS, directly or through a proxy that says so.
     var isSecureConnection: Bool {

@@ -143,7 +143,7 @@ struct AutomationPages: RouteCollection {
     func update(req: Request) async throws -> Response { try await save(req, id: try req.idParameter("id", naming: "Rule")) }
 
     func delete(req: Request) async throws -> Response {
-        try await req.rapport.serviceLevels.deleteRule(id: try req.idParameter("id", naming: "Rule"), on: req.db)
+        try await req.rapport.automationAdmin.deleteRule(id: try req.idParameter("id", naming: "Rule"), on: req.db)
         return req.redirect(to: "/admin/automations", notice: .ruleDeleted)
     }
 
@@ -164,11 +164,11 @@ struct AutomationPages: RouteCollection {
                                     problems: naming + definition.problems, preview: nil, status: .unprocessableEntity)
         }
         do {
-            try await req.rapport.serviceLevels.saveRule(id: id, .init(name: name, enabled: enabled, position: Int(position) ?? 10, definition: definition), on: req.db)
+            try await req.rapport.automationAdmin.saveRule(id: id, .init(name: name, enabled: enabled, position: Int(position) ?? 10, definition: definition), on: req.db)
             return req.redirect(to: "/admin/automations", notice: .ruleSaved)
         } catch let error as RapportError where error.isFormProblem {
             return try await render(req, id: id, name: name, position: position, enabled: enabled, definition: definition,
-                                    problems: ServiceLevelPages.problems(error), preview: nil, status: .unprocessableEntity)
+                                    problems: FormErrorWording.lines(error), preview: nil, status: .unprocessableEntity)
         }
     }
 

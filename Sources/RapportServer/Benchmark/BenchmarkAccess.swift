@@ -25,7 +25,7 @@ public struct BenchmarkAccess: Sendable {
     /// Reads the desk's size and issues fresh credentials for agent 1 (the seeded administrator).
     public static func prepare(_ app: Application) async throws -> BenchmarkAccess {
         guard let agent = try await Agent.find(1, on: app.db), agent.role == .admin else {
-            throw RapportStartupError("This database was not made by 'rapport bench seed': it has no administrator with id 1.")
+            throw RapportMessageError("This database was not made by 'rapport bench seed': it has no administrator with id 1.")
         }
         let token = try await app.rapport.apiTokens.issue(forAgent: 1, name: "benchmark", on: app.db).token
         let session = try await app.rapport.webSessions.start(agentID: 1, userAgent: "rapport bench", on: app.db)
@@ -45,7 +45,7 @@ public struct BenchmarkAccess: Sendable {
 public enum BenchmarkQueries {
     /// One inbox page of 50 for agent 1, as the inbox runs it: "mine" or "open", newest update first.
     public static func inboxPage(_ app: Application, view: String) async throws -> Int {
-        guard let inboxView = InboxView(rawValue: view) else { throw RapportStartupError("Unknown inbox view \(view).") }
+        guard let inboxView = InboxView(rawValue: view) else { throw RapportMessageError("Unknown inbox view \(view).") }
         let filters = inboxView.filters(agentID: 1, teamIDs: [1], now: Date())
         return try await TicketQueries.page(filters, sort: .updatedNewest, after: nil, limit: InboxPage.pageSize, on: app.db).tickets.count
     }

@@ -36,7 +36,7 @@ public struct BenchmarkSeeder: Sendable {
     public func seed(_ app: Application, progress: @escaping @Sendable (String) -> Void) async throws -> Summary {
         let started = ContinuousClock.now
         guard try await Ticket.query(on: app.db).count() == 0 else {
-            throw RapportStartupError("The database already holds tickets. Seed into a fresh --data-dir, or an empty PostgreSQL database in DATABASE_URL.")
+            throw RapportMessageError("The database already holds tickets. Seed into a fresh --data-dir, or an empty PostgreSQL database in DATABASE_URL.")
         }
         let passwordHash = try await PasswordHashing(cost: passwordHashCost).hash(SyntheticDesk.agentPassword)
         let writer: any BenchmarkRowWriter = switch app.db.flavor {

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RapportCore
 #endif
 
 /// A free TCP port on 127.0.0.1, found by letting the kernel pick one and releasing it, for
@@ -8,7 +9,7 @@ import Glibc
 public enum LoopbackPort {
     public static func free() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw RapportStartupError("Could not open a socket to find a free loopback port.") }
+        guard descriptor >= 0 else { throw RapportMessageError("Could not open a socket to find a free loopback port.") }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -20,7 +21,7 @@ public enum LoopbackPort {
                 bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
             }
         }
-        guard bound else { throw RapportStartupError("Could not bind a loopback port (errno \(errno)).") }
+        guard bound else { throw RapportMessageError("Could not bind a loopback port (errno \(errno)).") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -78,7 +78,7 @@ struct CustomerPages: RouteCollection {
             let id = try await req.rapport.customers.create(NewCustomer(name: form.name ?? "", emails: email.isEmpty ? [] : [email], phone: form.phone), on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderList(req, createError: TicketPage.sentence(error), newName: form.name ?? "", newEmail: form.email ?? "", status: .unprocessableEntity)
+            return try await renderList(req, createError: FormErrorWording.sentence(error), newName: form.name ?? "", newEmail: form.email ?? "", status: .unprocessableEntity)
         }
     }
 
@@ -102,7 +102,7 @@ struct CustomerPages: RouteCollection {
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderProfile(req, id: id, submitted: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await renderProfile(req, id: id, submitted: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -5,6 +5,7 @@ import FluentSQLiteDriver
 import Foundation
 import SQLKit
 import Vapor
+import RapportCore
 
 enum DatabaseSetup {
     /// Connects Fluent to PostgreSQL when a URL is configured, otherwise to the SQLite file.
@@ -14,7 +15,7 @@ enum DatabaseSetup {
                 let configuration = try SQLPostgresConfiguration(url: url)
                 app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
             } catch {
-                throw RapportStartupError("DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database")
+                throw RapportMessageError("DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database")
             }
         } else {
             try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
@@ -41,10 +42,4 @@ enum DatabaseSetup {
             }
         }
     }
-}
-
-/// A problem that stops Rapport from starting, with what to do about it.
-public struct RapportStartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -163,7 +163,7 @@ public struct DemoWorkspace: Sendable {
                 """).run()
             try await Self.createMacros(teamIDs: teamIDs, now: now, on: db)
             try await TicketWaiting.backfill(on: db)
-            try await Self.createServiceLevels(teamIDs: teamIDs, admin: services.serviceLevels, on: db)
+            try await Self.createServiceLevels(teamIDs: teamIDs, admin: services.serviceLevels, rules: services.automationAdmin, on: db)
             try await Self.startClocks(since: now.addingTimeInterval(-3 * 86_400), sla: services.sla, on: db)
             try await TicketSearch.rebuildAll(on: db)
             return Summary(agents: DemoPeople.agents.count + 1, customers: customerCount, tickets: ticketCount, messages: rows.messages.count)
@@ -176,7 +176,7 @@ public struct DemoWorkspace: Sendable {
 
     /// Office hours, a standard SLA policy and two rules for pending tickets, as a desk would
     /// set them up in its first week.
-    private static func createServiceLevels(teamIDs: [String: Int], admin: ServiceLevelAdmin, on db: any Database) async throws {
+    private static func createServiceLevels(teamIDs: [String: Int], admin: ServiceLevelAdmin, rules: AutomationAdmin, on db: any Database) async throws {
         let weekdays = Array(repeating: "08:00-18:00", count: 5) + ["", ""]
         let calendarID = try await admin.saveCalendar(id: nil, .init(name: "Office hours", timeZone: "UTC", week: weekdays,
                                                                       holidays: "2026-12-25 Christmas Day\n2027-01-01 New Year's Day"), on: db)
@@ -190,12 +190,12 @@ public struct DemoWorkspace: Sendable {
             ],
             escalationPercent: 75, escalateToAgentID: nil, escalateRaisesPriority: false
         ), on: db)
-        try await admin.saveRule(id: nil, .init(name: "Remind after three days pending", enabled: true, position: 1, definition: AutomationRuleDefinition(
+        try await rules.saveRule(id: nil, .init(name: "Remind after three days pending", enabled: true, position: 1, definition: AutomationRuleDefinition(
             trigger: .timeBased,
             conditions: [AutomationCondition(.status, .equals, "pending"), AutomationCondition(.hoursInStatus, .atLeast, "72")],
             actions: [AutomationAction(.emailCustomer, "Hi {{customer.first_name}},\n\nwe have not heard back from you about “{{ticket.subject}}”. Is there anything else we can do? Just reply to this message.\n\n{{agent.name}}")]
         )), on: db)
-        try await admin.saveRule(id: nil, .init(name: "Billing questions to Billing", enabled: true, position: 2, definition: AutomationRuleDefinition(
+        try await rules.saveRule(id: nil, .init(name: "Billing questions to Billing", enabled: true, position: 2, definition: AutomationRuleDefinition(
             trigger: .ticketCreated,
             conditions: [AutomationCondition(.text, .contains, "invoice"), AutomationCondition(.team, .equals, "none")],
             actions: [AutomationAction(.setTeam, teamIDs["Billing"].map(String.init) ?? "none"), AutomationAction(.addTag, "billing")]

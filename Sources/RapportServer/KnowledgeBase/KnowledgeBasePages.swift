@@ -102,7 +102,7 @@ struct KnowledgeBasePages: RouteCollection {
                                                                               position: Int(form.position ?? "") ?? 10), on: req.db)
             return req.redirect(to: "/kb", notice: .articleSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderList(req, problem: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await renderList(req, problem: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -157,7 +157,7 @@ struct KnowledgeBasePages: RouteCollection {
             return req.redirect(to: "/kb/articles/\(id)?lang=\(input.locale)", notice: form["intent"] == "publish" ? .articlePublished : .articleSaved)
         } catch let error as RapportError where error.isFormProblem {
             return try await render(req, articleID: nil, title: input.title, body: input.body, locale: input.locale, isInternal: input.isInternal,
-                                    categoryID: input.categoryID, preview: nil, problem: TicketPage.sentence(error), status: .unprocessableEntity)
+                                    categoryID: input.categoryID, preview: nil, problem: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -193,7 +193,7 @@ struct KnowledgeBasePages: RouteCollection {
             }
         } catch let error as RapportError where error.isFormProblem {
             return try await render(req, articleID: id, title: input.title, body: input.body, locale: input.locale, isInternal: input.isInternal,
-                                    categoryID: input.categoryID, preview: nil, problem: TicketPage.sentence(error), status: .unprocessableEntity)
+                                    categoryID: input.categoryID, preview: nil, problem: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -118,7 +118,7 @@ struct MacroPages: RouteCollection {
             _ = try await req.rapport.macros.create(try Self.input(form), owner: try owner(req, scope), on: req.db)
             return req.redirect(to: scope.base, notice: .macroSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderEditor(req, scope: scope, macroID: nil, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await renderEditor(req, scope: scope, macroID: nil, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -129,7 +129,7 @@ struct MacroPages: RouteCollection {
             try await req.rapport.macros.update(macroID: try macro.requireID, with: try Self.input(form), on: req.db)
             return req.redirect(to: scope.base, notice: .macroSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderEditor(req, scope: scope, macroID: try macro.requireID, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await renderEditor(req, scope: scope, macroID: try macro.requireID, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -2,23 +2,6 @@ import FluentKit
 import Foundation
 import RapportMail
 
-/// A small named setting of the workspace, stored as JSON (mail settings today).
-final class WorkspaceSetting: Model, @unchecked Sendable {
-    static let schema = "workspace_settings"
-
-    @ID(custom: "key", generatedBy: .user) var id: String?
-    @Field(key: "value") var value: String
-    @Field(key: "updated_at") var updatedAt: Date
-
-    init() {}
-
-    init(key: String, value: String, now: Date) {
-        id = key
-        self.value = value
-        updatedAt = now
-    }
-}
-
 /// An IMAP mailbox Rapport polls for customer mail.
 final class Mailbox: Model, @unchecked Sendable {
     static let schema = "mailboxes"

@@ -177,7 +177,7 @@ struct MailSettingsPages: RouteCollection {
             ), on: req.db)
             return req.redirect(to: "/admin/mail", notice: .mailSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -187,7 +187,7 @@ struct MailSettingsPages: RouteCollection {
             try await req.rapport.mailSetup.saveSMTP(try form.server(), on: req.db)
             return req.redirect(to: "/admin/mail", notice: .mailSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -241,7 +241,7 @@ struct MailSettingsPages: RouteCollection {
         } catch let error as RapportError where error.isFormProblem {
             var kept = form
             kept.password = nil
-            return try await renderMailbox(req, id: id, form: kept, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await renderMailbox(req, id: id, form: kept, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -56,7 +56,7 @@ struct OrganizationPages: RouteCollection {
             let id = try await req.rapport.organizations.create(name: form.name ?? "", domain: form.domain, notes: form.notes ?? "", on: req.db)
             return req.redirect(to: "/organizations/\(id)", notice: .organizationSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderList(req, error: TicketPage.sentence(error), form: form, status: .unprocessableEntity)
+            return try await renderList(req, error: FormErrorWording.sentence(error), form: form, status: .unprocessableEntity)
         }
     }
 
@@ -72,7 +72,7 @@ struct OrganizationPages: RouteCollection {
             try await req.rapport.organizations.update(organizationID: id, name: form.name ?? "", domain: .set(domain.isEmpty ? nil : domain), notes: form.notes ?? "", on: req.db)
             return req.redirect(to: "/organizations/\(id)", notice: .organizationSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, id: id, submitted: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, id: id, submitted: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 

@@ -243,7 +243,7 @@ struct PortalPages: RouteCollection {
         do {
             try await req.rapport.portal.reply(body, toTicket: number, by: visitor.customer, on: req.db)
         } catch let error as RapportError where error.isFormProblem || error.status == .conflict {
-            return try await renderRequest(req, number: number, problem: TicketPage.sentence(error), draft: body, status: error.status)
+            return try await renderRequest(req, number: number, problem: FormErrorWording.sentence(error), draft: body, status: error.status)
         }
         return req.redirect(to: "/portal/requests/\(number)?notice=sent", redirectType: .normal)
     }

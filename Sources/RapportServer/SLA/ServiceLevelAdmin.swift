@@ -2,8 +2,8 @@ import FluentKit
 import Foundation
 import RapportCore
 
-/// Validates and stores calendars, SLA policies, the delay-notice settings and automation rules,
-/// for the admin pages and for anything else that configures a workspace.
+/// Validates and stores calendars, SLA policies and the delay-notice settings, for the admin
+/// pages and for anything else that configures a workspace.
 struct ServiceLevelAdmin: Sendable {
     let clock: any WallClock
 
@@ -154,43 +154,6 @@ struct ServiceLevelAdmin: Sendable {
         try problems.throwIfAny()
         try await settings.save(on: db, now: clock.now())
     }
-
-    // MARK: Automations
-
-    struct RuleInput: Sendable {
-        var name: String
-        var enabled: Bool
-        var position: Int
-        var definition: AutomationRuleDefinition
-    }
-
-    @discardableResult
-    func saveRule(id: Int?, _ input: RuleInput, on db: any Database) async throws -> Int {
-        var problems = FieldErrors()
-        let name = problems.requiredText(input.name, field: "name", maximumLength: 120)
-        for (index, problem) in input.definition.problems.enumerated() { problems.add("rule.\(index)", problem) }
-        try problems.throwIfAny()
-        let rule: AutomationRule = if let id { try await AutomationRule.find(id, orNotFound: "Rule", on: db) } else { AutomationRule() }
-        let now = clock.now()
-        rule.name = name
-        rule.enabled = input.enabled
-        rule.position = input.position
-        rule.definition = input.definition
-        rule.updatedAt = now
-        if id == nil {
-            rule.firedCount = 0
-            rule.createdAt = now
-            try await rule.create(on: db)
-        } else {
-            try await rule.update(on: db)
-        }
-        return try rule.requireID
-    }
-
-    func deleteRule(id: Int, on db: any Database) async throws {
-        try await AutomationRule.find(id, orNotFound: "Rule", on: db).delete(on: db)
-    }
-
 }
 
 extension RapportServices {

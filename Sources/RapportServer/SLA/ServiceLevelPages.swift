@@ -108,7 +108,7 @@ struct ServiceLevelPages: RouteCollection {
             try await req.rapport.serviceLevels.saveSettings(settings, on: req.db)
             return req.redirect(to: "/admin/sla", notice: .slaSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderOverview(req, settings: settings, problems: Self.problems(error), status: .unprocessableEntity)
+            return try await renderOverview(req, settings: settings, problems: FormErrorWording.lines(error), status: .unprocessableEntity)
         }
     }
 
@@ -155,7 +155,7 @@ struct ServiceLevelPages: RouteCollection {
             try await req.rapport.serviceLevels.saveCalendar(id: id, input, on: req.db)
             return req.redirect(to: "/admin/sla", notice: .slaSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderCalendar(req, id: id, input: input, problems: Self.problems(error), status: .unprocessableEntity)
+            return try await renderCalendar(req, id: id, input: input, problems: FormErrorWording.lines(error), status: .unprocessableEntity)
         }
     }
 
@@ -285,7 +285,7 @@ struct ServiceLevelPages: RouteCollection {
             try await req.rapport.serviceLevels.savePolicy(id: id, input, on: req.db)
             return req.redirect(to: "/admin/sla", notice: .slaSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderPolicy(req, id: id, form: form, problems: Self.problems(error), status: .unprocessableEntity)
+            return try await renderPolicy(req, id: id, form: form, problems: FormErrorWording.lines(error), status: .unprocessableEntity)
         }
     }
 
@@ -314,13 +314,6 @@ struct ServiceLevelPages: RouteCollection {
     }
 
     // MARK: Wording
-
-    static func problems(_ error: RapportError) -> [String] {
-        guard !error.fields.isEmpty else { return [error.reason] }
-        return error.fields.sorted { $0.key < $1.key }.map { key, value in
-            key.hasPrefix("rule.") || value.first?.isUppercase == true ? value : "\(FieldNames.label(key)) \(value)"
-        }
-    }
 
     static func hours(_ minutes: Int) -> String {
         minutes % 60 == 0 ? String(minutes / 60) : String(format: "%g", Double(minutes) / 60)

@@ -52,7 +52,7 @@ struct TeamAdminPages: RouteCollection {
             _ = try await req.rapport.teams.create(name: form.name ?? "", description: form.description ?? "", on: req.db)
             return req.redirect(to: "/admin/teams", notice: .teamSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderTeams(req, error: TicketPage.sentence(error), newName: form.name ?? "", status: .unprocessableEntity)
+            return try await renderTeams(req, error: FormErrorWording.sentence(error), newName: form.name ?? "", status: .unprocessableEntity)
         }
     }
 

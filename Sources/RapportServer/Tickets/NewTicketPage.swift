@@ -95,7 +95,7 @@ struct NewTicketPage: RouteCollection {
             let number = try await req.rapport.tickets.create(input, by: agent.actor, on: req.db)
             return req.redirect(to: "/tickets/\(number)", notice: .ticketCreated)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, form: form, error: TicketPage.sentence(error), status: .unprocessableEntity)
+            return try await render(req, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         } catch let error as TicketTransitionError {
             return try await render(req, form: form, error: error.description, status: .unprocessableEntity)
         }

@@ -2,17 +2,6 @@ import Foundation
 import RapportCore
 import Vapor
 
-struct PersonReferenceDTO: Content, Equatable {
-    let id: Int
-    let name: String
-    let email: String?
-}
-
-struct NamedReferenceDTO: Content, Equatable {
-    let id: Int
-    let name: String
-}
-
 /// A ticket as lists and search results show it.
 struct TicketSummaryDTO: Content {
     let number: Int

@@ -74,12 +74,6 @@ struct NewTicket: Sendable {
     var tags: [String] = []
 }
 
-/// A value in a partial update: left alone, or set (possibly to nothing).
-enum FieldUpdate<Value: Sendable & Equatable>: Sendable, Equatable {
-    case unchanged
-    case set(Value?)
-}
-
 struct TicketUpdate: Sendable {
     var subject: String?
     var status: TicketStatus?

@@ -80,7 +80,7 @@ struct TicketPage: RouteCollection {
             }
             return req.redirect(to: "/tickets/\(number)", notice: notice)
         } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge {
-            composer.error = Self.sentence(error)
+            composer.error = FormErrorWording.sentence(error)
         } catch let error as TicketTransitionError {
             composer.error = error.description
         }
@@ -112,7 +112,7 @@ struct TicketPage: RouteCollection {
             }
             return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
         } catch let error as RapportError where error.status == .unprocessableEntity {
-            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: Self.sentence(error), status: .unprocessableEntity)
+            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: FormErrorWording.sentence(error), status: .unprocessableEntity)
         } catch let error as TicketTransitionError {
             return try await render(req, number: number, composer: composer, panel: panel, propertiesError: error.description, status: .unprocessableEntity)
         }
@@ -280,12 +280,6 @@ struct TicketPage: RouteCollection {
     private static func link(_ attachment: AttachmentDTO) -> AttachmentLink {
         AttachmentLink(filename: attachment.filename, url: "/attachments/\(attachment.id)", size: FileSize.text(attachment.size))
     }
-
-    /// A validation error as one sentence for the page: "body: must not be empty".
-    static func sentence(_ error: RapportError) -> String {
-        guard !error.fields.isEmpty else { return error.reason }
-        return error.fields.sorted { $0.key < $1.key }.map { "\(FieldNames.label($0.key)) \($0.value)" }.joined(separator: "; ")
-    }
 }
 
 struct AppliedMacroDTO: Content {
@@ -296,23 +290,4 @@ struct AppliedMacroDTO: Content {
     /// What sending with the macro changes, in words, and the sentence the composer shows.
     let changes: [String]
     let summary: String
-}
-
-/// Field names from validation errors as a form labels them.
-enum FieldNames {
-    static func label(_ field: String) -> String {
-        switch field {
-        case "body", "message.body": "The message"
-        case "assignee_id": "The assignee"
-        case "team_id": "The team"
-        case "tags", "add_tags": "Tags:"
-        case "emails": "Email addresses:"
-        case let name where name.hasPrefix("attachments"): "Attachments:"
-        default: field.replacingOccurrences(of: "_", with: " ").capitalizedFirst + ":"
-        }
-    }
-}
-
-extension String {
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

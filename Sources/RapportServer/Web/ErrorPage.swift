@@ -49,7 +49,7 @@ enum ErrorPage {
         case .serviceUnavailable: heading = "Busy"
         default: heading = error.status.code >= 500 ? "Something went wrong" : "That did not work"
         }
-        if !error.fields.isEmpty { reason = TicketPage.sentence(error) }
+        if !error.fields.isEmpty { reason = FormErrorWording.sentence(error) }
         let context = ErrorPageContext(title: heading, status: Int(error.status.code), heading: heading, reason: reason,
                                        backURL: "/inbox", backLabel: "Back to the inbox")
         do {

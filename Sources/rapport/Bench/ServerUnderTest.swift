@@ -5,6 +5,7 @@ import NIOHTTP1
 import RapportServer
 #if canImport(Glibc)
 import Glibc
+import RapportCore
 #endif
 
 /// A `rapport serve` child process on a free loopback port, for the workload benchmark: it
@@ -40,7 +41,7 @@ final class ServerUnderTest: @unchecked Sendable {
         try process.run()
         while clock.now - started < timeout {
             guard process.isRunning else {
-                throw BenchmarkError("The server stopped while starting. Its log (\(logPath)):\n\(lastLogLines())")
+                throw RapportMessageError("The server stopped while starting. Its log (\(logPath)):\n\(lastLogLines())")
             }
             if let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)), response.status == .ok {
                 coldStart = clock.now - started
@@ -49,7 +50,7 @@ final class ServerUnderTest: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         stop()
-        throw BenchmarkError("The server did not answer within \(timeout). Its log (\(logPath)):\n\(lastLogLines())")
+        throw RapportMessageError("The server did not answer within \(timeout). Its log (\(logPath)):\n\(lastLogLines())")
     }
 
     /// Resident memory now, and the most it has held, in bytes.
@@ -72,9 +73,4 @@ final class ServerUnderTest: @unchecked Sendable {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
     }
-}
-
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

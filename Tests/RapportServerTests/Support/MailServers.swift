@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import RapportMail
 @testable import RapportServer
+import RapportCore
 
 /// A program the test started and will stop: a mail server, a proxy, or Rapport itself.
 final class BackgroundProcess: @unchecked Sendable {
@@ -63,7 +64,7 @@ func eventually(_ what: String, within seconds: Double = 20, _ condition: () asy
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    throw TestSetupError("timed out after \(seconds) s waiting for \(what)")
+    throw RapportMessageError("timed out after \(seconds) s waiting for \(what)")
 }
 
 enum TestHarness {
@@ -78,7 +79,7 @@ enum TestHarness {
                 folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/rapport"),
             ]
             guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw TestSetupError("the rapport executable was not built (looked in \(candidates.map(\.path)))")
+                throw RapportMessageError("the rapport executable was not built (looked in \(candidates.map(\.path)))")
             }
             return found.path
         }
@@ -97,7 +98,7 @@ final class TestDovecot: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-dovecot-\(UUID().uuidString.prefix(8))").path
         port = try freeLoopbackPort()
         let output = try Subprocess.run("/bin/bash", [TestHarness.folder.appendingPathComponent("dovecot-instance.sh").path, "start", directory, String(port), user, password])
-        guard output.contains("PID=") else { throw TestSetupError("Dovecot did not start: \(output)") }
+        guard output.contains("PID=") else { throw RapportMessageError("Dovecot did not start: \(output)") }
         maildir = directory + "/mail/\(user)/Maildir"
     }
 
@@ -152,7 +153,7 @@ final class TestSMTPSink: @unchecked Sendable {
         process = try BackgroundProcess("/usr/bin/env", ["python3"] + arguments)
         let deadline = Date().addingTimeInterval(15)
         while !process.log.contains("smtp sink on") {
-            guard Date() < deadline else { throw TestSetupError("the SMTP sink did not start: \(process.log)") }
+            guard Date() < deadline else { throw RapportMessageError("the SMTP sink did not start: \(process.log)") }
             usleep(50_000)
         }
     }
@@ -192,7 +193,7 @@ final class ThrottleProxy: @unchecked Sendable {
                                                          "--listen", String(port), "--upstream", String(upstream), "--rate", String(bytesPerSecond), "--status", statusPath])
         let deadline = Date().addingTimeInterval(15)
         while !process.log.contains("proxy 127.0.0.1") {
-            guard Date() < deadline else { throw TestSetupError("the proxy did not start: \(process.log)") }
+            guard Date() < deadline else { throw RapportMessageError("the proxy did not start: \(process.log)") }
             usleep(50_000)
         }
     }

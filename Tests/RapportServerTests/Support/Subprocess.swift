@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import RapportCore
 
 /// Runs helper programs for tests: database servers, fuzzers.
 enum Subprocess {
@@ -21,7 +22,7 @@ enum Subprocess {
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exitCode = exitCode(fromWaitStatus: status)
         guard exitCode == 0 else {
-            throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) failed (\(exitCode)): \(text)")
+            throw RapportMessageError("\(executable) \(arguments.joined(separator: " ")) failed (\(exitCode)): \(text)")
         }
         return text
     }
@@ -53,7 +54,7 @@ extension Subprocess {
         defer { cEnvironment.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
-        guard spawned == 0 else { throw TestSetupError("could not start \(executable): error \(spawned)") }
+        guard spawned == 0 else { throw RapportMessageError("could not start \(executable): error \(spawned)") }
         return pid
     }
 

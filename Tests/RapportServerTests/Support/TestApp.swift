@@ -95,7 +95,7 @@ struct TestContext: Sendable {
         payload.merge(extra) { _, new in new }
         let result = try await api(.POST, "tickets", token: token, json: payload)
         guard result.status == .created, let number = result["ticket"]?["number"] as? Int else {
-            throw TestSetupError("creating a ticket failed: \(result.status) \(result.text)")
+            throw RapportMessageError("creating a ticket failed: \(result.status) \(result.text)")
         }
         return number
     }

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RapportCore
 #endif
 
 /// A throwaway PostgreSQL cluster for the test process: `initdb` in a temporary folder, started
@@ -70,7 +71,7 @@ actor TestPostgres {
             .sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last.map({ "/usr/lib/postgresql/\($0)/bin" }),
             FileManager.default.fileExists(atPath: binaries + "/initdb")
         else {
-            throw TestSetupError("PostgreSQL server binaries were not found under /usr/lib/postgresql. Install them with 'apt-get install postgresql' (bash .ci/run does).")
+            throw RapportMessageError("PostgreSQL server binaries were not found under /usr/lib/postgresql. Install them with 'apt-get install postgresql' (bash .ci/run does).")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -90,11 +91,6 @@ actor TestPostgres {
                 lastError = error
             }
         }
-        throw lastError ?? TestSetupError("PostgreSQL did not start")
+        throw lastError ?? RapportMessageError("PostgreSQL did not start")
     }
-}
-
-struct TestSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Vapor
 import VaporTesting
+import RapportCore
 
 /// A browser stand-in for HTTP-level workspace tests: keeps cookies, signs in through the real
 /// form, and sends the page's CSRF token with forms unless told not to.
@@ -77,7 +78,7 @@ final class WebClient: @unchecked Sendable {
         try await get("/sign-in")
         let page = try await post("/sign-in", form: [("email", email), ("password", password)])
         guard page.status == .seeOther, cookies[WebSessionAuthenticator.cookieName] != nil else {
-            throw TestSetupError("signing in as \(email) failed: \(page.status) \(page.body.prefix(500))")
+            throw RapportMessageError("signing in as \(email) failed: \(page.status) \(page.body.prefix(500))")
         }
         try await get("/inbox")
     }
@@ -86,7 +87,7 @@ final class WebClient: @unchecked Sendable {
     func signOut() async throws {
         try await get("/inbox")
         let page = try await post("/sign-out")
-        guard page.location?.hasPrefix("/sign-in") == true else { throw TestSetupError("signing out failed: \(page.status)") }
+        guard page.location?.hasPrefix("/sign-in") == true else { throw RapportMessageError("signing out failed: \(page.status)") }
     }
 
     private func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> Page {
