@@ -7,6 +7,8 @@ import Vapor
 public struct RapportServices: Sendable {
     let settings: RapportSettings
     let clock: any WallClock
+    /// Mail settings, SLA policies, rules and the staff directory, in memory (see its notes).
+    let configuration: ConfigurationCache
     let attachments: AttachmentStore
     let customers: CustomerService
     let tickets: TicketService
@@ -33,12 +35,14 @@ public struct RapportServices: Sendable {
 
     init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
+        let configuration = ConfigurationCache()
+        self.configuration = configuration
         coach = try CoachService(dataDirectory: settings.dataDirectory, priorityRule: settings.moodPriority)
         self.settings = settings
         self.clock = clock
         attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
-        mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock)
+        mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock, configuration: configuration)
         outbox = MailOutbox(settings: mailSettings, clock: clock)
         jobs = JobQueue(clock: clock, lease: settings.background.lease)
         sla = SLAService(clock: clock)
@@ -50,8 +54,8 @@ public struct RapportServices: Sendable {
         portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)
         portal = PortalService(tickets: tickets)
         visitorLimits = VisitorRateLimiter(clock: clock)
-        agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost))
-        teams = TeamService(clock: clock)
+        agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost), configuration: configuration)
+        teams = TeamService(clock: clock, configuration: configuration)
         organizations = OrganizationService(clock: clock)
         apiTokens = ApiTokenService(clock: clock)
         signInGuard = SignInGuard(clock: clock)

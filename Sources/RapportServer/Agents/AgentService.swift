@@ -24,6 +24,7 @@ struct AgentUpdate: Sendable {
 struct AgentService: Sendable {
     let clock: any WallClock
     let passwords: PasswordHashing
+    let configuration: ConfigurationCache
 
     func create(_ input: NewAgent, on database: any Database) async throws -> Int {
         var problems = FieldErrors()
@@ -45,6 +46,7 @@ struct AgentService: Sendable {
         agent.createdAt = clock.now()
         agent.updatedAt = agent.createdAt
         try await agent.create(on: database)
+        try await configuration.changed(on: database)
         return try agent.requireID
     }
 
@@ -69,6 +71,7 @@ struct AgentService: Sendable {
         if let password = changes.password { agent.passwordHash = try await passwords.hash(password) }
         agent.updatedAt = clock.now()
         try await agent.update(on: database)
+        try await configuration.changed(on: database)
     }
 
     /// The active agent with this email and password, or `nil`. Takes as long for an unknown

@@ -6,6 +6,7 @@ import RapportCore
 /// configures a workspace.
 struct AutomationAdmin: Sendable {
     let clock: any WallClock
+    let configuration: ConfigurationCache
 
     struct RuleInput: Sendable {
         var name: String
@@ -34,14 +35,16 @@ struct AutomationAdmin: Sendable {
         } else {
             try await rule.update(on: db)
         }
+        try await configuration.changed(on: db)
         return try rule.requireID
     }
 
     func deleteRule(id: Int, on db: any Database) async throws {
         try await AutomationRule.find(id, orNotFound: "Rule", on: db).delete(on: db)
+        try await configuration.changed(on: db)
     }
 }
 
 extension RapportServices {
-    var automationAdmin: AutomationAdmin { AutomationAdmin(clock: clock) }
+    var automationAdmin: AutomationAdmin { AutomationAdmin(clock: clock, configuration: configuration) }
 }

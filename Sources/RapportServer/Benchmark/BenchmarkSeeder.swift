@@ -73,6 +73,7 @@ public struct BenchmarkSeeder: Sendable {
             progress("Indexing and analysing …")
             try await writer.finish(desk: desk)
             try await writer.close()
+            await app.rapport.configuration.forget()
             return Summary(tickets: desk.ticketCount, messages: messages, customers: desk.customerCount,
                            agents: SyntheticDesk.agentCount, seconds: (ContinuousClock.now - started).inSeconds)
         } catch {

@@ -31,5 +31,6 @@ enum RapportMigrations {
         AddAgentNotificationPreferences(),
         CreateAgentInvitations(),
         AddMacroOwners(),
+        CreateConfigurationVersions(),
     ]
 }

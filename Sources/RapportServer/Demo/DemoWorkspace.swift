@@ -171,6 +171,8 @@ public struct DemoWorkspace: Sendable {
         // Articles are written through the knowledge base, which makes its own transactions.
         let adminID = try await Agent.query(on: app.db).filter(\.$email == Self.adminEmail).first()?.id
         try await Self.createHelpCenter(services.knowledgeBase, adminID: adminID, on: app.db)
+        // The desk was written row by row, past the services that keep the cache current.
+        await services.configuration.forget()
         return summary
     }
 

@@ -58,6 +58,7 @@ struct MailSettingsStore: Sendable {
     static let key = "mail"
     let secrets: SecretBox
     let clock: any WallClock
+    let configuration: ConfigurationCache
 
     func load(on db: any Database) async throws -> MailSettings {
         guard let row = try await WorkspaceSetting.find(Self.key, on: db) else { return MailSettings() }
@@ -74,6 +75,7 @@ struct MailSettingsStore: Sendable {
         } else {
             try await WorkspaceSetting(key: Self.key, value: json, now: now).create(on: db)
         }
+        try await configuration.changed(on: db)
     }
 
     func smtpConfiguration(_ settings: MailSettings) throws -> SMTPConfiguration? {

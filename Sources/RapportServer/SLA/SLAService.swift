@@ -26,7 +26,19 @@ struct SLAService: Sendable {
     }
 
     func configuration(on db: any Database) async throws -> Configuration {
-        try await configuration(policies: try await Self.policies(on: db), on: db)
+        try await Self.loadConfiguration(on: db)
+    }
+
+    /// The policies, calendars and settings as stored (the configuration cache holds a copy).
+    static func loadConfiguration(on db: any Database) async throws -> Configuration {
+        let policies = try await Self.policies(on: db)
+        var calendars: [Int: BusinessCalendar] = [:]
+        if policies.contains(where: { $0.calendarID != nil }) {
+            for record in try await BusinessCalendarRecord.query(on: db).all() {
+                if let id = record.id, let calendar = try? record.calendar() { calendars[id] = calendar }
+            }
+        }
+        return Configuration(policies: policies, calendars: calendars, settings: try await SLASettings.load(on: db))
     }
 
     private static func policies(on db: any Database) async throws -> [SLAPolicy] {

@@ -6,6 +6,7 @@ import RapportCore
 /// pages and for anything else that configures a workspace.
 struct ServiceLevelAdmin: Sendable {
     let clock: any WallClock
+    let configuration: ConfigurationCache
 
     static let weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -53,6 +54,7 @@ struct ServiceLevelAdmin: Sendable {
         } else {
             try await record.update(on: db)
         }
+        try await configuration.changed(on: db)
         return try record.requireID
     }
 
@@ -63,6 +65,7 @@ struct ServiceLevelAdmin: Sendable {
             throw RapportError.conflict("The calendar is used by \(users.joined(separator: ", ")); choose another calendar there first.")
         }
         try await record.delete(on: db)
+        try await configuration.changed(on: db)
     }
 
     // MARK: Policies
@@ -122,6 +125,7 @@ struct ServiceLevelAdmin: Sendable {
         } else {
             try await policy.update(on: db)
         }
+        try await configuration.changed(on: db)
         return try policy.requireID
     }
 
@@ -135,6 +139,7 @@ struct ServiceLevelAdmin: Sendable {
                 try await Ticket.query(on: tx).filter(\.$id ~~ Array(Set(tickets)))
                     .set(\.$slaDueAt, to: nil).set(\.$slaAtRiskAt, to: nil).set(\.$slaAlertAt, to: nil).update()
             }
+            try await configuration.changed(on: tx)
         }
     }
 
@@ -153,9 +158,10 @@ struct ServiceLevelAdmin: Sendable {
         }
         try problems.throwIfAny()
         try await settings.save(on: db, now: clock.now())
+        try await configuration.changed(on: db)
     }
 }
 
 extension RapportServices {
-    var serviceLevels: ServiceLevelAdmin { ServiceLevelAdmin(clock: clock) }
+    var serviceLevels: ServiceLevelAdmin { ServiceLevelAdmin(clock: clock, configuration: configuration) }
 }

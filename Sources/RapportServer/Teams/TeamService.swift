@@ -5,6 +5,7 @@ import RapportCore
 /// Creating teams and managing who is in them.
 struct TeamService: Sendable {
     let clock: any WallClock
+    let configuration: ConfigurationCache
 
     func create(name raw: String, description: String, on database: any Database) async throws -> Int {
         let name = try Self.validName(raw)
@@ -16,6 +17,7 @@ struct TeamService: Sendable {
         team.createdAt = clock.now()
         team.updatedAt = team.createdAt
         try await team.create(on: database)
+        try await configuration.changed(on: database)
         return try team.requireID
     }
 
@@ -32,6 +34,7 @@ struct TeamService: Sendable {
         }
         team.updatedAt = clock.now()
         try await team.update(on: database)
+        try await configuration.changed(on: database)
     }
 
     func addMember(agentID: Int, toTeam teamID: Int, on database: any Database) async throws {
