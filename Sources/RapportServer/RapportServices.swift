@@ -48,7 +48,7 @@ public struct RapportServices: Sendable {
         sla = SLAService(clock: clock)
         notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox, publicURL: settings.publicURL)
         tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs,
-                                notifications: notifications)
+                                notifications: notifications, configuration: configuration)
         inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
         knowledgeBase = KnowledgeBaseService(clock: clock)
         portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)

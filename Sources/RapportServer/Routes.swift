@@ -44,6 +44,7 @@ enum Routes {
         forms.post("sign-out", use: SignInPage.signOut)
         try forms.register(collection: ThemeRoutes())
         try forms.register(collection: InboxPage())
+        forms.get("attachments", ":id", use: AttachmentRoutes().download)  // the files on the ticket page
         try forms.register(collection: NewTicketPage())
         try forms.register(collection: CustomerPages())
         try forms.register(collection: OrganizationPages())

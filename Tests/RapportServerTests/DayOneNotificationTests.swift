@@ -62,15 +62,15 @@ struct DayOneNotificationTests {
             let first = try await context.ticket(token: sam.token, subject: "Invoice wrong")
             let second = try await context.ticket(token: sam.token, subject: "Card declined")
             let service = app.rapport.notifications
-            try await app.db.writeTransaction { db in
+            try await app.db.write { tx in
                 try await service.notify([sam.id], kind: .slaEscalation, ticketID: first, text: "Ticket #\(first) is at risk: its first response is due at 13:00.",
-                                         emailSubject: "At risk: first response", on: db)
+                                         emailSubject: "At risk: first response", in: tx)
             }
             context.clock.advance(by: 20)
-            try await app.db.writeTransaction { db in
+            try await app.db.write { tx in
                 try await service.notify([sam.id], kind: .slaEscalation, ticketID: first, text: "Ticket #\(first) is at risk: its resolution is due tomorrow.",
-                                         emailSubject: "At risk: resolution", on: db)
-                try await service.notify([sam.id], kind: .slaBreach, ticketID: second, text: "Ticket #\(second) missed its first response target.", on: db)
+                                         emailSubject: "At risk: resolution", in: tx)
+                try await service.notify([sam.id], kind: .slaBreach, ticketID: second, text: "Ticket #\(second) missed its first response target.", in: tx)
             }
             #expect(try await service.unreadCount(agentID: sam.id, on: app.db) == 2, "one per ticket")
             let web = WebClient(app: app)

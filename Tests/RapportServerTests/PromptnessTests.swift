@@ -256,15 +256,15 @@ struct PromptnessTests {
     func jobSurvivesCrash(database: TestDatabase) async throws {
         try await withApp(database) { app, context in
             let queue = app.rapport.jobs
-            let handler = JobHandler(mode: .transactional, repeatEvery: nil) { job, db in
-                try await WorkspaceSetting.store(["job": job.id ?? 0], key: "effect-\(job.id ?? 0)", now: Date(), on: db)
+            let handler = JobHandler.transactional { job, tx in
+                try await WorkspaceSetting.store(["job": job.id ?? 0], key: "effect-\(job.id ?? 0)", now: Date(), on: tx.db)
             }
-            let failing = JobHandler(mode: .transactional, repeatEvery: nil) { job, db in
-                try await WorkspaceSetting.store(["job": job.id ?? 0], key: "half-done-\(job.id ?? 0)", now: Date(), on: db)
+            let failing = JobHandler.transactional { job, tx in
+                try await WorkspaceSetting.store(["job": job.id ?? 0], key: "half-done-\(job.id ?? 0)", now: Date(), on: tx.db)
                 throw RapportError.badRequest("the remote side hung up")
             }
             var runner = JobRunner(queue: queue, handlers: [JobKind.automationTrigger.rawValue: handler], logger: app.logger)
-            try await queue.enqueue(.automationTrigger, payload: ["ticket_id": 1], on: app.db)
+            try await app.db.write { tx in try await queue.enqueue(.automationTrigger, payload: ["ticket_id": 1], in: tx) }
 
             // A worker claims the job and dies before finishing.
             let abandoned = try #require(try await queue.claimNext(on: app.db))
@@ -283,7 +283,7 @@ struct PromptnessTests {
 
             // A run that fails half way leaves nothing behind and is retried later.
             runner = JobRunner(queue: queue, handlers: [JobKind.automationTrigger.rawValue: failing], logger: app.logger)
-            try await queue.enqueue(.automationTrigger, payload: ["ticket_id": 2], on: app.db)
+            try await app.db.write { tx in try await queue.enqueue(.automationTrigger, payload: ["ticket_id": 2], in: tx) }
             #expect(try await runner.runDue(on: app.db) == 1)
             let retried = try #require(try await Job.query(on: app.db).filter(\.$id != jobID).first())
             #expect(retried.status == .queued)

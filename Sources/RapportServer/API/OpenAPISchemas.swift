@@ -115,8 +115,8 @@ enum OpenAPISchemas {
             "TeamList": array(of: "Team"),
             "TeamInput": object(["name": text(1, 100), "description": ["type": "string", "maxLength": 2_000]]),
             "CoachReplyRequest": object([
-                "draft": ["type": "string", "maxLength": CoachRoutes.maximumLength], "customer_name": ["type": "string", "maxLength": 200],
-                "agent_name": ["type": "string", "maxLength": 200], "customer_message": ["type": ["string", "null"], "maxLength": CoachRoutes.maximumLength],
+                "draft": ["type": "string", "maxLength": CoachService.maximumTextLength], "customer_name": ["type": "string", "maxLength": 200],
+                "agent_name": ["type": "string", "maxLength": 200], "customer_message": ["type": ["string", "null"], "maxLength": CoachService.maximumTextLength],
                 "customer_upset": boolean,
             ], required: ["draft", "customer_name", "agent_name"]),
             "ReplyAnalysis": object([
@@ -127,7 +127,7 @@ enum OpenAPISchemas {
                                "items": object(["start": integer, "end": integer])],
                 ], required: ["rule", "message", "start", "end", "suggestion", "ranges"])],
             ], required: ["score", "findings"]),
-            "CoachInboundRequest": object(["message": ["type": "string", "maxLength": CoachRoutes.maximumLength]], required: ["message"]),
+            "CoachInboundRequest": object(["message": ["type": "string", "maxLength": CoachService.maximumTextLength]], required: ["message"]),
             "InboundMood": object([
                 "sentiment": ["type": "number", "minimum": -1, "maximum": 1], "upset": boolean, "churn_risk": boolean, "urgent": boolean, "questions": strings,
             ], required: ["sentiment", "upset", "churn_risk", "urgent", "questions"]),

@@ -40,17 +40,17 @@ struct AgentAccessService: Sendable {
         let token = "rinv_" + Data([UInt8].random(count: 32)).base64URLEncodedString()
         let url = publicURL + "/welcome?token=" + token
         let now = clock.now()
-        let emailed = try await database.writeTransaction { tx -> Bool in
-            try await AgentInvitation.query(on: tx).filter(\.$agentID == agentID).filter(\.$usedAt == nil).set(\.$usedAt, to: now).update()
+        let emailed = try await database.write { tx -> Bool in
+            try await AgentInvitation.query(on: tx.db).filter(\.$agentID == agentID).filter(\.$usedAt == nil).set(\.$usedAt, to: now).update()
             let invitation = AgentInvitation()
             invitation.agentID = agentID
             invitation.tokenDigest = WebSessionService.digest(token)
             invitation.purpose = purpose
             invitation.createdAt = now
             invitation.expiresAt = now.addingTimeInterval(purpose == .invitation ? Self.invitationLifetime : Self.resetLifetime)
-            try await invitation.create(on: tx)
+            try await invitation.create(on: tx.db)
             let (subject, text) = Self.message(purpose, name: agent.name, url: url)
-            return try await outbox.enqueueAgentMail(to: agent, subject: subject, text: text, on: tx)
+            return try await outbox.enqueueAgentMail(to: agent, subject: subject, text: text, in: tx)
         }
         return IssuedLink(agentID: agentID, url: url, emailed: emailed)
     }
@@ -99,13 +99,13 @@ struct AgentAccessService: Sendable {
             throw RapportError(.gone, code: "link_expired", reason: "This link has expired or was already used. Ask an admin for a new one.")
         }
         let hash = try await passwords.hash(password)
-        try await database.writeTransaction { tx in
+        try await database.write { tx in
             invitation.usedAt = clock.now()
-            try await invitation.update(on: tx)
+            try await invitation.update(on: tx.db)
             agent.passwordHash = hash
             agent.updatedAt = clock.now()
-            try await agent.update(on: tx)
-            try await sessions.endAll(agentID: try agent.requireID, on: tx)
+            try await agent.update(on: tx.db)
+            try await sessions.endAll(agentID: try agent.requireID, on: tx.db)
         }
         return agent
     }

@@ -19,13 +19,14 @@ struct AutomationService: Sendable {
 
     /// Applies the matching trigger rules to the ticket, in position order, inside the caller's
     /// transaction (the job's), so a crash applies all of them or none.
-    func runTriggers(_ job: AutomationTriggerJob, on db: any Database) async throws {
+    func runTriggers(_ job: AutomationTriggerJob, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let rules = try await AutomationRule.query(on: db).filter(\.$enabled == true).filter(\.$trigger == job.trigger)
             .sort(\.$position).sort(\.$id).all()
         for rule in rules {
             guard let facts = try await facts(for: [job.ticketID], on: db).first, facts.status != .closed else { return }
             guard rule.definition.matches(facts) else { continue }
-            try await apply(rule, to: facts, on: db)
+            try await apply(rule, to: facts, in: tx)
         }
     }
 
@@ -42,11 +43,11 @@ struct AutomationService: Sendable {
             let definition = rule.definition
             guard definition.problems.isEmpty else { continue }
             for ticketID in try await timeRuleCandidates(rule, definition: definition, limit: limit, on: db) {
-                let acted = try await db.writeTransaction { tx -> Bool in
-                    guard let facts = try await facts(for: [ticketID], on: tx).first, definition.matches(facts),
+                let acted = try await db.write { tx -> Bool in
+                    guard let facts = try await facts(for: [ticketID], on: tx.db).first, definition.matches(facts),
                           let anchor = definition.anchor(for: facts) else { return false }
                     let ruleID = try rule.requireID
-                    let already = try await AutomationFiring.query(on: tx).filter(\.$ruleID == ruleID).filter(\.$ticketID == ticketID)
+                    let already = try await AutomationFiring.query(on: tx.db).filter(\.$ruleID == ruleID).filter(\.$ticketID == ticketID)
                         .filter(\.$anchor == anchor).count()
                     guard already == 0 else { return false }
                     let firing = AutomationFiring()
@@ -54,8 +55,8 @@ struct AutomationService: Sendable {
                     firing.ticketID = ticketID
                     firing.anchor = anchor
                     firing.createdAt = clock.now()
-                    try await firing.create(on: tx)
-                    try await apply(rule, to: facts, on: tx)
+                    try await firing.create(on: tx.db)
+                    try await apply(rule, to: facts, in: tx)
                     return true
                 }
                 if acted { applied += 1 }
@@ -115,9 +116,12 @@ struct AutomationService: Sendable {
 
     // MARK: Acting
 
-    private func apply(_ rule: AutomationRule, to facts: AutomationFacts, on db: any Database) async throws {
+    /// The rule's actions as one write to the ticket: its emails and notes, then its field
+    /// changes, then the note in the history that the rule acted.
+    private func apply(_ rule: AutomationRule, to facts: AutomationFacts, in tx: WriteTransaction) async throws {
         let ticketID = facts.ticketID
         var changes = TicketUpdate()
+        var messages: [PreparedMessage] = []
         var values: [String: String]?
         for action in rule.definition.actions where action.problem == nil {
             switch action.kind {
@@ -128,37 +132,40 @@ struct AutomationService: Sendable {
                 if let status = TicketStatus(rawValue: action.value) { changes.status = status }
             case .addTag: changes.addTags.append(action.value)
             case .removeTag: changes.removeTags.append(action.value)
-            case .emailCustomer:
-                if values == nil { values = try await placeholders(ticketID: ticketID, on: db) }
-                try await tickets.addSystemMessage(.reply, body: MailOutbox.fill(action.value, values ?? [:]), toTicket: ticketID, within: db)
-            case .addNote:
-                if values == nil { values = try await placeholders(ticketID: ticketID, on: db) }
-                try await tickets.addSystemMessage(.note, body: MailOutbox.fill(action.value, values ?? [:]), toTicket: ticketID, within: db)
+            case .emailCustomer, .addNote:
+                if values == nil { values = try await placeholders(ticketID: ticketID, on: tx.db) }
+                messages.append(TicketService.systemMessage(action.kind == .emailCustomer ? .reply : .note,
+                                                            body: MailOutbox.fill(action.value, values ?? [:])))
             }
         }
-        // A status the ticket cannot move to from where it is now is skipped, not an error:
-        // the rest of the rule still applies.
-        if let status = changes.status, let ticket = try await Ticket.find(ticketID, on: db),
-           !TicketLifecycle.canTransition(from: ticket.status, to: status) || ticket.status == .closed {
-            logger.info("rule “\(rule.name)” cannot move ticket #\(ticketID) from \(ticket.status.rawValue) to \(status.rawValue); skipped that action")
-            changes.status = nil
+        let ruleName = rule.name
+        try await tickets.write(ticketID: ticketID, by: .system, in: tx) { write in
+            for message in messages { try await write.append(message) }
+            // A status the ticket cannot move to from where it is now, an agent who left or a team
+            // that was deleted is skipped, not an error: the rest of the rule still applies.
+            let current = write.ticket.status
+            if let status = changes.status, !TicketLifecycle.canTransition(from: current, to: status) || current == .closed {
+                logger.info("rule “\(ruleName)” cannot move ticket #\(ticketID) from \(current.rawValue) to \(status.rawValue); skipped that action")
+                changes.status = nil
+            }
+            let directory = write.configuration.directory
+            if case let .set(agentID?) = changes.assigneeID, directory.agents.first(where: { $0.id == agentID })?.isActive != true {
+                changes.assigneeID = .unchanged
+            }
+            if case let .set(teamID?) = changes.teamID, !directory.teams.contains(where: { $0.id == teamID }) { changes.teamID = .unchanged }
+            try await write.apply(changes)
+            write.record(TicketChange(field: .automation, before: rule.id.map(String.init), after: ruleName), by: .system)
         }
-        if case let .set(agentID?) = changes.assigneeID, try await Agent.find(agentID, on: db)?.isActive != true { changes.assigneeID = .unchanged }
-        if case let .set(teamID?) = changes.teamID, try await Team.find(teamID, on: db) == nil { changes.teamID = .unchanged }
-        try await tickets.update(ticketID: ticketID, with: changes, by: .system, within: db)
-
-        try await TicketEvent.record(TicketChange(field: .automation, before: rule.id.map(String.init), after: rule.name),
-                                     ticketID: ticketID, by: .system, at: clock.now(), on: db)
         rule.firedCount += 1
         rule.lastFiredAt = clock.now()
-        try await rule.update(on: db)
+        try await rule.update(on: tx.db)
     }
 
     private func placeholders(ticketID: Int, on db: any Database) async throws -> [String: String] {
         let ticket = try await TicketService.find(ticketID, on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let assignee = ticket.assigneeID == nil ? nil : try await Agent.find(ticket.assigneeID, on: db)
-        let mail = try await mailSettings.load(on: db)
+        let mail = try await mailSettings.current(on: db)
         var values = MailOutbox.placeholders(customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
         values["ticket.status"] = ticket.status.rawValue
         values["agent.name"] = assignee?.name ?? mail.fromName

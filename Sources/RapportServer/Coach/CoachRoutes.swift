@@ -18,8 +18,6 @@ extension InboundMood: Content {}
 
 /// `POST /api/v1/coach/reply` and `POST /api/v1/coach/inbound` — the coach for any client.
 struct CoachRoutes: RouteCollection {
-    static let maximumLength = 50_000
-
     func boot(routes: any RoutesBuilder) throws {
         routes.post("coach", "reply", use: reply)
         routes.post("coach", "inbound", use: inbound)
@@ -28,8 +26,8 @@ struct CoachRoutes: RouteCollection {
     func reply(req: Request) async throws -> ReplyAnalysis {
         let input = try req.decodeJSON(CoachReplyRequest.self)
         var problems = FieldErrors()
-        if input.draft.count > Self.maximumLength { problems.add("draft", "must be at most \(Self.maximumLength) characters") }
-        if (input.customerMessage?.count ?? 0) > Self.maximumLength { problems.add("customer_message", "must be at most \(Self.maximumLength) characters") }
+        if input.draft.count > CoachService.maximumTextLength { problems.add("draft", "must be at most \(CoachService.maximumTextLength) characters") }
+        if (input.customerMessage?.count ?? 0) > CoachService.maximumTextLength { problems.add("customer_message", "must be at most \(CoachService.maximumTextLength) characters") }
         if input.customerName.count > 200 { problems.add("customer_name", "must be at most 200 characters") }
         if input.agentName.count > 200 { problems.add("agent_name", "must be at most 200 characters") }
         try problems.throwIfAny()
@@ -41,8 +39,8 @@ struct CoachRoutes: RouteCollection {
 
     func inbound(req: Request) async throws -> InboundMood {
         let input = try req.decodeJSON(CoachInboundRequest.self)
-        guard input.message.count <= Self.maximumLength else {
-            throw RapportError.invalid(["message": "must be at most \(Self.maximumLength) characters"])
+        guard input.message.count <= CoachService.maximumTextLength else {
+            throw RapportError.invalid(["message": "must be at most \(CoachService.maximumTextLength) characters"])
         }
         return req.rapport.coach.moods.read(input.message)
     }

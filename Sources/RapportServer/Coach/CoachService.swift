@@ -9,6 +9,8 @@ struct CoachService: Sendable {
     let priorityRule: MoodPriorityRule
 
     static let workspaceRulesFile = "coach.json"
+    /// The longest draft or customer message the coach reads on request.
+    static let maximumTextLength = 50_000
 
     init(dataDirectory: URL, priorityRule: MoodPriorityRule) throws {
         var rules = try CoachRuleSet.builtIn(language: "en")

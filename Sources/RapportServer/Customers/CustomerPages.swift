@@ -2,15 +2,6 @@ import Fluent
 import RapportCore
 import Vapor
 
-struct CustomerListRow: Encodable, Sendable {
-    let name: String
-    let url: String
-    let email: String?
-    let phone: String?
-    let organizationName: String?
-    let updated: String
-}
-
 struct CustomerListContext: Encodable, Sendable {
     let page: PageChrome
     let query: String
@@ -43,7 +34,7 @@ struct CustomerProfileContext: Encodable, Sendable {
     let organizationOptions: [SelectOption]
     let organizationName: String?
     let organizationURL: String?
-    let tickets: [OtherTicket]
+    let tickets: [TicketListRow]
     let hasTickets: Bool
     let primaryEmail: String
     let churnRiskSince: String?
@@ -145,7 +136,7 @@ struct CustomerPages: RouteCollection {
             organizationOptions: [SelectOption(value: "none", label: "No organization", selected: selectedOrganization == nil)]
                 + organizations.compactMap { org in org.id.map { SelectOption(value: String($0), label: org.name, selected: $0 == selectedOrganization) } },
             organizationName: customer.organization?.name, organizationURL: customer.organization.map { "/organizations/\($0.id)" },
-            tickets: detail.tickets.map { OtherTicket($0, now: now) },
+            tickets: detail.tickets.map { TicketListRow($0, now: now) },
             hasTickets: !detail.tickets.isEmpty,
             primaryEmail: customer.emails.first?.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
             churnRiskSince: customer.churnRiskSince.map(PageDates.full),

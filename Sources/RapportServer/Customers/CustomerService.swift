@@ -44,7 +44,8 @@ struct CustomerService: Sendable {
         try problems.throwIfAny()
         try await Self.validateOrganization(input.organizationID, on: database)
 
-        return try await database.writeTransaction { db in
+        return try await database.write { tx in
+            let db = tx.db
             try await Self.ensureUnused(emails, except: nil, on: db)
             let now = clock.now()
             let customer = Customer()
@@ -82,7 +83,8 @@ struct CustomerService: Sendable {
         try problems.throwIfAny()
         if case let .set(organization) = changes.organizationID { try await Self.validateOrganization(organization, on: database) }
 
-        try await database.writeTransaction { db in
+        try await database.write { tx in
+            let db = tx.db
             guard let customer = try await Customer.find(customerID, on: db) else { throw RapportError.notFound("Customer \(customerID)") }
             let now = clock.now()
             if let name { customer.name = name }
@@ -112,8 +114,9 @@ struct CustomerService: Sendable {
     }
 
     /// The customer who owns `email`, created with `name` (or the address's name part) if none
-    /// does. Must run inside the caller's write transaction.
-    func findOrCreate(email raw: String, name: String?, now: Date, on db: any Database) async throws -> Int {
+    /// does, inside the caller's write transaction.
+    func findOrCreate(email raw: String, name: String?, now: Date, in tx: WriteTransaction) async throws -> Int {
+        let db = tx.db
         let email: EmailAddress
         do { email = try EmailAddress(raw) } catch {
             throw RapportError.invalid(["requester.email": "'\(raw.prefix(80))' \(error.description)"])
@@ -166,8 +169,9 @@ struct CustomerService: Sendable {
 
     /// The customer a caller is, found by address or number or created; what the call adds (a
     /// number to someone known by address, an address to someone known by number) is kept on
-    /// their record. Must run inside the caller's write transaction.
-    func findOrCreate(contact: CallerContact, now: Date, on db: any Database) async throws -> Int {
+    /// their record. Inside the caller's write transaction.
+    func findOrCreate(contact: CallerContact, now: Date, in tx: WriteTransaction) async throws -> Int {
+        let db = tx.db
         var problems = FieldErrors()
         let number = contact.hasPhone ? PhoneNumber.normalized(contact.phone ?? "") : nil
         if contact.hasPhone, number == nil {
@@ -177,7 +181,7 @@ struct CustomerService: Sendable {
         try problems.throwIfAny()
         let phone = contact.phone?.trimmingCharacters(in: .whitespacesAndNewlines)
         if contact.hasEmail {
-            let id = try await findOrCreate(email: contact.email ?? "", name: contact.name, now: now, on: db)
+            let id = try await findOrCreate(email: contact.email ?? "", name: contact.name, now: now, in: tx)
             if let number, let customer = try await Customer.find(id, on: db), customer.phoneNormalized == nil {
                 customer.phone = phone
                 customer.phoneNormalized = number

@@ -23,11 +23,17 @@ extension Database {
 
     var flavor: DatabaseFlavor { DatabaseFlavor(sql) }
 
-    /// Runs `work` in a transaction that takes the write lock up front. Never nest these.
+    /// Runs `work` in a transaction that takes the write lock up front, and hands it the
+    /// transaction as a value: a function that takes a `WriteTransaction` runs inside its
+    /// caller's, and only this one opens one. Never nest these.
     ///
     /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and a concurrent
     /// writer then makes the transaction fail instead of wait; `BEGIN IMMEDIATE` waits its turn.
-    func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ work: @escaping @Sendable (WriteTransaction) async throws -> T) async throws -> T {
+        try await writeTransaction { try await work(WriteTransaction(db: $0)) }
+    }
+
+    private func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // A nested one would wait for the write lock its caller holds, for ever (on SQLite) or
         // open a second, independent transaction (on PostgreSQL): both are bugs, so say so.
         guard !WriteTransactionScope.isActive else {
@@ -102,4 +108,17 @@ actor SQLiteWriteGate {
 /// Whether the current task is inside `writeTransaction`.
 enum WriteTransactionScope {
     @TaskLocal static var isActive = false
+}
+
+/// The database inside a write transaction, as a value. Taking one says a function runs inside
+/// its caller's transaction (and takes part in its commit or rollback); only `Database.write`
+/// makes one.
+struct WriteTransaction: Sendable {
+    /// The transaction's connection, for queries and for model saves.
+    let db: any Database
+
+    fileprivate init(db: any Database) { self.db = db }
+
+    var sql: any SQLDatabase { db.sql }
+    var flavor: DatabaseFlavor { db.flavor }
 }

@@ -13,7 +13,10 @@ enum DatabaseSetup {
         if settings.usesPostgres, let url = settings.databaseURL {
             do {
                 let configuration = try SQLPostgresConfiguration(url: url)
-                app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
+                // A burst of writes to one ticket queues on its row lock while holding connections;
+                // the others wait for one as long as SQLite's writers wait for the lock, not 10 s.
+                app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30),
+                                            sqlLogLevel: .debug), as: .psql)
             } catch {
                 throw RapportMessageError("DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database")
             }

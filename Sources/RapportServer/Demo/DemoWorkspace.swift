@@ -43,7 +43,8 @@ public struct DemoWorkspace: Sendable {
         let passwordHash = try await PasswordHashing(cost: services.settings.passwordHashCost).hash(Self.adminPassword)
         let (customerCount, ticketCount) = (self.customerCount, self.ticketCount)
 
-        let summary = try await app.db.writeTransaction { db in
+        let summary = try await app.db.write { tx in
+            let db = tx.db
             var random = DemoRandom(seed: seed)
             // Teams and agents.
             var teamIDs: [String: Int] = [:]

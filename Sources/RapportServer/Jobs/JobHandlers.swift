@@ -12,23 +12,23 @@ extension RapportServices {
         let automations = automations(logger: logger)
         let jobs = self.jobs
         let handlers: [JobKind: JobHandler] = [
-            .outbox: JobHandler(mode: .selfManaged, repeatEvery: background.outboxInterval) { _, db in
+            .outbox: JobHandler.selfManaged(repeatEvery: background.outboxInterval) { _, db in
                 try await sender.sendDue(on: db)
             },
-            .mailboxes: JobHandler(mode: .selfManaged, repeatEvery: background.mailboxInterval) { _, db in
+            .mailboxes: JobHandler.selfManaged(repeatEvery: background.mailboxInterval) { _, db in
                 _ = try await poller.pollAll(on: db)
             },
-            .slaSweep: JobHandler(mode: .selfManaged, repeatEvery: background.slaInterval) { _, db in
+            .slaSweep: JobHandler.selfManaged(repeatEvery: background.slaInterval) { _, db in
                 try await alerts.run(on: db)
             },
-            .timeRules: JobHandler(mode: .selfManaged, repeatEvery: background.timeRulesInterval) { _, db in
+            .timeRules: JobHandler.selfManaged(repeatEvery: background.timeRulesInterval) { _, db in
                 try await automations.runTimeRules(on: db)
             },
-            .automationTrigger: JobHandler(mode: .transactional, repeatEvery: nil) { job, db in
+            .automationTrigger: JobHandler.transactional { job, tx in
                 let payload = try JSONDecoder().decode(AutomationTriggerJob.self, from: Data(job.payload.utf8))
-                try await automations.runTriggers(payload, on: db)
+                try await automations.runTriggers(payload, in: tx)
             },
-            .cleanup: JobHandler(mode: .selfManaged, repeatEvery: 3600) { _, db in
+            .cleanup: JobHandler.selfManaged(repeatEvery: 3600) { _, db in
                 try await jobs.deleteFinished(on: db)
             },
         ]

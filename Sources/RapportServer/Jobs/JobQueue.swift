@@ -27,7 +27,7 @@ struct JobQueue: Sendable {
 
     /// Adds a one-off job, inside the caller's transaction so it exists exactly when the change
     /// that asked for it does.
-    func enqueue(_ kind: JobKind, payload: some Encodable, runAt: Date? = nil, on db: any Database) async throws {
+    func enqueue(_ kind: JobKind, payload: some Encodable, runAt: Date? = nil, in tx: WriteTransaction) async throws {
         let job = Job()
         job.kind = kind.rawValue
         job.payload = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
@@ -35,7 +35,7 @@ struct JobQueue: Sendable {
         job.runAt = runAt ?? clock.now()
         job.attempts = 0
         job.createdAt = clock.now()
-        try await job.create(on: db)
+        try await job.create(on: tx.db)
     }
 
     /// Makes sure the repeating job of this kind exists (one row, rescheduled after each run).
@@ -64,10 +64,10 @@ struct JobQueue: Sendable {
                 return try await claim(job, now: now, on: tx)
             }
         case .sqlite:
-            return try await db.writeTransaction { tx in
+            return try await db.write { tx in
                 guard let id = try await tx.sql.raw(select).all().first?.decode(column: "id", as: Int.self),
-                      let job = try await Job.find(id, on: tx) else { return nil }
-                return try await claim(job, now: now, on: tx)
+                      let job = try await Job.find(id, on: tx.db) else { return nil }
+                return try await claim(job, now: now, on: tx.db)
             }
         }
     }

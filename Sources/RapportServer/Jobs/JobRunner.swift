@@ -6,19 +6,26 @@ import Vapor
 
 /// How one kind of job runs.
 struct JobHandler: Sendable {
-    enum Mode: Sendable {
+    enum Work: Sendable {
         /// The work and the job's completion commit in one write transaction: a crash midway
         /// leaves nothing done, and the job runs again.
-        case transactional
+        case transactional(@Sendable (Job, WriteTransaction) async throws -> Void)
         /// The work commits its own steps, each safe to repeat (it sends mail, talks to other
         /// servers, or walks many tickets); the claim is renewed while it runs.
-        case selfManaged
+        case selfManaged(@Sendable (Job, any Database) async throws -> Void)
     }
 
-    let mode: Mode
     /// Repeating jobs run again this long after each run.
     let repeatEvery: TimeInterval?
-    let run: @Sendable (Job, any Database) async throws -> Void
+    let work: Work
+
+    static func transactional(repeatEvery: TimeInterval? = nil, _ run: @escaping @Sendable (Job, WriteTransaction) async throws -> Void) -> JobHandler {
+        JobHandler(repeatEvery: repeatEvery, work: .transactional(run))
+    }
+
+    static func selfManaged(repeatEvery: TimeInterval?, _ run: @escaping @Sendable (Job, any Database) async throws -> Void) -> JobHandler {
+        JobHandler(repeatEvery: repeatEvery, work: .selfManaged(run))
+    }
 }
 
 /// Claims due jobs and runs them with their handlers.
@@ -44,13 +51,13 @@ struct JobRunner: Sendable {
             return
         }
         do {
-            switch handler.mode {
-            case .transactional:
-                try await db.writeTransaction { tx in
-                    try await handler.run(job, tx)
-                    guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: tx) else { throw LostJobClaim(jobID: try job.requireID) }
+            switch handler.work {
+            case let .transactional(work):
+                try await db.write { tx in
+                    try await work(job, tx)
+                    guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: tx.db) else { throw LostJobClaim(jobID: try job.requireID) }
                 }
-            case .selfManaged:
+            case let .selfManaged(work):
                 let heartbeat = Task {
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(max(queue.lease / 3, 0.5)))
@@ -58,7 +65,7 @@ struct JobRunner: Sendable {
                     }
                 }
                 defer { heartbeat.cancel() }
-                try await handler.run(job, db)
+                try await work(job, db)
                 guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: db) else { throw LostJobClaim(jobID: try job.requireID) }
             }
         } catch let lost as LostJobClaim {

@@ -60,11 +60,11 @@ struct KnowledgeBaseService: Sendable {
     func createArticle(_ input: DraftInput, by agentID: Int?, on db: any Database) async throws -> Int {
         let (title, body, locale) = try validate(input)
         try await checkCategory(input.categoryID, on: db)
-        return try await db.writeTransaction { tx in
+        return try await db.write { tx in
             let now = clock.now()
             let article = KBArticle()
             article.categoryID = input.categoryID
-            article.slug = try await uniqueSlug(Slug.make(title).isEmpty ? "article" : Slug.make(title), in: KBArticle.schema, excluding: nil, on: tx)
+            article.slug = try await uniqueSlug(Slug.make(title).isEmpty ? "article" : Slug.make(title), in: KBArticle.schema, excluding: nil, on: tx.db)
             article.isInternal = input.isInternal
             article.position = 0
             article.helpfulYes = 0
@@ -73,14 +73,14 @@ struct KnowledgeBaseService: Sendable {
             article.authorAgentID = agentID
             article.createdAt = now
             article.updatedAt = now
-            try await article.create(on: tx)
+            try await article.create(on: tx.db)
             let translation = KBTranslation()
             translation.articleID = try article.requireID
             translation.locale = locale
             translation.draftTitle = title
             translation.draftBody = body
             translation.draftUpdatedAt = now
-            try await translation.create(on: tx)
+            try await translation.create(on: tx.db)
             return try article.requireID
         }
     }
@@ -90,10 +90,10 @@ struct KnowledgeBaseService: Sendable {
     func saveDraft(articleID: Int, _ input: DraftInput, on db: any Database) async throws {
         let (title, body, locale) = try validate(input)
         try await checkCategory(input.categoryID, on: db)
-        try await db.writeTransaction { tx in
-            let article = try await KBArticle.find(articleID, orNotFound: "Article", on: tx)
+        try await db.write { tx in
+            let article = try await KBArticle.find(articleID, orNotFound: "Article", on: tx.db)
             let now = clock.now()
-            let translation = try await KBTranslation.query(on: tx).filter(\.$articleID == articleID).filter(\.$locale == locale).first() ?? KBTranslation()
+            let translation = try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale).first() ?? KBTranslation()
             if translation.id == nil {
                 translation.articleID = articleID
                 translation.locale = locale
@@ -101,49 +101,49 @@ struct KnowledgeBaseService: Sendable {
             translation.draftTitle = title
             translation.draftBody = body
             translation.draftUpdatedAt = now
-            try await translation.save(on: tx)
+            try await translation.save(on: tx.db)
             let visibilityChanged = article.isInternal != input.isInternal
             article.categoryID = input.categoryID
             article.isInternal = input.isInternal
             article.updatedAt = now
-            try await article.update(on: tx)
-            if visibilityChanged { try await reindex(articleID: articleID, on: tx) }
+            try await article.update(on: tx.db)
+            if visibilityChanged { try await reindex(articleID: articleID, on: tx.db) }
         }
     }
 
     /// Makes the draft of one language what customers see.
     func publish(articleID: Int, locale: String, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            guard let translation = try await KBTranslation.query(on: tx).filter(\.$articleID == articleID).filter(\.$locale == locale).first() else {
+        try await db.write { tx in
+            guard let translation = try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale).first() else {
                 throw RapportError.notFound("The \(locale) version of article \(articleID)")
             }
             let now = clock.now()
             translation.publishedTitle = translation.draftTitle
             translation.publishedBody = translation.draftBody
             translation.publishedAt = now
-            try await translation.update(on: tx)
-            try await KBArticle.query(on: tx).filter(\.$id == articleID).set(\.$updatedAt, to: now).update()
-            try await reindex(articleID: articleID, on: tx)
+            try await translation.update(on: tx.db)
+            try await KBArticle.query(on: tx.db).filter(\.$id == articleID).set(\.$updatedAt, to: now).update()
+            try await reindex(articleID: articleID, on: tx.db)
         }
     }
 
     /// Takes one language off the help center; the draft stays.
     func unpublish(articleID: Int, locale: String, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            try await KBTranslation.query(on: tx).filter(\.$articleID == articleID).filter(\.$locale == locale)
+        try await db.write { tx in
+            try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale)
                 .set(\.$publishedAt, to: nil).set(\.$publishedTitle, to: nil).set(\.$publishedBody, to: nil).update()
-            try await reindex(articleID: articleID, on: tx)
+            try await reindex(articleID: articleID, on: tx.db)
         }
     }
 
     func deleteArticle(id: Int, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            let article = try await KBArticle.find(id, orNotFound: "Article", on: tx)
-            let translations = try await KBTranslation.query(on: tx).filter(\.$articleID == id).all(\.$id)
+        try await db.write { tx in
+            let article = try await KBArticle.find(id, orNotFound: "Article", on: tx.db)
+            let translations = try await KBTranslation.query(on: tx.db).filter(\.$articleID == id).all(\.$id)
             if tx.flavor == .sqlite, !translations.isEmpty {
                 try await tx.sql.raw("DELETE FROM kb_search WHERE rowid IN \(SQLBind.group(translations))").run()
             }
-            try await article.delete(on: tx)
+            try await article.delete(on: tx.db)
         }
     }
 

@@ -42,6 +42,9 @@ struct InboundMailService: Sendable {
     /// Larger raw messages are refused (the MTA or mailbox keeps them).
     static let maximumMessageBytes = 40 * 1024 * 1024
 
+    /// Reads the message outside the write lock (parsing, the files, the mood), then stores it
+    /// in one write transaction: the duplicate check, a bouncing address cleared, the threading,
+    /// the customer found or created, and the ticket created or answered all commit together.
     func receive(_ raw: [UInt8], on database: any Database) async throws -> InboundResult {
         guard raw.count <= Self.maximumMessageBytes else {
             throw RapportError(.payloadTooLarge, code: "message_too_large", reason: "The message is \(raw.count) bytes; at most \(Self.maximumMessageBytes) are accepted.")
@@ -50,13 +53,12 @@ struct InboundMailService: Sendable {
         let message = ParsedEmail(bytes: raw)
         let classification = MailClassification.classify(message)
         let key = message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 } ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
-        let mail = try await settings.load(on: database)
+        let mail = try await settings.current(on: database)
 
-        if try await Message.query(on: database).filter(\.$emailMessageID == key).first() != nil {
-            return InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored before")
-        }
+        // Checked again inside the write; this first look only saves storing the files again.
+        if try await Self.isStored(key, on: database) { return Self.duplicate(key) }
         if let bounce = classification.bounce {
-            return try await recordBounce(bounce, key: key, message: message, on: database)
+            return try await recordBounce(bounce, key: key, on: database)
         }
         guard let sender = message.replyAddress, let senderAddress = try? EmailAddress(sender.address) else {
             return InboundResult(outcome: .ignored, reason: "the message has no usable sender address (From or Reply-To)")
@@ -65,51 +67,55 @@ struct InboundMailService: Sendable {
             return InboundResult(outcome: .ignored, reason: "the message was sent from this help desk's own address")
         }
 
-        // Mail from an address that bounced before shows it works again.
-        if let row = try await CustomerEmail.query(on: database).filter(\.$normalized == senderAddress.normalized).filter(\.$bouncingSince != nil).first() {
-            row.bouncingSince = nil
-            row.bounceReason = nil
-            try await row.update(on: database)
-        }
         let content = try await storableContent(message, raw: raw)
         let reply = ReplyText(content.text)
         let cc = message.cc.map { Self.storable($0.address) }.filter { !$0.isEmpty && $0.lowercased() != mail.supportAddress?.lowercased() }
         let fields = InboundEmailFields(messageID: key, cc: Array(cc.prefix(50)), quotedText: reply.quoted)
         let body = reply.newText.isEmpty && content.attachments.isEmpty ? "(This message had no text.)" : reply.newText
         let newMessage = NewMessage(kind: .reply, author: .customer, body: body, originalHTML: content.html, attachments: content.attachments, email: fields)
+        let prepared = try await tickets.prepare(newMessage, toTicket: nil, by: .system, on: database)
+        let subject = (message.subject.map { TicketSubjectTag.removingTags(from: Self.storable($0)) }?.trimmingCharacters(in: .whitespacesAndNewlines))
+            .flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
+        let senderName = sender.name.map(Self.storable)
+        let newTicket = try tickets.prepare(
+            NewTicket(subject: String(subject.prefix(TicketLimits.subjectMaximumLength)), requester: .email(senderAddress.value, name: senderName),
+                      firstMessage: newMessage, channel: .email),
+            firstMessage: prepared)
+        let acknowledgement = classification.suppressesAutomaticReplies ? nil : AcknowledgementRequest(inReplyTo: key)
 
         do {
-            if let ticketID = try await threadedTicket(message, sender: senderAddress, on: database) {
-                let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: sender.name.map(Self.storable), now: clock.now(), on: database)
-                let messageID = try await tickets.addMessage(newMessage, toTicket: ticketID, by: .customer(id: senderID), on: database)
-                return InboundResult(outcome: .appended, ticketID: ticketID, messageID: messageID)
+            return try await database.write { tx in
+                if try await Self.isStored(key, on: tx.db) { return Self.duplicate(key) }
+                let now = clock.now()
+                // Mail from an address that bounced before shows it works again.
+                try await CustomerEmail.query(on: tx.db).filter(\.$normalized == senderAddress.normalized).filter(\.$bouncingSince != nil)
+                    .set(\.$bouncingSince, to: nil).set(\.$bounceReason, to: nil).update()
+                if let ticketID = try await threadedTicket(message, sender: senderAddress, on: tx.db) {
+                    let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: senderName, now: now, in: tx)
+                    let written = try await tickets.addMessage(prepared, toTicket: ticketID, by: .customer(id: senderID), in: tx)
+                    return InboundResult(outcome: .appended, ticketID: ticketID, messageID: written.messageID)
+                }
+                let written = try await tickets.create(newTicket, by: .system, acknowledge: acknowledgement, in: tx)
+                return InboundResult(outcome: .created, ticketID: written.ticketID, messageID: written.messageID,
+                                     reason: classification.reason.map { "no acknowledgement: \($0)" })
             }
-            let subject = (message.subject.map { TicketSubjectTag.removingTags(from: Self.storable($0)) }?.trimmingCharacters(in: .whitespacesAndNewlines))
-                .flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
-            let ticketSubject = String(subject.prefix(TicketLimits.subjectMaximumLength))
-            let acknowledge = !classification.suppressesAutomaticReplies
-            let outbox = self.outbox
-            let sink = MessageIDBox()
-            let ticketID = try await tickets.create(
-                NewTicket(subject: ticketSubject, requester: .email(senderAddress.value, name: sender.name.map(Self.storable)), firstMessage: newMessage, channel: .email),
-                by: .system, on: database
-            ) { db, ticketID, messageID in
-                sink.value = messageID
-                guard acknowledge, let ticket = try await Ticket.find(ticketID, on: db),
-                      let prepared = try await outbox.prepareAcknowledgement(ticketID: ticketID, subject: ticketSubject, customerID: ticket.requesterID, inReplyTo: key, on: db)
-                else { return }
-                try await outbox.enqueue(prepared, kind: .acknowledgement, ticketID: ticketID, messageID: nil, on: db)
-            }
-            return InboundResult(outcome: .created, ticketID: ticketID, messageID: sink.value,
-                                 reason: classification.reason.map { "no acknowledgement: \($0)" })
         } catch {
-            // The same message delivered twice at the same moment: the unique Message-ID won.
-            if let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure,
-               try await Message.query(on: database).filter(\.$emailMessageID == key).first() != nil {
+            guard let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure else { throw error }
+            // The same message delivered twice at the same moment (on PostgreSQL, by two
+            // instances): the unique Message-ID let one of them in.
+            if try await Self.isStored(key, on: database) {
                 return InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored at the same time")
             }
             throw error
         }
+    }
+
+    private static func isStored(_ key: String, on db: any Database) async throws -> Bool {
+        try await Message.query(on: db).filter(\.$emailMessageID == key).first() != nil
+    }
+
+    private static func duplicate(_ key: String) -> InboundResult {
+        InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored before")
     }
 
     /// The ticket a message answers: our Message-IDs in In-Reply-To/References first, then a
@@ -175,10 +181,12 @@ struct InboundMailService: Sendable {
     }
 
     /// Marks each failed address bouncing and tells the ticket whose message bounced.
-    private func recordBounce(_ bounce: BounceReport, key: String, message: ParsedEmail, on database: any Database) async throws -> InboundResult {
+    private func recordBounce(_ bounce: BounceReport, key: String, on database: any Database) async throws -> InboundResult {
         let now = clock.now()
         let reason = [bounce.status, bounce.diagnostic].compactMap { $0 }.joined(separator: " ")
-        return try await database.writeTransaction { db in
+        return try await database.write { tx in
+            let db = tx.db
+            if try await Self.isStored(key, on: db) { return Self.duplicate(key) }
             for address in bounce.failedRecipients {
                 guard let row = try await CustomerEmail.query(on: db).filter(\.$normalized == address.lowercased()).first() else { continue }
                 row.bouncingSince = row.bouncingSince ?? now
@@ -208,19 +216,9 @@ struct InboundMailService: Sendable {
             note.emailMessageID = key
             note.createdAt = now
             try await note.create(on: db)
-            let event = TicketEvent()
-            event.ticketID = ticketID
-            event.actorKind = .system
-            event.field = TicketChange.Field.emailBounced.rawValue
-            event.after = bounce.failedRecipients.joined(separator: ", ")
-            event.createdAt = now
-            try await event.create(on: db)
+            try await TicketEvent.record(TicketChange(field: .emailBounced, before: nil, after: bounce.failedRecipients.joined(separator: ", ")),
+                                         ticketID: ticketID, by: .system, at: now, in: tx)
             return InboundResult(outcome: .bounce, ticketID: ticketID, messageID: try note.requireID, reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed")
         }
     }
-}
-
-/// Carries the new message's id out of the transaction hook.
-private final class MessageIDBox: @unchecked Sendable {
-    var value: Int?
 }

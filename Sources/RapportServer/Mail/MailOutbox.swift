@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import RapportCore
 import RapportMail
+import SQLKit
 
 /// A message composed and addressed, ready to be written to the outbox.
 struct PreparedEmail: Sendable {
@@ -16,53 +17,54 @@ struct MailOutbox: Sendable {
     let settings: MailSettingsStore
     let clock: any WallClock
 
-    /// The email for an agent's public reply, or nil when mail is not set up or the requester
-    /// has no address.
+    /// The email for a public reply from the team, or nil when mail is not set up or the
+    /// requester has no address. Threads under what was emailed on the ticket before, from the
+    /// ids alone (never the bodies).
     ///
     /// An `automatic` reply (a delay notice, an automation's email) is marked Auto-Submitted and
     /// counts against the hourly limit of automatic mail per address, so rules cannot flood anyone.
-    func prepareReply(ticket: Ticket, agentID: Int?, body: String, attachments: [OutgoingAttachment] = [], automatic: Bool = false,
-                      on db: any Database) async throws -> PreparedEmail? {
-        let mail = try await settings.load(on: db)
-        guard mail.canSend, let support = mail.supportAddress, let ticketID = ticket.id else { return nil }
-        guard let requester = try await primaryAddress(customerID: ticket.requesterID, on: db) else { return nil }
-        if automatic, try await automaticMailCount(to: requester, on: db) >= mail.automaticMessagesPerHour { return nil }
-        let customer = try await Customer.find(ticket.requesterID, on: db)
-        let agent = agentID == nil ? nil : try await Agent.find(agentID, on: db)
-
-        let earlier = try await Message.query(on: db).filter(\.$ticketID == ticketID).filter(\.$emailMessageID != nil)
-            .sort(\.$id, .ascending).all()
-        let lastFromCustomer = earlier.last { $0.authorKind == .customer }
-        let subject = ticket.subject.lowercased().hasPrefix("re:") ? ticket.subject : "Re: " + ticket.subject
+    func prepareReply(ticketID: Int, subject ticketSubject: String, requester: TicketRequester, agentName: String?, body: String,
+                      attachments: [OutgoingAttachment] = [], automatic: Bool = false, mail: MailSettings, in tx: WriteTransaction) async throws -> PreparedEmail? {
+        guard mail.canSend, let support = mail.supportAddress, let address = requester.address else { return nil }
+        if automatic, try await automaticMailCount(to: address, on: tx.db) >= mail.automaticMessagesPerHour { return nil }
+        struct Emailed: Decodable { let messageID: String; let cc: String? }
+        let earlier = try await tx.sql.raw("""
+            SELECT email_message_id AS "messageID", email_cc AS "cc" FROM messages
+            WHERE ticket_id = \(bind: ticketID) AND email_message_id IS NOT NULL ORDER BY id DESC LIMIT 20
+            """).all(decoding: Emailed.self).reversed()
+        let lastFromCustomer = try await tx.sql.raw("""
+            SELECT email_message_id AS "messageID", email_cc AS "cc" FROM messages
+            WHERE ticket_id = \(bind: ticketID) AND email_message_id IS NOT NULL AND author_kind = \(bind: AuthorKind.customer.rawValue)
+            ORDER BY id DESC LIMIT 1
+            """).first(decoding: Emailed.self)
+        let subject = ticketSubject.lowercased().hasPrefix("re:") ? ticketSubject : "Re: " + ticketSubject
         var email = OutgoingEmail(
-            from: MailAddress(name: agent.map { "\($0.name) (\(mail.fromName))" } ?? mail.fromName, address: support),
-            to: [MailAddress(name: customer?.name, address: requester)],
+            from: MailAddress(name: agentName.map { "\($0) (\(mail.fromName))" } ?? mail.fromName, address: support),
+            to: [MailAddress(name: requester.name, address: address)],
             subject: TicketSubjectTag.tagged(subject, number: ticketID),
             messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
             date: clock.now(), text: body
         )
         email.attachments = attachments
-        email.inReplyTo = (lastFromCustomer ?? earlier.last)?.emailMessageID
-        email.references = earlier.suffix(20).compactMap(\.emailMessageID)
-        let excluded = Set([support.lowercased(), requester.lowercased()])
-        let cc = lastFromCustomer?.emailCC.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        email.inReplyTo = (lastFromCustomer ?? earlier.last)?.messageID
+        email.references = earlier.map(\.messageID)
+        let excluded = Set([support.lowercased(), address.lowercased()])
+        let cc = lastFromCustomer?.cc.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
         email.cc = cc.filter { !excluded.contains($0.lowercased()) }.map { MailAddress(name: nil, address: $0) }
         if automatic { email.autoSubmitted = "auto-generated" }
-        return PreparedEmail(email: email, recipients: [requester] + email.cc.map { (address: MailAddress) in address.address }, envelopeFrom: support)
+        return PreparedEmail(email: email, recipients: [address] + email.cc.map { (address: MailAddress) in address.address }, envelopeFrom: support)
     }
 
     /// The automatic acknowledgement of a new ticket, or nil when it is switched off, mail is
     /// not set up, or the address already had its share of automatic mail this hour.
-    func prepareAcknowledgement(ticketID: Int, subject: String, customerID: Int, inReplyTo: String?, on db: any Database) async throws -> PreparedEmail? {
-        let mail = try await settings.load(on: db)
-        guard mail.canSend, mail.acknowledgement.enabled, let support = mail.supportAddress,
-              let address = try await primaryAddress(customerID: customerID, on: db) else { return nil }
-        guard try await automaticMailCount(to: address, on: db) < mail.automaticMessagesPerHour else { return nil }
-        let customer = try await Customer.find(customerID, on: db)
-        var values = Self.placeholders(customer: customer, ticketID: ticketID, subject: subject, workspace: mail.fromName)
+    func prepareAcknowledgement(ticketID: Int, subject: String, requester: TicketRequester, inReplyTo: String?, mail: MailSettings,
+                                in tx: WriteTransaction) async throws -> PreparedEmail? {
+        guard mail.canSend, mail.acknowledgement.enabled, let support = mail.supportAddress, let address = requester.address else { return nil }
+        guard try await automaticMailCount(to: address, on: tx.db) < mail.automaticMessagesPerHour else { return nil }
+        var values = Self.placeholders(customer: requester.customer, ticketID: ticketID, subject: subject, workspace: mail.fromName)
         values["response_time"] = mail.acknowledgement.responseTime
         var email = OutgoingEmail(
-            from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: customer?.name, address: address)],
+            from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: requester.name, address: address)],
             subject: TicketSubjectTag.tagged(Self.fill(mail.acknowledgement.subject, values), number: ticketID),
             messageID: OutgoingEmail.newMessageID(ticket: ticketID, domain: mail.messageIDDomain),
             date: clock.now(), text: Self.fill(mail.acknowledgement.text, values)
@@ -76,8 +78,8 @@ struct MailOutbox: Sendable {
     }
 
     /// An email to an agent about a ticket (an escalation, say); nil when mail is not set up.
-    func prepareNotification(to agent: Agent, subject: String, text: String, ticketID: Int?, on db: any Database) async throws -> PreparedEmail? {
-        let mail = try await settings.load(on: db)
+    func prepareNotification(to agent: Agent, subject: String, text: String, ticketID: Int?, in tx: WriteTransaction) async throws -> PreparedEmail? {
+        let mail = try await settings.current(on: tx.db)
         guard mail.canSend, let support = mail.supportAddress else { return nil }
         var email = OutgoingEmail(
             from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: agent.name, address: agent.email)],
@@ -91,21 +93,21 @@ struct MailOutbox: Sendable {
 
     /// An email to an agent that is not about a ticket (an invitation, a password link).
     /// Returns false when mail is not set up, so the caller can hand the link over another way.
-    func enqueueAgentMail(to agent: Agent, subject: String, text: String, on db: any Database) async throws -> Bool {
-        let mail = try await settings.load(on: db)
+    func enqueueAgentMail(to agent: Agent, subject: String, text: String, in tx: WriteTransaction) async throws -> Bool {
+        let mail = try await settings.current(on: tx.db)
         guard mail.canSend, let support = mail.supportAddress else { return false }
         var email = OutgoingEmail(
             from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: agent.name, address: agent.email)],
             subject: subject, messageID: OutgoingEmail.newMessageID(ticket: 0, domain: mail.messageIDDomain), date: clock.now(), text: text
         )
         email.autoSubmitted = "auto-generated"
-        try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: nil, messageID: nil, on: db)
+        try await enqueue(PreparedEmail(email: email, recipients: [agent.email], envelopeFrom: support), kind: .notification, ticketID: nil, messageID: nil, in: tx)
         return true
     }
 
     /// Writes the message to the outbox; `notBefore` holds it back (a notification that may
     /// still be joined by the next one).
-    func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, notBefore: Date? = nil, on db: any Database) async throws {
+    func enqueue(_ prepared: PreparedEmail, kind: OutboundMail.Kind, ticketID: Int?, messageID: Int?, notBefore: Date? = nil, in tx: WriteTransaction) async throws {
         let row = OutboundMail()
         row.ticketID = ticketID
         row.messageID = messageID
@@ -119,7 +121,7 @@ struct MailOutbox: Sendable {
         row.attempts = 0
         row.nextAttemptAt = notBefore ?? clock.now()
         row.createdAt = clock.now()
-        try await row.create(on: db)
+        try await row.create(on: tx.db)
     }
 
     /// Automatic messages (acknowledgements, notices, rule emails) sent to an address in the last hour.
@@ -127,10 +129,6 @@ struct MailOutbox: Sendable {
         let since = clock.now().addingTimeInterval(-3600)
         return try await OutboundMail.query(on: db).filter(\.$primaryRecipient == address.lowercased())
             .filter(\.$kind ~~ [.acknowledgement, .automatic]).filter(\.$createdAt > since).count()
-    }
-
-    private func primaryAddress(customerID: Int, on db: any Database) async throws -> String? {
-        try await CustomerEmail.query(on: db).filter(\.$customerID == customerID).sort(\.$isPrimary, .descending).sort(\.$id).first()?.address
     }
 
     /// The placeholders every message Rapport writes itself offers; callers add their own.

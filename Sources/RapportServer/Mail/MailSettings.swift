@@ -60,6 +60,11 @@ struct MailSettingsStore: Sendable {
     let clock: any WallClock
     let configuration: ConfigurationCache
 
+    /// The settings as the configuration cache holds them (no query, most of the time).
+    func current(on db: any Database) async throws -> MailSettings {
+        try await configuration.current(on: db).mail
+    }
+
     func load(on db: any Database) async throws -> MailSettings {
         guard let row = try await WorkspaceSetting.find(Self.key, on: db) else { return MailSettings() }
         return (try? JSONDecoder().decode(MailSettings.self, from: Data(row.value.utf8))) ?? MailSettings()

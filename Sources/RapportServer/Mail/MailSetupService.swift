@@ -55,34 +55,34 @@ struct MailSetupService: Sendable {
         }
         if !(1...100).contains(input.automaticMessagesPerHour) { problems.add("automatic_messages_per_hour", "must be between 1 and 100") }
         try problems.throwIfAny()
-        try await db.writeTransaction { tx in
-            var settings = try await store.load(on: tx)
+        try await db.write { tx in
+            var settings = try await store.load(on: tx.db)
             settings.supportAddress = address
             settings.fromName = name
             settings.acknowledgement = MailSettings.Acknowledgement(enabled: input.acknowledgementEnabled, subject: subject, text: text, responseTime: responseTime)
             settings.automaticMessagesPerHour = input.automaticMessagesPerHour
-            try await store.save(settings, on: tx)
+            try await store.save(settings, on: tx.db)
         }
     }
 
     func saveSMTP(_ input: Server, on db: any Database) async throws {
         let server = try validated(input, defaultPort: input.security == .tls ? 465 : 587, field: "smtp")
-        try await db.writeTransaction { tx in
-            var settings = try await store.load(on: tx)
+        try await db.write { tx in
+            var settings = try await store.load(on: tx.db)
             let keep = input.password.isEmpty && settings.smtp?.username == server.username ? settings.smtp?.passwordSealed : nil
             settings.smtp = MailSettings.StoredSMTP(
                 host: server.host, port: server.port!, security: server.security, username: server.username.isEmpty ? nil : server.username,
                 passwordSealed: input.password.isEmpty ? keep : try store.secrets.seal(input.password), verifyCertificates: server.verifyCertificates
             )
-            try await store.save(settings, on: tx)
+            try await store.save(settings, on: tx.db)
         }
     }
 
     func removeSMTP(on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            var settings = try await store.load(on: tx)
+        try await db.write { tx in
+            var settings = try await store.load(on: tx.db)
             settings.smtp = nil
-            try await store.save(settings, on: tx)
+            try await store.save(settings, on: tx.db)
         }
     }
 
@@ -100,10 +100,10 @@ struct MailSetupService: Sendable {
         let server = try validated(input.server, defaultPort: input.server.security == .tls ? 993 : 143, field: "")
         let sealed = input.server.password.isEmpty ? nil : try store.secrets.seal(input.server.password)
         let now = clock.now()
-        return try await db.writeTransaction { tx in
+        return try await db.write { tx in
             let mailbox: Mailbox
             if let id {
-                guard let existing = try await Mailbox.find(id, on: tx) else { throw RapportError.notFound("Mailbox \(id)") }
+                guard let existing = try await Mailbox.find(id, on: tx.db) else { throw RapportError.notFound("Mailbox \(id)") }
                 mailbox = existing
             } else {
                 mailbox = Mailbox()
@@ -121,15 +121,15 @@ struct MailSetupService: Sendable {
             mailbox.moveTo = moveTo.isEmpty ? nil : moveTo
             mailbox.verifyCertificates = server.verifyCertificates
             mailbox.enabled = input.enabled
-            try await mailbox.save(on: tx)
+            try await mailbox.save(on: tx.db)
             return try mailbox.requireID
         }
     }
 
     func deleteMailbox(_ id: Int, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            guard let mailbox = try await Mailbox.find(id, on: tx) else { throw RapportError.notFound("Mailbox \(id)") }
-            try await mailbox.delete(on: tx)
+        try await db.write { tx in
+            guard let mailbox = try await Mailbox.find(id, on: tx.db) else { throw RapportError.notFound("Mailbox \(id)") }
+            try await mailbox.delete(on: tx.db)
         }
     }
 

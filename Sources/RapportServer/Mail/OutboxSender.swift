@@ -50,11 +50,11 @@ struct OutboxSender: Sendable {
                 return try await claim(row, until: until, on: tx)
             }
         case .sqlite:
-            return try await db.writeTransaction { tx in
-                guard let row = try await OutboundMail.query(on: tx).filter(\.$status ~~ [.queued, .sending]).filter(\.$nextAttemptAt <= now)
+            return try await db.write { tx in
+                guard let row = try await OutboundMail.query(on: tx.db).filter(\.$status ~~ [.queued, .sending]).filter(\.$nextAttemptAt <= now)
                     .group(.or, { $0.filter(\.$claimedUntil == nil).filter(\.$claimedUntil < now) })
                     .sort(\.$nextAttemptAt).sort(\.$id).first() else { return nil }
-                return try await claim(row, until: until, on: tx)
+                return try await claim(row, until: until, on: tx.db)
             }
         }
     }
@@ -69,7 +69,7 @@ struct OutboxSender: Sendable {
 
     private func deliver(_ row: OutboundMail, on db: any Database) async {
         do {
-            let mail = try await settings.load(on: db)
+            let mail = try await settings.current(on: db)
             guard let smtp = try settings.smtpConfiguration(mail) else {
                 try await reschedule(row, error: "outgoing mail is not set up (Admin → Mail)", permanent: false, on: db)
                 return

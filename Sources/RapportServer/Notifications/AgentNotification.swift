@@ -75,7 +75,8 @@ struct NotificationService: Sendable {
     }
 
     /// Notifies each agent once (duplicates in `agentIDs` are ignored), in the caller's transaction.
-    func notify(_ agentIDs: [Int], kind: Kind, ticketID: Int?, text: String, emailSubject: String? = nil, on db: any Database) async throws {
+    func notify(_ agentIDs: [Int], kind: Kind, ticketID: Int?, text: String, emailSubject: String? = nil, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let now = clock.now()
         var seen = Set<Int>()
         let line = String(text.prefix(1000))
@@ -83,7 +84,7 @@ struct NotificationService: Sendable {
             guard let agent = try await Agent.find(agentID, on: db), agent.isActive else { continue }
             let channels = kind.channels(in: agent.notificationPreferences)
             if channels.inApp { try await show(line, kind: kind, to: agentID, ticketID: ticketID, now: now, on: db) }
-            if channels.email { try await email(line, subject: emailSubject ?? Self.subject(for: kind), to: agent, ticketID: ticketID, now: now, on: db) }
+            if channels.email { try await email(line, subject: emailSubject ?? Self.subject(for: kind), to: agent, ticketID: ticketID, now: now, in: tx) }
         }
     }
 
@@ -111,7 +112,8 @@ struct NotificationService: Sendable {
 
     /// The email of a notification, with the ticket's full link; joined to the one about the
     /// same ticket still waiting in the outbox.
-    private func email(_ line: String, subject: String, to agent: Agent, ticketID: Int?, now: Date, on db: any Database) async throws {
+    private func email(_ line: String, subject: String, to agent: Agent, ticketID: Int?, now: Date, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let link = ticketID.map { "\(publicURL)/tickets/\($0)" } ?? "\(publicURL)/notifications"
         if let ticketID, let waiting = try await OutboundMail.query(on: db).filter(\.$kind == .notification).filter(\.$ticketID == ticketID)
             .filter(\.$primaryRecipient == agent.email.lowercased()).filter(\.$status == .queued).filter(\.$attempts == 0)
@@ -120,14 +122,14 @@ struct NotificationService: Sendable {
             guard !earlier.contains(line) else { return }
             let lines = earlier + [line]
             let merged = "Ticket #\(ticketID): \(lines.count) updates"
-            guard let prepared = try await outbox.prepareNotification(to: agent, subject: merged, text: Self.body(lines: lines, link: link), ticketID: ticketID, on: db) else { return }
+            guard let prepared = try await outbox.prepareNotification(to: agent, subject: merged, text: Self.body(lines: lines, link: link), ticketID: ticketID, in: tx) else { return }
             waiting.raw = String(decoding: prepared.email.render(), as: UTF8.self)
             waiting.emailMessageID = prepared.email.messageID
             try await waiting.update(on: db)
             return
         }
-        guard let prepared = try await outbox.prepareNotification(to: agent, subject: subject, text: Self.body(lines: [line], link: link), ticketID: ticketID, on: db) else { return }
-        try await outbox.enqueue(prepared, kind: .notification, ticketID: ticketID, messageID: nil, on: db)
+        guard let prepared = try await outbox.prepareNotification(to: agent, subject: subject, text: Self.body(lines: [line], link: link), ticketID: ticketID, in: tx) else { return }
+        try await outbox.enqueue(prepared, kind: .notification, ticketID: ticketID, messageID: nil, in: tx)
     }
 
     static let linkIntroduction = "Open it in Rapport: "

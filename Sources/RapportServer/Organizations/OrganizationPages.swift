@@ -31,7 +31,7 @@ struct OrganizationContext: Encodable, Sendable {
     let name: String
     let form: OrganizationForm
     let members: [CustomerListRow]
-    let tickets: [OtherTicket]
+    let tickets: [TicketListRow]
     let hasMembers: Bool
     let hasTickets: Bool
     let error: String?
@@ -111,7 +111,7 @@ struct OrganizationPages: RouteCollection {
                 CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, phone: $0.phone, organizationName: nil,
                                 updated: PageDates.relative($0.updatedAt, now: now))
             },
-            tickets: tickets.map { OtherTicket($0, now: now) },
+            tickets: tickets.map { TicketListRow($0, now: now) },
             hasMembers: !members.isEmpty, hasTickets: !tickets.isEmpty,
             error: error
         )

@@ -24,13 +24,13 @@ struct PortalAuthService: Sendable {
     /// nothing either way, so the caller cannot tell (and cannot tell anyone) which it was.
     func requestLink(email raw: String, portalURL: String, on db: any Database) async throws {
         guard let address = try? EmailAddress(raw.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        try await db.writeTransaction { tx in
-            guard let known = try await CustomerEmail.query(on: tx).filter(\.$normalized == address.normalized).first() else { return }
+        try await db.write { tx in
+            guard let known = try await CustomerEmail.query(on: tx.db).filter(\.$normalized == address.normalized).first() else { return }
             let now = clock.now()
-            let recent = try await PortalSignInToken.query(on: tx).filter(\.$customerID == known.customerID)
+            let recent = try await PortalSignInToken.query(on: tx.db).filter(\.$customerID == known.customerID)
                 .filter(\.$createdAt > now.addingTimeInterval(-3600)).count()
             guard recent < Self.linksPerHour else { return }
-            let mail = try await mailSettings.load(on: tx)
+            let mail = try await mailSettings.current(on: tx.db)
             guard mail.canSend, let support = mail.supportAddress else { return }
             let token = Self.tokenPrefix + Data([UInt8].random(count: 32)).base64URLEncodedString()
             let row = PortalSignInToken()
@@ -38,9 +38,9 @@ struct PortalAuthService: Sendable {
             row.customerID = known.customerID
             row.expiresAt = now.addingTimeInterval(Self.linkLifetime)
             row.createdAt = now
-            try await row.create(on: tx)
+            try await row.create(on: tx.db)
 
-            let customer = try await Customer.find(known.customerID, on: tx)
+            let customer = try await Customer.find(known.customerID, on: tx.db)
             let link = portalURL + "/portal/auth?token=" + token
             let text = """
                 Hello \(customer.map { $0.name.firstName } ?? "there"),
@@ -59,7 +59,7 @@ struct PortalAuthService: Sendable {
                 date: now, text: text
             )
             email.autoSubmitted = "auto-generated"
-            try await outbox.enqueue(PreparedEmail(email: email, recipients: [known.address], envelopeFrom: support), kind: .portalLink, ticketID: nil, messageID: nil, on: tx)
+            try await outbox.enqueue(PreparedEmail(email: email, recipients: [known.address], envelopeFrom: support), kind: .portalLink, ticketID: nil, messageID: nil, in: tx)
         }
     }
 
@@ -72,12 +72,12 @@ struct PortalAuthService: Sendable {
     func redeem(_ token: String, on db: any Database) async throws -> StartedSession? {
         guard token.hasPrefix(Self.tokenPrefix), token.count < 200 else { return nil }
         let digest = ApiTokenService.digest(token)
-        return try await db.writeTransaction { tx in
+        return try await db.write { tx in
             let now = clock.now()
-            guard let row = try await PortalSignInToken.query(on: tx).filter(\.$digest == digest).first(),
+            guard let row = try await PortalSignInToken.query(on: tx.db).filter(\.$digest == digest).first(),
                   row.usedAt == nil, row.expiresAt > now else { return nil }
             row.usedAt = now
-            try await row.update(on: tx)
+            try await row.update(on: tx.db)
             let sessionToken = Data([UInt8].random(count: 32)).base64URLEncodedString()
             let session = PortalSession()
             session.digest = ApiTokenService.digest(sessionToken)
@@ -85,7 +85,7 @@ struct PortalAuthService: Sendable {
             session.csrfToken = Data([UInt8].random(count: 24)).base64URLEncodedString()
             session.expiresAt = now.addingTimeInterval(Self.sessionLifetime)
             session.createdAt = now
-            try await session.create(on: tx)
+            try await session.create(on: tx.db)
             return StartedSession(token: sessionToken, customerID: row.customerID)
         }
     }

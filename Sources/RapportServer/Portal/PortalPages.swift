@@ -253,7 +253,7 @@ struct PortalPages: RouteCollection {
     func download(req: Request) async throws -> Response {
         let visitor = try await req.requirePortalCustomer()
         let attachment = try await req.rapport.portal.visibleAttachment(try req.idParameter("id", naming: "File"), for: visitor.customer, on: req.db)
-        return try await AttachmentRoutes.fileResponse(attachment, for: req)
+        return try await req.rapport.attachments.download(attachment, for: req)
     }
 
     func solve(req: Request) async throws -> Response {

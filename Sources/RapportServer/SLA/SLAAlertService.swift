@@ -21,7 +21,7 @@ struct SLAAlertService: Sendable {
         let due = try await Ticket.query(on: db).filter(\.$slaAlertAt <= now).sort(\.$slaAlertAt).limit(batch).all(\.$id)
         for ticketID in due {
             do {
-                try await db.writeTransaction { tx in try await check(ticketID: ticketID, on: tx) }
+                try await db.write { tx in try await check(ticketID: ticketID, in: tx) }
             } catch {
                 logger.warning("SLA check of ticket #\(ticketID) failed: \(error)")
             }
@@ -30,11 +30,12 @@ struct SLAAlertService: Sendable {
     }
 
     /// Checks one ticket inside the caller's transaction.
-    func check(ticketID: Int, on db: any Database) async throws {
+    func check(ticketID: Int, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let ticket: Ticket
         do { ticket = try await TicketService.findForUpdate(ticketID, on: db) } catch let error as RapportError where error.status.code == 404 { return }
         let now = clock.now()
-        let configuration = try await sla.configuration(on: db)
+        let configuration = try await tickets.configuration.current(on: db).sla
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
         var raised: [(TicketSLAClock, SLAAlert)] = []
         for row in rows {
@@ -52,9 +53,9 @@ struct SLAAlertService: Sendable {
             let policy = configuration.policy(id: row.policyID)
             let calendar = configuration.calendar(for: policy)
             switch alert {
-            case .escalation: try await escalate(ticket, clock: row, policy: policy, calendar: calendar, on: db)
-            case .breach: try await recordBreach(ticket, clock: row, calendar: calendar, on: db)
-            case .delayNotice: try await prepareDelayNotice(ticket, clock: row, calendar: calendar, settings: configuration.settings, on: db)
+            case .escalation: try await escalate(ticket, clock: row, policy: policy, calendar: calendar, in: tx)
+            case .breach: try await recordBreach(ticket, clock: row, calendar: calendar, in: tx)
+            case .delayNotice: try await prepareDelayNotice(ticket, clock: row, calendar: calendar, settings: configuration.settings, in: tx)
             }
         }
         // Escalation may have changed the ticket (a new priority retargets its clocks).
@@ -66,13 +67,14 @@ struct SLAAlertService: Sendable {
 
     // MARK: Escalation
 
-    private func escalate(_ ticket: Ticket, clock row: TicketSLAClock, policy: SLAPolicy?, calendar: BusinessCalendar, on db: any Database) async throws {
+    private func escalate(_ ticket: Ticket, clock row: TicketSLAClock, policy: SLAPolicy?, calendar: BusinessCalendar, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let ticketID = try ticket.requireID
         let now = clock.now()
         let remaining = row.clock.remaining(at: now, on: calendar)
         let dueText = row.clock.dueAt(on: calendar).map { Self.wallTime($0, calendar: calendar) } ?? "soon"
         let percent = policy?.escalationPercent ?? 75
-        try await recordEvent(.slaEscalated, ticketID: ticketID, before: row.metric.rawValue, after: "\(percent)%", on: db)
+        try await recordEvent(.slaEscalated, ticketID: ticketID, before: row.metric.rawValue, after: "\(percent)%", in: tx)
 
         var changes = TicketUpdate()
         if let target = policy?.escalateToAgentID, target != ticket.assigneeID, try await Agent.find(target, on: db)?.isActive == true {
@@ -80,12 +82,12 @@ struct SLAAlertService: Sendable {
         }
         if policy?.escalateRaisesPriority == true, let raised = Self.raised(ticket.priority) { changes.priority = raised }
         if changes.assigneeID != .unchanged || changes.priority != nil {
-            try await tickets.update(ticketID: ticketID, with: changes, by: .system, within: db)
+            try await tickets.update(ticketID: ticketID, with: changes, by: .system, in: tx)
         }
 
         let text = "Ticket #\(ticketID) “\(ticket.subject)” is at risk: its \(row.metric.label.lowercased()) is due \(dueText) (\(remaining.spokenDuration) of business time left, \(percent)% used)."
         try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaEscalation, ticketID: ticketID, text: text,
-                                       emailSubject: "At risk: \(row.metric.label.lowercased()) due \(dueText)", on: db)
+                                       emailSubject: "At risk: \(row.metric.label.lowercased()) due \(dueText)", in: tx)
     }
 
     /// The assignee and the team lead; the admins when the ticket has neither.
@@ -111,17 +113,19 @@ struct SLAAlertService: Sendable {
 
     // MARK: Breach
 
-    private func recordBreach(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, on db: any Database) async throws {
+    private func recordBreach(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let ticketID = try ticket.requireID
-        try await recordEvent(.slaBreached, ticketID: ticketID, before: row.metric.rawValue, after: nil, on: db)
+        try await recordEvent(.slaBreached, ticketID: ticketID, before: row.metric.rawValue, after: nil, in: tx)
         let text = "Ticket #\(ticketID) “\(ticket.subject)” missed its \(row.metric.label.lowercased()) target."
         try await notifications.notify(try await escalationRecipients(ticketID: ticketID, on: db), kind: .slaBreach, ticketID: ticketID, text: text,
-                                       emailSubject: "Missed: \(row.metric.label.lowercased()) target", on: db)
+                                       emailSubject: "Missed: \(row.metric.label.lowercased()) target", in: tx)
     }
 
     // MARK: Delay notice
 
-    private func prepareDelayNotice(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, settings: SLASettings, on db: any Database) async throws {
+    private func prepareDelayNotice(_ ticket: Ticket, clock row: TicketSLAClock, calendar: BusinessCalendar, settings: SLASettings, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let ticketID = try ticket.requireID
         let now = clock.now()
         // The first notice gives a time after the deadline; a later one, after the time the
@@ -131,7 +135,7 @@ struct SLAAlertService: Sendable {
         row.promisedAt = promised
         try await row.update(on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
-        let mail = try await notifications.mailSettings.load(on: db)
+        let mail = try await notifications.mailSettings.current(on: db)
         var values = MailOutbox.placeholders(customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
         values["new_time"] = Self.wallTime(promised, calendar: calendar)
         let body = MailOutbox.fill(settings.delayNoticeText, values)
@@ -157,48 +161,48 @@ struct SLAAlertService: Sendable {
             try await notice.create(on: db)
             if let assignee = ticket.assigneeID {
                 try await notifications.notify([assignee], kind: .delayNotice, ticketID: ticketID,
-                                               text: "Ticket #\(ticketID) will miss its \(row.metric.label.lowercased()): a delay notice for the customer is ready to send.", on: db)
+                                               text: "Ticket #\(ticketID) will miss its \(row.metric.label.lowercased()): a delay notice for the customer is ready to send.", in: tx)
             }
         case .send:
             notice.status = .sent
             notice.resolvedAt = now
-            notice.messageID = try await tickets.addSystemMessage(.reply, body: body, toTicket: ticketID, within: db)
+            notice.messageID = try await tickets.addSystemMessage(.reply, body: body, toTicket: ticketID, in: tx)
             try await notice.create(on: db)
         }
-        try await recordEvent(.delayNotice, ticketID: ticketID, before: row.metric.rawValue, after: notice.status.rawValue, on: db)
+        try await recordEvent(.delayNotice, ticketID: ticketID, before: row.metric.rawValue, after: notice.status.rawValue, in: tx)
     }
 
     /// Sends a prepared notice as a reply from the workspace, on an agent's word.
     func send(noticeID: Int, ticketID: Int, by agentID: Int, body: String?, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            guard let notice = try await DelayNotice.find(noticeID, on: tx), notice.ticketID == ticketID, notice.status == .draft else {
+        try await db.write { tx in
+            guard let notice = try await DelayNotice.find(noticeID, on: tx.db), notice.ticketID == ticketID, notice.status == .draft else {
                 throw RapportError.conflict("This delay notice was already sent or dismissed.")
             }
             let text = body.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 } ?? notice.body
             notice.body = String(text.prefix(TicketLimits.bodyMaximumLength))
-            notice.messageID = try await tickets.addSystemMessage(.reply, body: notice.body, toTicket: ticketID, within: tx)
+            notice.messageID = try await tickets.addSystemMessage(.reply, body: notice.body, toTicket: ticketID, in: tx)
             notice.status = .sent
             notice.resolvedAt = clock.now()
             notice.resolvedByAgentID = agentID
-            try await notice.update(on: tx)
-            try await recordEvent(.delayNotice, ticketID: ticketID, before: notice.metric.rawValue, after: "sent", actor: .agent(id: agentID), on: tx)
+            try await notice.update(on: tx.db)
+            try await recordEvent(.delayNotice, ticketID: ticketID, before: notice.metric.rawValue, after: "sent", actor: .agent(id: agentID), in: tx)
         }
     }
 
     func dismiss(noticeID: Int, ticketID: Int, by agentID: Int, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            guard let notice = try await DelayNotice.find(noticeID, on: tx), notice.ticketID == ticketID, notice.status == .draft else { return }
+        try await db.write { tx in
+            guard let notice = try await DelayNotice.find(noticeID, on: tx.db), notice.ticketID == ticketID, notice.status == .draft else { return }
             notice.status = .dismissed
             notice.resolvedAt = clock.now()
             notice.resolvedByAgentID = agentID
-            try await notice.update(on: tx)
+            try await notice.update(on: tx.db)
         }
     }
 
     // MARK: Helpers
 
-    private func recordEvent(_ field: TicketChange.Field, ticketID: Int, before: String?, after: String?, actor: ActingParty = .system, on db: any Database) async throws {
-        try await TicketEvent.record(TicketChange(field: field, before: before, after: after), ticketID: ticketID, by: actor, at: clock.now(), on: db)
+    private func recordEvent(_ field: TicketChange.Field, ticketID: Int, before: String?, after: String?, actor: ActingParty = .system, in tx: WriteTransaction) async throws {
+        try await TicketEvent.record(TicketChange(field: field, before: before, after: after), ticketID: ticketID, by: actor, at: clock.now(), in: tx)
     }
 
     /// "Wednesday 9 December, 15:00 (Europe/Berlin)": a time as the calendar's team reads it.

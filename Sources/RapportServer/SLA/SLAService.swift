@@ -45,15 +45,6 @@ struct SLAService: Sendable {
         try await SLAPolicy.query(on: db).sort(\.$position).sort(\.$id).all()
     }
 
-    private func configuration(policies: [SLAPolicy], on db: any Database) async throws -> Configuration {
-        var calendars: [Int: BusinessCalendar] = [:]
-        if policies.contains(where: { $0.calendarID != nil }) {
-            for record in try await BusinessCalendarRecord.query(on: db).all() {
-                if let id = record.id, let calendar = try? record.calendar() { calendars[id] = calendar }
-            }
-        }
-        return Configuration(policies: policies, calendars: calendars, settings: try await SLASettings.load(on: db))
-    }
 
     /// Moves the ticket's clocks for `event` and updates its SLA columns (the caller saves the
     /// ticket). Runs in the caller's transaction.
@@ -63,61 +54,92 @@ struct SLAService: Sendable {
 
     /// Moves the clocks through several events in order (rebuilding a ticket's history).
     func sync(_ ticket: Ticket, events: [(event: TicketSLAClocks.Event, at: Date)], on db: any Database) async throws {
-        guard let now = events.last?.at else { return }
         let ticketID = try ticket.requireID
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
-        // A workspace without SLAs pays one small query per ticket write, not three.
-        let policies = try await Self.policies(on: db)
-        if rows.isEmpty, !policies.contains(where: \.enabled) { return }
-        let configuration = try await configuration(policies: policies, on: db)
-
+        let configuration = try await Self.loadConfiguration(on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
-        let subject = SLASubject(priority: ticket.priority, organizationID: customer?.organizationID, customerTier: customer?.tier)
+        guard let plan = plan(priority: ticket.priority, organizationID: customer?.organizationID, tier: customer?.tier, events: events,
+                              rows: rows, configuration: configuration) else { return }
+        try await persist(plan, ticketID: ticketID, on: db)
+        updateTicketColumns(ticket, clocks: plan.clocks, configuration: configuration)
+    }
+
+    /// What the clocks of one ticket become after some events, worked out in memory: the rows
+    /// to create, change and delete. Nil when nothing can count (no policy covers the ticket and
+    /// it has no clock).
+    struct Plan {
+        /// Every clock the ticket has afterwards (for its deadline columns).
+        var clocks: [TicketSLAClock] = []
+        var created: [TicketSLAClock] = []
+        var changed: [TicketSLAClock] = []
+        var deleted: [TicketSLAClock] = []
+        /// Response clocks that stopped: a delay notice still waiting for them is moot.
+        var answered: [SLAMetric] = []
+    }
+
+    func plan(priority: TicketPriority, organizationID: Int?, tier: String?, events: [(event: TicketSLAClocks.Event, at: Date)],
+              rows: [TicketSLAClock], configuration: Configuration) -> Plan? {
+        guard let first = events.first else { return nil }
+        if rows.isEmpty, !configuration.policies.contains(where: \.enabled) { return nil }
+        let subject = SLASubject(priority: priority, organizationID: organizationID, customerTier: tier)
         let matched = SLAPolicyRule.matching(subject, in: configuration.rules)
         let policy = configuration.policy(id: matched?.id)
         let calendar = configuration.calendar(for: policy)
-        let targets = matched?.targets[ticket.priority] ?? SLATargets()
+        let targets = matched?.targets[priority] ?? SLATargets()
 
         var clocks = TicketSLAClocks(Dictionary(uniqueKeysWithValues: rows.map { ($0.metric, $0.clock) }))
         if rows.contains(where: { !$0.clock.isStopped && $0.policyID != policy?.id }) {
-            clocks.apply(.targetsChanged, at: events[0].at, targets: targets, calendar: calendar)
+            clocks.apply(.targetsChanged, at: first.at, targets: targets, calendar: calendar)
         }
         for (event, at) in events {
             clocks.apply(event, at: at, targets: targets, calendar: calendar)
         }
 
-        var saved: [TicketSLAClock] = []
+        var plan = Plan()
         for metric in SLAMetric.allCases {
             let row = rows.first { $0.metric == metric }
             switch (row, clocks[metric]) {
             case (nil, nil):
                 continue
             case let (row?, nil):
-                try await row.delete(on: db)
+                plan.deleted.append(row)
             case let (nil, clock?):
                 guard let policyID = policy?.id else { continue }
                 let created = TicketSLAClock()
-                created.ticketID = ticketID
                 created.metric = metric
                 created.policyID = policyID
                 created.clock = clock
                 created.marks = SLAAlertMarks()
-                try await created.create(on: db)
-                saved.append(created)
+                plan.created.append(created)
+                plan.clocks.append(created)
             case let (row?, clock?):
                 if row.startedAt != clock.startedAt { row.marks = SLAAlertMarks() }  // a new cycle (next response)
-                if !row.clock.isStopped, clock.isStopped, metric != .resolution {
-                    // The customer got their answer: a delay notice still waiting is moot.
-                    try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric == metric).filter(\.$status == .draft)
-                        .set(\.$status, to: .dismissed).set(\.$resolvedAt, to: now).update()
-                }
+                if !row.clock.isStopped, clock.isStopped, metric != .resolution { plan.answered.append(metric) }
                 if !clock.isStopped, let policyID = policy?.id { row.policyID = policyID }
                 if row.clock != clock { row.clock = clock }
-                if row.hasChanges { try await row.update(on: db) }
-                saved.append(row)
+                if row.hasChanges { plan.changed.append(row) }
+                plan.clocks.append(row)
             }
         }
-        updateTicketColumns(ticket, clocks: saved, configuration: configuration)
+        return plan
+    }
+
+    /// Writes what a plan decided, in the caller's transaction.
+    func persist(_ plan: Plan, ticketID: Int, in tx: WriteTransaction) async throws {
+        try await persist(plan, ticketID: ticketID, on: tx.db)
+    }
+
+    private func persist(_ plan: Plan, ticketID: Int, on db: any Database) async throws {
+        for row in plan.deleted { try await row.delete(on: db) }
+        for row in plan.created {
+            row.ticketID = ticketID
+            try await row.create(on: db)
+        }
+        for row in plan.changed { try await row.update(on: db) }
+        if !plan.answered.isEmpty {
+            try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric ~~ plan.answered).filter(\.$status == .draft)
+                .set(\.$status, to: .dismissed).set(\.$resolvedAt, to: clock.now()).update()
+        }
     }
 
     /// Stores on the ticket what the inbox and the SLA check read without loading clocks.

@@ -130,16 +130,16 @@ struct ServiceLevelAdmin: Sendable {
     }
 
     func deletePolicy(id: Int, on db: any Database) async throws {
-        try await db.writeTransaction { tx in
-            let policy = try await SLAPolicy.find(id, orNotFound: "SLA policy", on: tx)
+        try await db.write { tx in
+            let policy = try await SLAPolicy.find(id, orNotFound: "SLA policy", on: tx.db)
             // Clocks go with their policy; the tickets' deadline columns are cleared with them.
-            let tickets = try await TicketSLAClock.query(on: tx).filter(\.$policyID == id).all(\.$ticketID)
-            try await policy.delete(on: tx)
+            let tickets = try await TicketSLAClock.query(on: tx.db).filter(\.$policyID == id).all(\.$ticketID)
+            try await policy.delete(on: tx.db)
             if !tickets.isEmpty {
-                try await Ticket.query(on: tx).filter(\.$id ~~ Array(Set(tickets)))
+                try await Ticket.query(on: tx.db).filter(\.$id ~~ Array(Set(tickets)))
                     .set(\.$slaDueAt, to: nil).set(\.$slaAtRiskAt, to: nil).set(\.$slaAlertAt, to: nil).update()
             }
-            try await configuration.changed(on: tx)
+            try await configuration.changed(on: tx.db)
         }
     }
 

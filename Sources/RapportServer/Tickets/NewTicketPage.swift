@@ -39,7 +39,7 @@ struct NewTicketContext: Encodable, Sendable {
     let error: String?
     /// The caller's open tickets, when Rapport recognised them.
     let callerName: String?
-    let openTickets: [OtherTicket]
+    let openTickets: [TicketListRow]
     let hasOpenTickets: Bool
 }
 
@@ -119,7 +119,7 @@ struct NewTicketPage: RouteCollection {
             statusOptions: SelectOption.choices([TicketStatus.open, .pending, .solved], selected: form.status.flatMap(TicketStatus.init(rawValue:))),
             error: error,
             callerName: openTickets.first?.requester.name,
-            openTickets: openTickets.map { OtherTicket($0, now: now) },
+            openTickets: openTickets.map { TicketListRow($0, now: now) },
             hasOpenTickets: !openTickets.isEmpty
         )
         return try await req.page("ticket-new", context, status: status)

@@ -20,17 +20,17 @@ final class TicketEvent: Model, @unchecked Sendable {
     init() {}
 
     /// Writes one change to the trail, in the caller's transaction.
-    static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, on db: any Database) async throws {
-        try await record([change], ticketID: ticketID, by: actor, at: now, on: db)
+    static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, in tx: WriteTransaction) async throws {
+        try await record([(change, actor)], ticketID: ticketID, at: now, in: tx)
     }
 
-    /// Writes several changes in one statement: every ticket write logs one or more, and a
-    /// model save per row costs more than the insert itself.
-    static func record(_ changes: [TicketChange], ticketID: Int, by actor: ActingParty, at now: Date, on db: any Database) async throws {
+    /// Writes every change of a write in one statement, each with who made it: a model save
+    /// per row costs more than the insert itself.
+    static func record(_ changes: [(TicketChange, ActingParty)], ticketID: Int, at now: Date, in tx: WriteTransaction) async throws {
         guard !changes.isEmpty else { return }
-        var insert = db.sql.insert(into: schema)
+        var insert = tx.sql.insert(into: schema)
             .columns("ticket_id", "actor_kind", "actor_agent_id", "actor_customer_id", "field", "before", "after", "created_at")
-        for change in changes {
+        for (change, actor) in changes {
             insert = insert.values(ticketID, actor.kind.rawValue, actor.agentID, actor.customerID, change.field.rawValue, change.before, change.after, now)
         }
         try await insert.run()

@@ -58,10 +58,6 @@ struct InboundEmailFields: Sendable {
     var quotedText: String?
 }
 
-/// Work done inside a ticket write, in the same transaction: given the ticket and the new
-/// message's ids.
-typealias TicketWriteHook = @Sendable (_ db: any Database, _ ticketID: Int, _ messageID: Int) async throws -> Void
-
 struct NewTicket: Sendable {
     var subject: String
     var requester: RequesterReference

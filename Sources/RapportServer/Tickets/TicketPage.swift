@@ -12,7 +12,6 @@ struct TicketPage: RouteCollection {
         routes.post("tickets", ":number", "properties", use: updateProperties)
         routes.get("tickets", ":number", "macros", ":macroID", use: applyMacro)
         routes.post("tickets", ":number", "coach", use: coachDraft)
-        routes.get("attachments", ":id", use: AttachmentRoutes().download)
     }
 
     func show(req: Request) async throws -> Response {
@@ -137,8 +136,8 @@ struct TicketPage: RouteCollection {
     func coachDraft(req: Request) async throws -> ReplyAnalysis {
         let number = try req.idParameter("number", naming: "Ticket")
         let input = try req.decodeJSON(CoachDraftRequest.self)
-        guard input.draft.count <= CoachRoutes.maximumLength else {
-            throw RapportError.invalid(["draft": "must be at most \(CoachRoutes.maximumLength) characters"])
+        guard input.draft.count <= CoachService.maximumTextLength else {
+            throw RapportError.invalid(["draft": "must be at most \(CoachService.maximumTextLength) characters"])
         }
         let ticket = try await TicketService.find(number, on: req.db)
         return try await req.rapport.tickets.coachReply(input.draft, ticket: ticket, agentID: try req.agent.id, on: req.db)
@@ -272,7 +271,7 @@ struct TicketPage: RouteCollection {
             organizationURL: customer?.organization.map { "/organizations/\($0.id)" },
             notes: customer.flatMap { $0.notes.isEmpty ? nil : $0.notes },
             churnRiskSince: customer?.churnRiskSince.map(PageDates.full),
-            otherTickets: others.map { OtherTicket($0, now: now) },
+            otherTickets: others.map { TicketListRow($0, now: now) },
             hasOtherTickets: !others.isEmpty
         )
     }

@@ -72,25 +72,6 @@ struct TicketHeader: Encodable, Sendable {
     let moods: [MoodBadge]
 }
 
-/// A ticket in a short list: a requester's other tickets, a customer's or organization's history.
-struct OtherTicket: Encodable, Sendable {
-    let number: Int
-    let subject: String
-    let url: String
-    let status: String
-    let statusLabel: String
-    let updated: String
-
-    init(_ ticket: TicketSummaryDTO, now: Date) {
-        number = ticket.number
-        subject = ticket.subject
-        url = "/tickets/\(ticket.number)"
-        status = ticket.status.rawValue
-        statusLabel = ticket.status.label
-        updated = PageDates.relative(ticket.updatedAt, now: now)
-    }
-}
-
 struct RequesterCard: Encodable, Sendable {
     let name: String
     let url: String
@@ -102,7 +83,7 @@ struct RequesterCard: Encodable, Sendable {
     let churnRiskSince: String?
     /// Set when mail to one of their addresses bounced.
     var bounceWarning: String? = nil
-    let otherTickets: [OtherTicket]
+    let otherTickets: [TicketListRow]
     let hasOtherTickets: Bool
 }
 
