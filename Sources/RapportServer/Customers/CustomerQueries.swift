@@ -33,7 +33,12 @@ enum CustomerQueries {
     }
 
     static func customers(ids: [Int], on db: any Database) async throws -> [CustomerDTO] {
-        guard !ids.isEmpty else { return [] }
+        try await customersWithAddresses(ids: ids, on: db).customers
+    }
+
+    /// The customers and their address rows (which say which addresses bounce).
+    static func customersWithAddresses(ids: [Int], on db: any Database) async throws -> (customers: [CustomerDTO], addresses: [CustomerEmail]) {
+        guard !ids.isEmpty else { return ([], []) }
         let customers = try await Customer.query(on: db).filter(\.$id ~~ ids).all()
         let emails = try await CustomerEmail.query(on: db).filter(\.$customerID ~~ ids).sort(\.$isPrimary, .descending).sort(\.$id).all()
         let organizationIDs = Set(customers.compactMap(\.organizationID))
@@ -41,7 +46,7 @@ enum CustomerQueries {
         let emailsByCustomer = Dictionary(grouping: emails, by: \.customerID)
         let organizationNames = Dictionary(uniqueKeysWithValues: organizations.compactMap { org in org.id.map { ($0, org.name) } })
         let byID = Dictionary(uniqueKeysWithValues: customers.compactMap { c in c.id.map { ($0, c) } })
-        return ids.compactMap { id in
+        let found = ids.compactMap { id -> CustomerDTO? in
             guard let customer = byID[id] else { return nil }
             return CustomerDTO(
                 id: id, name: customer.name, emails: (emailsByCustomer[id] ?? []).map(\.address), phone: customer.phone,
@@ -50,6 +55,7 @@ enum CustomerQueries {
                 churnRiskSince: customer.churnRiskSince, tier: customer.tier, isOrgManager: customer.isOrgManager, createdAt: customer.createdAt, updatedAt: customer.updatedAt
             )
         }
+        return (found, emails)
     }
 
     static func detail(customerID: Int, on db: any Database) async throws -> CustomerDetailDTO {

@@ -152,10 +152,13 @@ struct NotificationService: Sendable {
     }
 
     static func unreadCount(agentID: Int, on db: any Database) async throws -> Int {
-        let row = try await db.sql.raw("""
-            SELECT COUNT(DISTINCT COALESCE(ticket_id, -id)) AS "count" FROM agent_notifications WHERE agent_id = \(bind: agentID) AND read_at IS NULL
-            """).first()
+        let row = try await db.sql.raw("SELECT \(unreadCountExpression(agentID: agentID)) AS \"count\"").first()
         return try row?.decode(column: "count", as: Int.self) ?? 0
+    }
+
+    /// The unread count as an SQL expression, for pages that read it with other figures.
+    static func unreadCountExpression(agentID: Int) -> SQLQueryString {
+        "(SELECT COUNT(DISTINCT COALESCE(ticket_id, -id)) FROM agent_notifications WHERE agent_id = \(bind: agentID) AND read_at IS NULL)"
     }
 
     func recent(agentID: Int, limit: Int = 100, on db: any Database) async throws -> [AgentNotification] {

@@ -4,13 +4,14 @@ import RapportCore
 
 /// Keeps each ticket's SLA clocks in step with what happens to it, and answers where they stand.
 ///
-/// `sync` runs inside every ticket write: it finds the policy that covers the ticket, moves the
-/// clocks for the event, and stores on the ticket the nearest deadline (for the inbox's "due
-/// next" order), when it becomes at risk, and when the SLA check next has work for it.
+/// Every ticket write asks for a `plan` (which policy covers the ticket, and where its clocks
+/// stand after the write's events), `persist`s it, and stores on the ticket the nearest deadline
+/// (for the inbox's "due next" order), when it becomes at risk, and when the SLA check next has
+/// work for it. `sync` does all three at once for the demo desk's history.
 struct SLAService: Sendable {
     let clock: any WallClock
 
-    /// The policies and calendars, read once per ticket write.
+    /// The policies, calendars and settings, held by the configuration cache.
     struct Configuration: Sendable {
         let policies: [SLAPolicy]
         let calendars: [Int: BusinessCalendar]
@@ -23,10 +24,6 @@ struct SLAService: Sendable {
         func calendar(for policy: SLAPolicy?) -> BusinessCalendar {
             policy?.calendarID.flatMap { calendars[$0] } ?? .alwaysOpen
         }
-    }
-
-    func configuration(on db: any Database) async throws -> Configuration {
-        try await Self.loadConfiguration(on: db)
     }
 
     /// The policies, calendars and settings as stored (the configuration cache holds a copy).
@@ -115,7 +112,7 @@ struct SLAService: Sendable {
             case let (row?, clock?):
                 if row.startedAt != clock.startedAt { row.marks = SLAAlertMarks() }  // a new cycle (next response)
                 if !row.clock.isStopped, clock.isStopped, metric != .resolution { plan.answered.append(metric) }
-                if !clock.isStopped, let policyID = policy?.id { row.policyID = policyID }
+                if !clock.isStopped, let policyID = policy?.id, row.policyID != policyID { row.policyID = policyID }
                 if row.clock != clock { row.clock = clock }
                 if row.hasChanges { plan.changed.append(row) }
                 plan.clocks.append(row)
@@ -131,10 +128,8 @@ struct SLAService: Sendable {
 
     private func persist(_ plan: Plan, ticketID: Int, on db: any Database) async throws {
         for row in plan.deleted { try await row.delete(on: db) }
-        for row in plan.created {
-            row.ticketID = ticketID
-            try await row.create(on: db)
-        }
+        for row in plan.created { row.ticketID = ticketID }
+        if !plan.created.isEmpty { try await plan.created.create(on: db) }  // one insert
         for row in plan.changed { try await row.update(on: db) }
         if !plan.answered.isEmpty {
             try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric ~~ plan.answered).filter(\.$status == .draft)
@@ -161,10 +156,9 @@ struct SLAService: Sendable {
     }
 
     /// Each clock of a ticket as the ticket page shows it.
-    func standings(ticketID: Int, on db: any Database) async throws -> [SLAClockView] {
+    func standings(ticketID: Int, configuration: Configuration, on db: any Database) async throws -> [SLAClockView] {
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
         guard !rows.isEmpty else { return [] }
-        let configuration = try await configuration(on: db)
         let now = clock.now()
         return SLAMetric.allCases.compactMap { metric in
             guard let row = rows.first(where: { $0.metric == metric }) else { return nil }

@@ -62,6 +62,7 @@ struct CreateTeams: AsyncMigration {
 }
 
 extension TeamMembership {
+    /// An agent's teams as stored (pages read them from the cached `StaffDirectory`).
     static func teamIDs(ofAgent agentID: Int, on database: any Database) async throws -> [Int] {
         try await TeamMembership.query(on: database).filter(\.$agentID == agentID).all().map(\.teamID)
     }

@@ -43,12 +43,14 @@ struct TeamService: Sendable {
         let existing = try await TeamMembership.query(on: database).filter(\.$teamID == teamID).filter(\.$agentID == agentID).first()
         if existing == nil {
             try await TeamMembership(teamID: teamID, agentID: agentID, now: clock.now()).create(on: database)
+            try await configuration.changed(on: database)
         }
     }
 
     func removeMember(agentID: Int, fromTeam teamID: Int, on database: any Database) async throws {
         guard try await Team.find(teamID, on: database) != nil else { throw RapportError.notFound("Team \(teamID)") }
         try await TeamMembership.query(on: database).filter(\.$teamID == teamID).filter(\.$agentID == agentID).delete()
+        try await configuration.changed(on: database)
     }
 
     private static func validName(_ raw: String) throws -> String {

@@ -100,7 +100,8 @@ struct InboxPage: RouteCollection {
     func show(req: Request) async throws -> Response {
         let agent = try req.agent
         let query = Query(req)
-        let teamIDs = try await TeamMembership.teamIDs(ofAgent: agent.id, on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
+        let teamIDs = directory.teamIDs(ofAgent: agent.id)
         let now = req.rapport.clock.now()
         var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs, now: now)
         filters.priority = query.priority
@@ -108,9 +109,8 @@ struct InboxPage: RouteCollection {
         filters.tag = query.tag
 
         async let pageResult = TicketQueries.page(filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
-        async let countsResult = InboxCounts.load(agentID: agent.id, cache: req.rapport.inboxCounts, now: now, on: req.db)
-        async let directoryResult = StaffDirectory.load(on: req.db)
-        let (page, counts, directory) = try await (pageResult, countsResult, directoryResult)
+        async let countsResult = InboxCounts.load(agentID: agent.id, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: now, on: req.db)
+        let (page, counts) = try await (pageResult, countsResult)
 
         let rows = page.tickets.map { ticket in
             let waitingSeconds = ticket.status == .new || ticket.status == .open ? ticket.awaitingReplySince.map { now.timeIntervalSince($0) } : nil
@@ -149,7 +149,9 @@ struct InboxPage: RouteCollection {
 
     /// `GET /inbox/counts` — the view counts as JSON, polled by the page script.
     func counts(req: Request) async throws -> InboxCounts {
-        try await InboxCounts.load(agentID: try req.agent.id, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
+        let agentID = try req.agent.id
+        let teamIDs = try await req.rapport.configuration.current(on: req.db).directory.teamIDs(ofAgent: agentID)
+        return try await InboxCounts.load(agentID: agentID, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
     }
 
     struct BulkForm: Decodable {

@@ -77,10 +77,21 @@ struct InboxCounts: Content {
     subscript(view: InboxView) -> Int? { values[view.rawValue] }
 
     /// The views' counts and the agent's unread notifications. The SLA view changes as time
-    /// passes, not only when tickets do, so it and the notifications are counted every time.
-    static func load(agentID: Int, cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
-        let teamIDs = try await TeamMembership.teamIDs(ofAgent: agentID, on: database)
-        let stamp = try await InboxCountCache.Stamp.current(on: database)
+    /// passes, not only when tickets do, so it and the notifications are counted every time, in
+    /// the same query that reads whether the cached counts still hold.
+    static func load(agentID: Int, teamIDs: [Int], cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
+        struct Live: Decodable {
+            let latestUpdate: Date?
+            let highestID: Int?
+            let atRisk: Int
+            let notifications: Int
+        }
+        let atRisk = InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now)
+        let live = try await database.sql.raw("""
+            SELECT \(InboxCountCache.Stamp.expression), \(TicketQueries.countExpression(atRisk)) AS "atRisk",
+                   \(NotificationService.unreadCountExpression(agentID: agentID)) AS "notifications"
+            """).first(decoding: Live.self)
+        let stamp = InboxCountCache.Stamp(latestUpdate: live?.latestUpdate, highestID: live?.highestID)
         var values: [String: Int]
         if let cached = await cache.counts(agentID: agentID, teamIDs: teamIDs, stamp: stamp) {
             values = cached.values
@@ -90,8 +101,8 @@ struct InboxCounts: Content {
             await cache.store(cached, agentID: agentID, teamIDs: teamIDs, stamp: stamp)
             values = cached.values
         }
-        values[InboxView.atRisk.rawValue] = try await TicketQueries.counts([InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now)], on: database).first
-        values["notifications"] = try await NotificationService.unreadCount(agentID: agentID, on: database)
+        values[InboxView.atRisk.rawValue] = live?.atRisk ?? 0
+        values["notifications"] = live?.notifications ?? 0
         return InboxCounts(values: values)
     }
 }
@@ -106,10 +117,8 @@ actor InboxCountCache {
         let latestUpdate: Date?
         let highestID: Int?
 
-        static func current(on database: any Database) async throws -> Stamp {
-            try await database.sql.raw(#"SELECT (SELECT MAX(updated_at) FROM tickets) AS "latestUpdate", (SELECT MAX(id) FROM tickets) AS "highestID""#)
-                .first(decoding: Stamp.self) ?? Stamp(latestUpdate: nil, highestID: nil)
-        }
+        /// The stamp's two columns, for a SELECT list.
+        static let expression: SQLQueryString = #"(SELECT MAX(updated_at) FROM tickets) AS "latestUpdate", (SELECT MAX(id) FROM tickets) AS "highestID""#
     }
 
     private struct Entry {

@@ -147,18 +147,20 @@ struct TicketPage: RouteCollection {
 
     private func render(_ req: Request, number: Int, composer: ComposerState, panel submitted: TicketPanelForm? = nil, propertiesError: String? = nil,
                         notice: PageNotice? = nil, status: HTTPStatus = .ok) async throws -> Response {
+        // A fixed number of queries whatever the conversation's length; the people, teams and
+        // SLA policies come from the configuration cache.
+        let configuration = try await req.rapport.configuration.current(on: req.db)
+        let directory = configuration.directory
         async let detailResult = TicketQueries.detail(ticketID: number, on: req.db)
         async let eventsResult = TicketQueries.events(ticketID: number, on: req.db)
-        async let directoryResult = StaffDirectory.load(on: req.db)
         let agentID = try req.agent.id
         async let macrosResult = MacroService.usable(by: agentID, on: req.db)
-        let (detail, events, directory, macros) = try await (detailResult, eventsResult, directoryResult, macrosResult)
+        let (detail, events, macros) = try await (detailResult, eventsResult, macrosResult)
         let ticket = detail.ticket
         let now = req.rapport.settings.clock.now()
-        var requester = try await requesterCard(ticket, now: now, on: req.db)
-        requester.bounceWarning = try await MailTimeline.bounceWarning(customerID: ticket.requester.id, on: req.db)
+        let requester = try await requesterCard(ticket, now: now, on: req.db)
         let mail = try await MailTimeline.load(ticketID: number, on: req.db)
-        let sla = try await req.rapport.sla.standings(ticketID: number, on: req.db)
+        let sla = try await req.rapport.sla.standings(ticketID: number, configuration: configuration.sla, on: req.db)
         let lastCustomerText = detail.messages.last(where: { $0.author.kind == .customer })?.body ?? ""
         let suggestions = try await req.rapport.knowledgeBase.suggestions(for: detail.ticket.subject + "\n" + lastCustomerText, limit: 4, on: req.db)
         let drafts = try await DelayNotice.query(on: req.db).filter(\.$ticketID == number).filter(\.$status == .draft).sort(\.$id).all()
@@ -207,7 +209,7 @@ struct TicketPage: RouteCollection {
         composer.replyPlaceholder = "Write to \(ticket.requester.name)…"
         composer.maxAttachmentBytes = req.rapport.attachments.maximumBytes
         composer.maxAttachmentText = FileSize.text(req.rapport.attachments.maximumBytes)
-        composer.signature = try await Agent.find(agentID, on: req.db)?.signature ?? ""
+        composer.signature = directory.agents.first { $0.id == agentID }?.signature ?? ""
         // After a refused send the panel shows what the agent had chosen, marked unsaved.
         let shown = submitted?.hasPanel == true ? submitted : nil
         var panel = TicketPanelState(
@@ -261,7 +263,8 @@ struct TicketPage: RouteCollection {
     }
 
     private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, on db: any Database) async throws -> RequesterCard {
-        let customer = try await CustomerQueries.customers(ids: [ticket.requester.id], on: db).first
+        let (customers, addresses) = try await CustomerQueries.customersWithAddresses(ids: [ticket.requester.id], on: db)
+        let customer = customers.first
         var filters = TicketListFilters()
         filters.requesterID = ticket.requester.id
         let others = try await TicketQueries.page(filters, after: nil, limit: 6, on: db).tickets.filter { $0.number != ticket.number }.prefix(5)
@@ -271,6 +274,7 @@ struct TicketPage: RouteCollection {
             organizationURL: customer?.organization.map { "/organizations/\($0.id)" },
             notes: customer.flatMap { $0.notes.isEmpty ? nil : $0.notes },
             churnRiskSince: customer?.churnRiskSince.map(PageDates.full),
+            bounceWarning: MailTimeline.bounceWarning(for: addresses),
             otherTickets: others.map { TicketListRow($0, now: now) },
             hasOtherTickets: !others.isEmpty
         )

@@ -202,12 +202,17 @@ enum TicketQueries {
     static func counts(_ filterSets: [TicketListFilters], on database: any Database) async throws -> [Int] {
         guard !filterSets.isEmpty else { return [] }
         let selects = filterSets.enumerated().map { index, filters -> SQLQueryString in
-            let conditions = conditions(for: filters)
-            let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return "(SELECT COUNT(*) FROM tickets t \(whereClause)) AS \(unsafeRaw: "c\(index)")"
+            "\(countExpression(filters)) AS \(unsafeRaw: "c\(index)")"
         }
         guard let row = try await database.sql.raw("SELECT \(selects.joined(separator: ", "))").first() else { return filterSets.map { _ in 0 } }
         return try filterSets.indices.map { try row.decode(column: "c\($0)", as: Int.self) }
+    }
+
+    /// How many tickets match, as an SQL expression, for queries that read several figures at once.
+    static func countExpression(_ filters: TicketListFilters) -> SQLQueryString {
+        let conditions = conditions(for: filters)
+        let whereClause: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return "(SELECT COUNT(*) FROM tickets t \(whereClause))"
     }
 
     private static func conditions(for filters: TicketListFilters) -> [SQLQueryString] {
@@ -312,7 +317,6 @@ enum TicketQueries {
             let actorName: String?
             let createdAt: Date
         }
-        _ = try await TicketService.find(ticketID, on: database)
         let rows = try await database.sql.raw("""
             SELECT ev.id AS "id", ev.field AS "field", ev.before AS "before", ev.after AS "after", ev.actor_kind AS "actorKind",
                 COALESCE(ev.actor_agent_id, ev.actor_customer_id) AS "actorID", COALESCE(a.name, c.name) AS "actorName",

@@ -74,6 +74,8 @@ struct TicketRoutes: RouteCollection {
     }
 
     func events(req: Request) async throws -> [TicketEventDTO] {
-        try await TicketQueries.events(ticketID: try req.idParameter("number", naming: "Ticket"), on: req.db)
+        let number = try req.idParameter("number", naming: "Ticket")
+        _ = try await TicketService.find(number, on: req.db)
+        return try await TicketQueries.events(ticketID: number, on: req.db)
     }
 }

@@ -107,7 +107,6 @@ struct TicketService: Sendable {
         var message = PreparedMessage(message: input.firstMessage, stored: stored)
         // Read before the write lock is taken: only the write itself needs to hold it.
         if input.firstMessage.author == .customer { message.mood = coach.moods.read(input.firstMessage.body) }
-        if actor.agentID != nil { message.actor = try await TicketActor.load(actor, on: db) }
         return PreparedTicket(input: input, subject: subject, tags: tags, message: message)
     }
 
@@ -146,10 +145,9 @@ struct TicketService: Sendable {
         }
         guard message.kind == .reply, actor.agentID != nil, let ticketID, let ticket = try await Ticket.find(ticketID, on: db) else { return prepared }
         let requester = try await TicketRequester.load(ticket.requesterID, on: db)
-        let acting = try await TicketActor.load(actor, on: db)
+        let agentName = try await configuration.current(on: db).directory.agentName(actor.agentID)
         prepared.requester = requester
-        prepared.actor = acting
-        prepared.coaching = try await coachReply(message.body, ticketID: ticketID, customerName: requester.name, agentName: acting.agent?.name ?? "", on: db)
+        prepared.coaching = try await coachReply(message.body, ticketID: ticketID, customerName: requester.name, agentName: agentName ?? "", on: db)
         return prepared
     }
 

@@ -1,26 +1,36 @@
 import FluentKit
 import RapportCore
 
-/// Agents and teams by id, for the pickers and names on workspace pages. Both tables are small
-/// (a desk has tens of agents, not thousands), so a page loads them whole in two queries.
+/// Agents, teams and who is in which, for the pickers and names on workspace pages and the
+/// checks of a ticket write. The tables are small (a desk has tens of agents, not thousands):
+/// the configuration cache holds them whole (`ConfigurationCache`), and pages read them from
+/// there.
 struct StaffDirectory: Sendable {
     struct Person: Sendable {
         let id: Int
         let name: String
         let isActive: Bool
+        /// What the composer offers to end a reply with.
+        let signature: String
     }
 
     let agents: [Person]
     let teams: [(id: Int, name: String)]
+    /// Each agent's teams, by id, in ascending order.
+    let teamsOfAgent: [Int: [Int]]
 
     static func load(on database: any Database) async throws -> StaffDirectory {
         let agents = try await Agent.query(on: database).sort(\.$name).all()
         let teams = try await Team.query(on: database).sort(\.$name).all()
+        let memberships = try await TeamMembership.query(on: database).all()
         return StaffDirectory(
-            agents: agents.compactMap { agent in agent.id.map { Person(id: $0, name: agent.name, isActive: agent.isActive) } },
-            teams: teams.compactMap { team in team.id.map { ($0, team.name) } }
+            agents: agents.compactMap { agent in agent.id.map { Person(id: $0, name: agent.name, isActive: agent.isActive, signature: agent.signature) } },
+            teams: teams.compactMap { team in team.id.map { ($0, team.name) } },
+            teamsOfAgent: Dictionary(grouping: memberships, by: \.agentID).mapValues { $0.map(\.teamID).sorted() }
         )
     }
+
+    func teamIDs(ofAgent agentID: Int) -> [Int] { teamsOfAgent[agentID] ?? [] }
 
     func agentName(_ id: Int?) -> String? { id.flatMap { id in agents.first { $0.id == id }?.name } }
     func teamName(_ id: Int?) -> String? { id.flatMap { id in teams.first { $0.id == id }?.name } }

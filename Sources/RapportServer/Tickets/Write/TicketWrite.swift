@@ -46,15 +46,15 @@ final class TicketWrite {
     // MARK: Beginning
 
     /// An existing ticket, locked for the rest of the transaction. `prepared` carries what was
-    /// read before the lock (the requester, the agent), so nothing is read twice.
+    /// read before the lock (the requester), so nothing is read twice.
     static func begin(_ ticketID: Int, by actor: ActingParty, prepared: PreparedMessage? = nil, service: TicketService,
                       in tx: WriteTransaction) async throws -> TicketWrite {
         let ticket = try await TicketService.findForUpdate(ticketID, on: tx.db)
         let requester: TicketRequester = if let known = prepared?.requester, known.id == ticket.requesterID { known }
             else { try await TicketRequester.load(ticket.requesterID, on: tx.db) }
-        let acting: TicketActor = if let known = prepared?.actor, known.party == actor { known } else { try await TicketActor.load(actor, on: tx.db) }
-        return TicketWrite(tx: tx, ticket: ticket, requester: requester, actor: acting, configuration: try await service.configuration.current(on: tx.db),
-                           now: service.clock.now(), service: service, isNew: false)
+        let configuration = try await service.configuration.current(on: tx.db)
+        return TicketWrite(tx: tx, ticket: ticket, requester: requester, actor: TicketActor(actor, directory: configuration.directory),
+                           configuration: configuration, now: service.clock.now(), service: service, isNew: false)
     }
 
     /// A new ticket with its first message, written once all its fields are known: the row is
@@ -66,7 +66,7 @@ final class TicketWrite {
         let configuration = try await service.configuration.current(on: tx.db)
         let requesterID = try await service.resolveRequester(input.requester, now: now, in: tx)
         let requester = try await TicketRequester.load(requesterID, on: tx.db)
-        let acting: TicketActor = if let known = prepared.message.actor, known.party == actor { known } else { try await TicketActor.load(actor, on: tx.db) }
+        let acting = TicketActor(actor, directory: configuration.directory)
 
         let ticket = Ticket()
         ticket.subject = prepared.subject
@@ -284,7 +284,7 @@ final class TicketWrite {
         let ticketID = try ticket.requireID
         let outgoing = input.kind == .reply && input.author != .customer
             ? try await service.outbox.prepareReply(
-                ticketID: ticketID, subject: ticket.subject, requester: requester, agentName: author.agentID == nil ? nil : actor.agent?.name, body: input.body,
+                ticketID: ticketID, subject: ticket.subject, requester: requester, agentName: author.agentID == nil ? nil : actor.agentName, body: input.body,
                 attachments: TicketService.emailAttachments(input.attachments, stored: prepared.stored), automatic: input.author == .system,
                 mail: configuration.mail, in: tx)
             : nil
@@ -364,7 +364,7 @@ final class TicketWrite {
         let ticketID = try ticket.requireID
         let assignment = events.last { $0.change.field == .assignee }
         if let assignee = ticket.assigneeID, isNew || assignment != nil, actor.party.agentID != assignee {
-            let by = actor.agent?.name
+            let by = actor.agentName
             let text = "Ticket #\(ticketID) “\(ticket.subject)” was assigned to you" + (by.map { " by \($0)." } ?? " automatically.")
             try await service.notifications.notify([assignee], kind: .assigned, ticketID: ticketID, text: text,
                                                    emailSubject: "Assigned to you: \(ticket.subject)", in: tx)

@@ -22,13 +22,15 @@ struct TicketRequester: Sendable {
     }
 }
 
-/// Who makes a write, with the agent's record when an agent does (their name signs the email).
+/// Who makes a write, with the agent's name when an agent does (it signs the email), from the
+/// cached staff directory.
 struct TicketActor: Sendable {
     let party: ActingParty
-    let agent: Agent?
+    let agentName: String?
 
-    static func load(_ party: ActingParty, on db: any Database) async throws -> TicketActor {
-        TicketActor(party: party, agent: try await party.agentID.asyncMap { try await Agent.find($0, on: db) } ?? nil)
+    init(_ party: ActingParty, directory: StaffDirectory) {
+        self.party = party
+        agentName = directory.agentName(party.agentID)
     }
 }
 
@@ -42,7 +44,7 @@ struct PreparedTicket: Sendable {
 }
 
 /// A message checked and made ready outside the write lock: its files stored, its mood read or
-/// the coach's view of it taken, and the people the write will need, loaded once.
+/// the coach's view of it taken, and the requester the write will need, loaded once.
 struct PreparedMessage: Sendable {
     let message: NewMessage
     let stored: [StoredAttachment]
@@ -50,7 +52,6 @@ struct PreparedMessage: Sendable {
     var coaching: ReplyAnalysis?
     /// The ticket's requester as read before the lock; reused when the ticket still has them.
     var requester: TicketRequester?
-    var actor: TicketActor?
 }
 
 /// A new request the customer is told was received (inbound mail, the contact form).
