@@ -61,7 +61,7 @@ public struct RapportServices: Sendable {
         signInGuard = SignInGuard(clock: clock)
         webSessions = WebSessionService(clock: clock)
         agentAccess = AgentAccessService(clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox, sessions: webSessions)
-        macros = MacroService(clock: clock)
+        macros = MacroService(clock: clock, configuration: configuration)
         inboxCounts = InboxCountCache()
     }
 }

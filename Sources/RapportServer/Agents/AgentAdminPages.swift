@@ -160,7 +160,7 @@ struct AgentAdminPages: RouteCollection {
     }
 
     private func renderDeactivation(_ req: Request, agent: Agent, open: [Int], error: String?) async throws -> Response {
-        let directory = try await StaffDirectory.load(on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
         let id = try agent.requireID
         let context = DeactivationContext(
             page: try req.chrome(title: "Agents", section: "admin"), agentID: id, name: agent.name, openCount: open.count, hasOpen: !open.isEmpty,

@@ -35,7 +35,7 @@ struct AutomationPages: RouteCollection {
 
     func list(req: Request) async throws -> Response {
         let rules = try await AutomationRule.query(on: req.db).sort(\.$trigger).sort(\.$position).sort(\.$id).all()
-        let names = try await RuleNames.load(on: req.db)
+        let names = try await RuleNames.load(directory: req.rapport.configuration.current(on: req.db).directory, on: req.db)
         let rows = rules.compactMap { rule in
             rule.id.map { id in
                 RuleRow(id: id, name: rule.name, trigger: rule.trigger.label, enabled: rule.enabled, summary: names.sentence.describe(rule.definition),
@@ -149,7 +149,7 @@ struct AutomationPages: RouteCollection {
 
     private func save(_ req: Request, id: Int?) async throws -> Response {
         let form = try req.content.decode([String: String].self)
-        let names = try await RuleNames.load(on: req.db)
+        let names = try await RuleNames.load(directory: req.rapport.configuration.current(on: req.db).directory, on: req.db)
         let (definition, naming) = Self.definition(from: form, names: names)
         let name = form["name"] ?? ""
         let position = form["position"] ?? "10"
@@ -208,7 +208,7 @@ struct AutomationPages: RouteCollection {
 
     private func render(_ req: Request, id: Int?, name: String, position: String, enabled: Bool, definition: AutomationRuleDefinition,
                         problems: [String], preview: AutomationService.Preview?, status: HTTPStatus = .ok) async throws -> Response {
-        let names = try await RuleNames.load(on: req.db)
+        let names = try await RuleNames.load(directory: req.rapport.configuration.current(on: req.db).directory, on: req.db)
         let conditions = (0..<Self.conditionRows).map { index in
             let condition = index < definition.conditions.count ? definition.conditions[index] : nil
             return ConditionRow(
@@ -259,9 +259,9 @@ struct RuleNames: Sendable {
     let directory: StaffDirectory
     let organizations: [(id: Int, name: String)]
 
-    static func load(on db: any Database) async throws -> RuleNames {
+    static func load(directory: StaffDirectory, on db: any Database) async throws -> RuleNames {
         let organizations = try await Organization.query(on: db).sort(\.$name).all().compactMap { org in org.id.map { ($0, org.name) } }
-        return RuleNames(directory: try await StaffDirectory.load(on: db), organizations: organizations)
+        return RuleNames(directory: directory, organizations: organizations)
     }
 
     var sentence: AutomationSentence {

@@ -88,7 +88,7 @@ struct MacroPages: RouteCollection {
 
     func list(_ req: Request, scope: Scope) async throws -> Response {
         let macros = try await MacroService.owned(by: try owner(req, scope), on: req.db)
-        let directory = try await StaffDirectory.load(on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
         let rows = macros.compactMap { macro -> MacroRow? in
             guard let id = macro.id else { return nil }
             let changes = MacroService.describeChanges(of: macro, teamName: directory.teamName)
@@ -151,7 +151,7 @@ struct MacroPages: RouteCollection {
     }
 
     private func renderEditor(_ req: Request, scope: Scope, macroID: Int?, form: MacroForm, error: String?, status: HTTPStatus = .ok) async throws -> Response {
-        let directory = try await StaffDirectory.load(on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
         let title = macroID == nil ? (scope == .shared ? "New macro" : "New macro of your own") : "Edit macro"
         let context = MacroEditContext(
             page: try req.chrome(title: title, section: scope == .shared ? "admin" : "macros"),

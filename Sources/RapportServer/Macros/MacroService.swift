@@ -26,6 +26,7 @@ struct AppliedMacro: Sendable, Encodable {
 /// Saving macros, and using them on a ticket.
 struct MacroService: Sendable {
     let clock: any WallClock
+    let configuration: ConfigurationCache
 
     static let bodyMaximumLength = 20_000
 
@@ -74,7 +75,7 @@ struct MacroService: Sendable {
     func render(macroID: Int, ticketID: Int, agentID: Int, on database: any Database) async throws -> AppliedMacro {
         let macro = try await Self.find(macroID, usableBy: agentID, on: database)
         let values = try await Self.placeholderValues(ticketID: ticketID, agentID: agentID, on: database)
-        let directory = try await StaffDirectory.load(on: database)
+        let directory = try await configuration.current(on: database).directory
         return AppliedMacro(id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values), setStatus: macro.setStatus,
                             changes: Self.describeChanges(of: macro, teamName: directory.teamName))
     }

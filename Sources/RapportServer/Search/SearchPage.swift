@@ -44,7 +44,7 @@ struct SearchPage: RouteCollection {
         let status = req.queryString("status").flatMap(TicketStatus.init(rawValue:))
         let assigneeID = req.queryString("assignee").flatMap(Int.init)
         let teamID = req.queryString("team").flatMap(Int.init)
-        let directory = try await StaffDirectory.load(on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
         var rows: [SearchResultRow] = []
         let query = SearchQuery(text)
         if !query.isEmpty {

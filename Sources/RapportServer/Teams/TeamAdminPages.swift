@@ -103,7 +103,7 @@ struct TeamAdminPages: RouteCollection {
     private func renderTeams(_ req: Request, error: String?, newName: String, status: HTTPStatus = .ok) async throws -> Response {
         let teams = try await Team.query(on: req.db).sort(\.$name).all()
         let memberships = try await TeamMembership.query(on: req.db).all()
-        let directory = try await StaffDirectory.load(on: req.db)
+        let directory = try await req.rapport.configuration.current(on: req.db).directory
         let rows = teams.compactMap { team -> AdminTeamRow? in
             guard let teamID = team.id else { return nil }
             let memberIDs = Set(memberships.filter { $0.teamID == teamID }.map(\.agentID))

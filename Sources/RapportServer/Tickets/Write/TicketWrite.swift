@@ -8,14 +8,16 @@ import SQLKit
 /// what it saves at the end.
 ///
 /// Every channel ends here — an agent's reply, a note, a field change, an email, the contact
-/// form, the portal, a rule. The write loads the locked ticket, its requester, the acting agent
-/// and the cached configuration once; each step (`append`, `apply`) changes the ticket in
-/// memory and collects its events; `finish` moves the SLA clocks, saves the ticket row once,
-/// records every event in one insert, refreshes the search index and tells whoever must know.
+/// form, the portal, a rule. The write loads the locked ticket, the acting agent and the cached
+/// configuration once, and the requester once when a step needs them; each step (`append`,
+/// `apply`) changes the ticket in memory and collects its events; `finish` moves the SLA clocks,
+/// saves the ticket row once, records every event in one insert, refreshes the search index and
+/// tells whoever must know.
 final class TicketWrite {
     let tx: WriteTransaction
     let ticket: Ticket
-    private(set) var requester: TicketRequester
+    /// The requester as loaded (or handed over by `prepare`); read through `requester()`.
+    private var knownRequester: TicketRequester?
     let actor: TicketActor
     let configuration: ConfigurationCache.Snapshot
     let now: Date
@@ -29,11 +31,11 @@ final class TicketWrite {
     private var customerWrote: (authorID: Int?, body: String)?
     private var acknowledgement: (subject: String, request: AcknowledgementRequest)?
 
-    private init(tx: WriteTransaction, ticket: Ticket, requester: TicketRequester, actor: TicketActor, configuration: ConfigurationCache.Snapshot,
+    private init(tx: WriteTransaction, ticket: Ticket, requester: TicketRequester?, actor: TicketActor, configuration: ConfigurationCache.Snapshot,
                  now: Date, service: TicketService, isNew: Bool) {
         self.tx = tx
         self.ticket = ticket
-        self.requester = requester
+        self.knownRequester = requester
         self.actor = actor
         self.configuration = configuration
         self.now = now
@@ -43,6 +45,14 @@ final class TicketWrite {
 
     var ticketID: Int { ticket.id ?? 0 }
 
+    /// The ticket's requester, loaded the first time a step needs them (a note does not).
+    func requester() async throws -> TicketRequester {
+        if let known = knownRequester, known.id == ticket.requesterID { return known }
+        let loaded = try await TicketRequester.load(ticket.requesterID, on: tx.db)
+        knownRequester = loaded
+        return loaded
+    }
+
     // MARK: Beginning
 
     /// An existing ticket, locked for the rest of the transaction. `prepared` carries what was
@@ -50,10 +60,8 @@ final class TicketWrite {
     static func begin(_ ticketID: Int, by actor: ActingParty, prepared: PreparedMessage? = nil, service: TicketService,
                       in tx: WriteTransaction) async throws -> TicketWrite {
         let ticket = try await TicketService.findForUpdate(ticketID, on: tx.db)
-        let requester: TicketRequester = if let known = prepared?.requester, known.id == ticket.requesterID { known }
-            else { try await TicketRequester.load(ticket.requesterID, on: tx.db) }
         let configuration = try await service.configuration.current(on: tx.db)
-        return TicketWrite(tx: tx, ticket: ticket, requester: requester, actor: TicketActor(actor, directory: configuration.directory),
+        return TicketWrite(tx: tx, ticket: ticket, requester: prepared?.requester, actor: TicketActor(actor, directory: configuration.directory),
                            configuration: configuration, now: service.clock.now(), service: service, isNew: false)
     }
 
@@ -65,7 +73,6 @@ final class TicketWrite {
         let now = service.clock.now()
         let configuration = try await service.configuration.current(on: tx.db)
         let requesterID = try await service.resolveRequester(input.requester, now: now, in: tx)
-        let requester = try await TicketRequester.load(requesterID, on: tx.db)
         let acting = TicketActor(actor, directory: configuration.directory)
 
         let ticket = Ticket()
@@ -83,12 +90,12 @@ final class TicketWrite {
         if ticket.status == .solved { ticket.solvedAt = now }
         if first.author == .customer, ticket.status == .new || ticket.status == .open { ticket.awaitingReplySince = now }
 
-        let write = TicketWrite(tx: tx, ticket: ticket, requester: requester, actor: acting, configuration: configuration, now: now,
+        let write = TicketWrite(tx: tx, ticket: ticket, requester: nil, actor: acting, configuration: configuration, now: now,
                                 service: service, isNew: true)
         write.record(TicketChange(field: .created, before: nil, after: ticket.status.rawValue), by: actor)
         if let mood = prepared.message.mood { try await write.apply(mood: mood) }
         write.slaEvents.append(.created(status: ticket.status, byCustomer: first.author == .customer))
-        let plan = write.slaPlan(rows: [])
+        let plan = try await write.slaPlan(rows: [])
         if let plan { service.sla.updateTicketColumns(ticket, clocks: plan.clocks, configuration: configuration.sla) }
         try await ticket.create(on: tx.db)
         let ticketID = try ticket.requireID
@@ -195,7 +202,6 @@ final class TicketWrite {
         if let requesterID = changes.requesterID, requesterID != ticket.requesterID {
             note(TicketChange(field: .requester, before: String(ticket.requesterID), after: String(requesterID)))
             ticket.requesterID = requesterID
-            requester = try await TicketRequester.load(requesterID, on: tx.db)
         }
         if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
             note(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
@@ -221,7 +227,7 @@ final class TicketWrite {
         let ticketID = try ticket.requireID
         if !slaEvents.isEmpty, !configuration.sla.policies.isEmpty {
             let rows = try await TicketSLAClock.query(on: tx.db).filter(\.$ticketID == ticketID).all()
-            if let plan = slaPlan(rows: rows) {
+            if let plan = try await slaPlan(rows: rows) {
                 try await service.sla.persist(plan, ticketID: ticketID, in: tx)
                 service.sla.updateTicketColumns(ticket, clocks: plan.clocks, configuration: configuration.sla)
             }
@@ -233,7 +239,7 @@ final class TicketWrite {
             try await service.jobs.enqueue(.automationTrigger, payload: AutomationTriggerJob(ticketID: ticketID, trigger: trigger), in: tx)
         }
         if let (subject, request) = acknowledgement,
-           let prepared = try await service.outbox.prepareAcknowledgement(ticketID: ticketID, subject: subject, requester: requester,
+           let prepared = try await service.outbox.prepareAcknowledgement(ticketID: ticketID, subject: subject, requester: try await requester(),
                                                                           inReplyTo: request.inReplyTo, mail: configuration.mail, in: tx) {
             try await service.outbox.enqueue(prepared, kind: .acknowledgement, ticketID: ticketID, messageID: nil, in: tx)
         }
@@ -261,16 +267,21 @@ final class TicketWrite {
         }
     }
 
-    private func slaPlan(rows: [TicketSLAClock]) -> SLAService.Plan? {
-        service.sla.plan(priority: ticket.priority, organizationID: requester.customer.organizationID, tier: requester.customer.tier,
-                         events: slaEvents.map { ($0, now) }, rows: rows, configuration: configuration.sla)
+    private func slaPlan(rows: [TicketSLAClock]) async throws -> SLAService.Plan? {
+        guard !rows.isEmpty || configuration.sla.policies.contains(where: \.enabled) else { return nil }
+        let customer = try await requester().customer
+        return service.sla.plan(priority: ticket.priority, organizationID: customer.organizationID, tier: customer.tier,
+                                events: slaEvents.map { ($0, now) }, rows: rows, configuration: configuration.sla)
     }
 
     /// Raises the priority as the workspace's rule says and flags a customer who may leave.
     private func apply(mood: InboundMood) async throws {
-        if mood.churnRisk, requester.customer.churnRiskSince == nil {
-            requester.customer.churnRiskSince = now
-            try await requester.customer.update(on: tx.db)
+        if mood.churnRisk {
+            let customer = try await requester().customer
+            if customer.churnRiskSince == nil {
+                customer.churnRiskSince = now
+                try await customer.update(on: tx.db)
+            }
         }
         let raised = service.coach.priorityRule.priority(after: mood, current: ticket.priority)
         guard raised != ticket.priority else { return }
@@ -284,7 +295,7 @@ final class TicketWrite {
         let ticketID = try ticket.requireID
         let outgoing = input.kind == .reply && input.author != .customer
             ? try await service.outbox.prepareReply(
-                ticketID: ticketID, subject: ticket.subject, requester: requester, agentName: author.agentID == nil ? nil : actor.agentName, body: input.body,
+                ticketID: ticketID, subject: ticket.subject, requester: try await requester(), agentName: author.agentID == nil ? nil : actor.agentName, body: input.body,
                 attachments: TicketService.emailAttachments(input.attachments, stored: prepared.stored), automatic: input.author == .system,
                 mail: configuration.mail, in: tx)
             : nil
@@ -370,7 +381,8 @@ final class TicketWrite {
                                                    emailSubject: "Assigned to you: \(ticket.subject)", in: tx)
         }
         if let wrote = customerWrote, let assignee = ticket.assigneeID {
-            let name = wrote.authorID == requester.id ? requester.name : try await wrote.authorID.asyncMap { try await Customer.find($0, on: tx.db)?.name } ?? nil
+            let ticketRequester = try await requester()
+            let name = wrote.authorID == ticketRequester.id ? ticketRequester.name : try await wrote.authorID.asyncMap { try await Customer.find($0, on: tx.db)?.name } ?? nil
             let excerpt = wrote.body.split(whereSeparator: \.isNewline).joined(separator: " ")
             let quoted = excerpt.count > 140 ? String(excerpt.prefix(140)) + "…" : excerpt
             let text = "\(name ?? "The customer") replied on ticket #\(ticketID) “\(ticket.subject)”: “\(quoted)”"
