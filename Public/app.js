@@ -11,6 +11,11 @@
   // ---- Ticket lists: j/k to move, o or Enter to open, x to select ----
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
   var current = -1;
+  // The live script replaced the rows with fresh ones.
+  document.addEventListener("rapport:rows", function () {
+    rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+    current = -1;
+  });
 
   function moveTo(index) {
     if (!rows.length) return;

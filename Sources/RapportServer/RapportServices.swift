@@ -31,7 +31,11 @@ public struct RapportServices: Sendable {
     let knowledgeBase: KnowledgeBaseService
     let portalAuth: PortalAuthService
     let portal: PortalService
+    /// Per-instance limits for cheap read paths (search suggestions, article opens).
     let visitorLimits: VisitorRateLimiter
+    /// Limits and once-only rules that hold across instances (contact form, portal links, votes).
+    let sharedLimits: SharedRateLimiter
+    let presence: PresenceService
 
     init(settings: RapportSettings) throws {
         let clock = MillisecondClock(settings.clock)
@@ -54,6 +58,8 @@ public struct RapportServices: Sendable {
         portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)
         portal = PortalService(tickets: tickets)
         visitorLimits = VisitorRateLimiter(clock: clock)
+        sharedLimits = SharedRateLimiter(clock: clock)
+        presence = PresenceService(clock: clock)
         agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost), configuration: configuration)
         teams = TeamService(clock: clock, configuration: configuration)
         organizations = OrganizationService(clock: clock)

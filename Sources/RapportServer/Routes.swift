@@ -10,7 +10,7 @@ enum Routes {
         AuthRoutes().bootPublic(routes: api)
         try api.register(collection: MailInboundRoutes())  // its own token check: an MTA is no agent
 
-        let authenticated = api.grouped(ApiTokenAuthenticator(), RequireAgentMiddleware())
+        let authenticated = api.grouped(ApiTokenAuthenticator(), RequireAgentMiddleware(), TicketAccessMiddleware())
         // Base64 makes files a third larger; allow a message's worth of attachments plus text.
         let messageBodyLimit = settings.attachmentMaximumBytes * 4 / 3 * 2 + 2 * 1024 * 1024
         try authenticated.register(collection: AuthRoutes())
@@ -35,7 +35,7 @@ enum Routes {
         // Public: the help center and the customer portal, which checks its own sessions.
         try web.grouped(SameOriginPostMiddleware()).register(collection: HelpCenterPages())
         try web.grouped(SameOriginPostMiddleware()).register(collection: PortalPages())
-        let signedIn = web.grouped(RequireSignedInMiddleware())
+        let signedIn = web.grouped(RequireSignedInMiddleware(), TicketAccessMiddleware(), LiveCursorMiddleware())
         // The ticket page takes attachments; every other form is small.
         try signedIn.grouped(CSRFProtectionMiddleware(maximumBodyBytes: messageBodyLimit))
             .register(collection: TicketPage(maximumBodyBytes: messageBodyLimit))
@@ -44,6 +44,7 @@ enum Routes {
         forms.post("sign-out", use: SignInPage.signOut)
         try forms.register(collection: ThemeRoutes())
         try forms.register(collection: InboxPage())
+        try forms.register(collection: LiveRoutes())
         forms.get("attachments", ":id", use: AttachmentRoutes().download)  // the files on the ticket page
         try forms.register(collection: NewTicketPage())
         try forms.register(collection: CustomerPages())

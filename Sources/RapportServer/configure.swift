@@ -14,6 +14,7 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     try await DatabaseSetup.configure(app, settings: settings)
     app.migrations.add(RapportMigrations.all)
     app.rapport = try RapportServices(settings: settings)
+    try LiveSetup.configure(app, settings: settings)
     guard FileManager.default.fileExists(atPath: settings.viewsDirectory.appendingPathComponent("layout.leaf").path) else {
         throw RapportMessageError("The workspace templates are not in \(settings.viewsDirectory.path). Run Rapport from its checkout, or set RAPPORT_RESOURCES to the folder that holds Resources/ and Public/.")
     }

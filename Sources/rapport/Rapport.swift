@@ -33,7 +33,7 @@ struct StorageOptions: ParsableArguments {
         let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
         let environment = ProcessInfo.processInfo.environment
         let cost = environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
-        return RapportSettings(
+        var settings = RapportSettings(
             dataDirectory: directory,
             databaseURL: environment["DATABASE_URL"],
             passwordHashCost: cost,
@@ -42,6 +42,10 @@ struct StorageOptions: ParsableArguments {
             moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:)) ?? MoodPriorityRule(),
             background: BackgroundSettings.fromEnvironment(enabled: backgroundJobs, environment)
         )
+        if let shared = environment["RAPPORT_ATTACHMENTS_DIR"], !shared.isEmpty {
+            settings.sharedAttachmentDirectory = URL(fileURLWithPath: shared, isDirectory: true).standardizedFileURL
+        }
+        return settings
     }
 }
 

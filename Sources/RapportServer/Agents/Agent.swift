@@ -12,6 +12,8 @@ final class Agent: Model, @unchecked Sendable {
     @Field(key: "signature") var signature: String
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "is_active") var isActive: Bool
+    /// Which tickets they work on; admins see every ticket whatever this says.
+    @Field(key: "ticket_scope") var ticketScope: TicketScope
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     /// JSON of `NotificationPreferences`; nil for the defaults.

@@ -25,10 +25,10 @@ struct AgentAccessService: Sendable {
     }
 
     /// Creates the agent with no usable password and sends them a link to choose one.
-    func invite(name: String, email: String, role: AgentRole, publicURL: String, on database: any Database) async throws -> IssuedLink {
+    func invite(name: String, email: String, role: AgentRole, ticketScope: TicketScope = .all, publicURL: String, on database: any Database) async throws -> IssuedLink {
         // A password no one knows until the agent chooses theirs.
         let placeholder = Data([UInt8].random(count: 24)).base64URLEncodedString()
-        let agentID = try await agents.create(NewAgent(name: name, email: email, role: role, password: placeholder), on: database)
+        let agentID = try await agents.create(NewAgent(name: name, email: email, role: role, ticketScope: ticketScope, password: placeholder), on: database)
         return try await issueLink(for: agentID, purpose: .invitation, publicURL: publicURL, on: database)
     }
 

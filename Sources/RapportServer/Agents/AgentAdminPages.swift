@@ -21,6 +21,7 @@ struct AgentAdminPages: RouteCollection {
         let name: String
         let email: String
         let roleOptions: [SelectOption]
+        let scopeOptions: [SelectOption]
         let isActive: Bool
         let isSelf: Bool
         let teams: String
@@ -31,6 +32,9 @@ struct AgentAdminPages: RouteCollection {
         var name: String?
         var email: String?
         var role: String?
+        var ticketAccess: String?
+
+        enum CodingKeys: String, CodingKey { case name, email, role, ticketAccess = "ticket_access" }
     }
 
     /// A link the admin must hand over because mail is not set up.
@@ -45,6 +49,7 @@ struct AgentAdminPages: RouteCollection {
         let error: String?
         let form: InviteForm
         let roleOptions: [SelectOption]
+        let scopeOptions: [SelectOption]
         let handOver: HandOver?
     }
 
@@ -58,7 +63,8 @@ struct AgentAdminPages: RouteCollection {
         let form = try req.content.decode(InviteForm.self)
         do {
             let role = try WebForm.optionalChoice(form.role, AgentRole.self, field: "role") ?? .agent
-            let link = try await req.rapport.agentAccess.invite(name: form.name ?? "", email: form.email ?? "", role: role,
+            let scope = try WebForm.optionalChoice(form.ticketAccess, TicketScope.self, field: "ticket_access") ?? .all
+            let link = try await req.rapport.agentAccess.invite(name: form.name ?? "", email: form.email ?? "", role: role, ticketScope: scope,
                                                                 publicURL: req.rapport.settings.publicURL, on: req.db)
             if link.emailed { return req.redirect(to: "/admin/agents", notice: .agentInvited) }
             let name = try await Agent.find(link.agentID, on: req.db)?.name ?? "them"
@@ -86,12 +92,13 @@ struct AgentAdminPages: RouteCollection {
 
     struct ChangeForm: Decodable {
         var role: String?
+        var ticketAccess: String?
         var active: String?
         /// When deactivating someone with open tickets: `reassign` or `unassign`.
         var openTickets: String?
         var reassignTo: String?
 
-        enum CodingKeys: String, CodingKey { case role, active, openTickets = "open_tickets", reassignTo = "reassign_to" }
+        enum CodingKeys: String, CodingKey { case role, ticketAccess = "ticket_access", active, openTickets = "open_tickets", reassignTo = "reassign_to" }
     }
 
     func update(req: Request) async throws -> Response {
@@ -101,6 +108,7 @@ struct AgentAdminPages: RouteCollection {
         do {
             var changes = AgentUpdate()
             changes.role = try WebForm.optionalChoice(form.role, AgentRole.self, field: "role")
+            changes.ticketScope = try WebForm.optionalChoice(form.ticketAccess, TicketScope.self, field: "ticket_access")
             changes.isActive = form.active == "true"
             let agent = try await Agent.find(id, orNotFound: "Agent", on: req.db)
             if id == me.id, changes.isActive == false {
@@ -182,13 +190,19 @@ struct AgentAdminPages: RouteCollection {
             rows: agents.map { agent in
                 Row(id: agent.id, name: agent.name, email: agent.email,
                     roleOptions: AgentRole.allCases.map { SelectOption(value: $0.rawValue, label: $0.rawValue.capitalizedFirst, selected: $0 == agent.role) },
+                    scopeOptions: Self.scopeOptions(selected: agent.ticketAccess),
                     isActive: agent.isActive, isSelf: agent.id == me, teams: agent.teams.map(\.name).joined(separator: ", "),
                     invitationPending: pending.contains(agent.id))
             },
             error: error, form: form,
             roleOptions: AgentRole.allCases.map { SelectOption(value: $0.rawValue, label: $0.rawValue.capitalizedFirst, selected: $0.rawValue == form.role) },
+            scopeOptions: Self.scopeOptions(selected: form.ticketAccess.flatMap(TicketScope.init(rawValue:)) ?? .all),
             handOver: handOver
         )
         return try await req.page("admin-agents", context, status: status)
+    }
+
+    private static func scopeOptions(selected: TicketScope) -> [SelectOption] {
+        TicketScope.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
     }
 }

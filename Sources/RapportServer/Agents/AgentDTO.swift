@@ -9,6 +9,8 @@ struct AgentDTO: Content {
     let name: String
     let email: String
     let role: AgentRole
+    /// Which tickets they work on (admins see all whatever it says).
+    let ticketAccess: TicketScope
     let signature: String
     let isActive: Bool
     let teams: [NamedReferenceDTO]
@@ -26,7 +28,7 @@ struct AgentDTO: Content {
         return agents.compactMap { agent in
             guard let id = agent.id else { return nil }
             let mine = teams.filter { teamsByAgent[id]?.contains($0.id ?? 0) ?? false }.compactMap { t in t.id.map { NamedReferenceDTO(id: $0, name: t.name) } }
-            return AgentDTO(id: id, name: agent.name, email: agent.email, role: agent.role, signature: agent.signature,
+            return AgentDTO(id: id, name: agent.name, email: agent.email, role: agent.role, ticketAccess: agent.ticketScope, signature: agent.signature,
                             isActive: agent.isActive, teams: mine, createdAt: agent.createdAt)
         }
     }

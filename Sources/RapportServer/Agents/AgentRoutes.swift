@@ -7,6 +7,7 @@ struct CreateAgentRequest: Decodable {
     let name: String
     let email: String
     let role: String?
+    let ticketAccess: String?
     let password: String
     let signature: String?
 }
@@ -15,6 +16,7 @@ struct UpdateAgentRequest: Decodable {
     let name: String?
     let email: String?
     let role: String?
+    let ticketAccess: String?
     let signature: String?
     let isActive: Bool?
     let password: String?
@@ -46,8 +48,10 @@ struct AgentRoutes: RouteCollection {
         let input = try req.decodeJSON(CreateAgentRequest.self)
         var problems = FieldErrors()
         let role = parseChoice(input.role, AgentRole.self, field: "role", into: &problems) ?? .agent
+        let scope = parseChoice(input.ticketAccess, TicketScope.self, field: "ticket_access", into: &problems) ?? .all
         try problems.throwIfAny()
-        let id = try await req.rapport.agents.create(NewAgent(name: input.name, email: input.email, role: role, password: input.password, signature: input.signature ?? ""), on: req.db)
+        let id = try await req.rapport.agents.create(NewAgent(name: input.name, email: input.email, role: role, ticketScope: scope, password: input.password,
+                                                              signature: input.signature ?? ""), on: req.db)
         guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Agent \(id)") }
         return try await agent.created(at: "/api/v1/agents/\(id)", for: req)
     }
@@ -58,15 +62,16 @@ struct AgentRoutes: RouteCollection {
         let input = try req.decodeJSON(UpdateAgentRequest.self)
         if !me.isAdmin {
             guard me.id == id else { throw RapportError.adminOnly }
-            if input.role != nil || input.isActive != nil || input.email != nil {
-                throw RapportError(.forbidden, code: "forbidden", reason: "Only admins can change an agent's role, email or active flag.")
+            if input.role != nil || input.isActive != nil || input.email != nil || input.ticketAccess != nil {
+                throw RapportError(.forbidden, code: "forbidden", reason: "Only admins can change an agent's role, ticket access, email or active flag.")
             }
         }
         var problems = FieldErrors()
         let role = parseChoice(input.role, AgentRole.self, field: "role", into: &problems)
+        let scope = parseChoice(input.ticketAccess, TicketScope.self, field: "ticket_access", into: &problems)
         try problems.throwIfAny()
         try await req.rapport.agents.update(agentID: id, with: AgentUpdate(
-            name: input.name, email: input.email, role: role, signature: input.signature, isActive: input.isActive, password: input.password
+            name: input.name, email: input.email, role: role, ticketScope: scope, signature: input.signature, isActive: input.isActive, password: input.password
         ), on: req.db)
         return try await read(req: req)
     }

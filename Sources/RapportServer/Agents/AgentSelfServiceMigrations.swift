@@ -1,4 +1,6 @@
 import FluentKit
+import FluentSQL
+import RapportCore
 import SQLKit
 
 /// Each agent's choice of what they are told about, and how (see `NotificationPreferences`).
@@ -32,5 +34,17 @@ struct CreateAgentInvitations: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(AgentInvitation.schema).delete()
+    }
+}
+
+/// Which tickets each agent works on (`TicketScope`): every agent keeps seeing all of them
+/// until an admin narrows it.
+struct AddAgentTicketScope: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Agent.schema).field("ticket_scope", .string, .required, .sql(.default(TicketScope.all.rawValue))).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Agent.schema).deleteField("ticket_scope").update()
     }
 }

@@ -7,6 +7,7 @@ struct NewAgent: Sendable {
     var name: String
     var email: String
     var role: AgentRole = .agent
+    var ticketScope: TicketScope = .all
     var password: String
     var signature: String = ""
 }
@@ -15,6 +16,7 @@ struct AgentUpdate: Sendable {
     var name: String?
     var email: String?
     var role: AgentRole?
+    var ticketScope: TicketScope?
     var signature: String?
     var isActive: Bool?
     var password: String?
@@ -43,6 +45,7 @@ struct AgentService: Sendable {
         agent.signature = input.signature
         agent.passwordHash = try await passwords.hash(input.password)
         agent.isActive = true
+        agent.ticketScope = input.ticketScope
         agent.createdAt = clock.now()
         agent.updatedAt = agent.createdAt
         try await agent.create(on: database)
@@ -66,6 +69,7 @@ struct AgentService: Sendable {
         if let name { agent.name = name }
         if let email { agent.email = email.normalized }
         if let role = changes.role { agent.role = role }
+        if let scope = changes.ticketScope { agent.ticketScope = scope }
         if let signature = changes.signature { agent.signature = signature }
         if let isActive = changes.isActive { agent.isActive = isActive }
         if let password = changes.password { agent.passwordHash = try await passwords.hash(password) }

@@ -121,7 +121,7 @@ struct CustomerPages: RouteCollection {
     }
 
     private func renderProfile(_ req: Request, id: Int, submitted: CustomerForm?, error: String?, status: HTTPStatus = .ok) async throws -> Response {
-        let detail = try await CustomerQueries.detail(customerID: id, on: req.db)
+        let detail = try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db)
         let customer = detail.customer
         let organizations = try await Organization.query(on: req.db).sort(\.$name).limit(1_000).all()
         let now = req.rapport.settings.clock.now()

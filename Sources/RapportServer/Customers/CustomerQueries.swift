@@ -58,10 +58,12 @@ enum CustomerQueries {
         return (found, emails)
     }
 
-    static func detail(customerID: Int, on db: any Database) async throws -> CustomerDetailDTO {
+    /// The customer and their tickets (those `access` allows).
+    static func detail(customerID: Int, access: TicketAccess?, on db: any Database) async throws -> CustomerDetailDTO {
         guard let customer = try await customers(ids: [customerID], on: db).first else { throw RapportError.notFound("Customer \(customerID)") }
         var filters = TicketListFilters()
         filters.requesterID = customerID
+        filters.access = access
         let tickets = try await TicketQueries.page(filters, after: nil, limit: 100, on: db).tickets
         return CustomerDetailDTO(customer: customer, tickets: tickets)
     }

@@ -97,11 +97,11 @@ struct CustomerRoutes: RouteCollection {
             name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
             notes: input.notes ?? "", organizationID: input.organizationID
         ), on: req.db)
-        return try await CustomerQueries.detail(customerID: id, on: req.db).created(at: "/api/v1/customers/\(id)", for: req)
+        return try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db).created(at: "/api/v1/customers/\(id)", for: req)
     }
 
     func read(req: Request) async throws -> CustomerDetailDTO {
-        try await CustomerQueries.detail(customerID: try req.idParameter("id", naming: "Customer"), on: req.db)
+        try await CustomerQueries.detail(customerID: try req.idParameter("id", naming: "Customer"), access: try await req.ticketAccess(), on: req.db)
     }
 
     func update(req: Request) async throws -> CustomerDetailDTO {
@@ -111,6 +111,6 @@ struct CustomerRoutes: RouteCollection {
             name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
             notes: input.notes, organizationID: input.organizationID, tier: input.tier, isOrgManager: input.isOrgManager
         ), on: req.db)
-        return try await CustomerQueries.detail(customerID: id, on: req.db)
+        return try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db)
     }
 }

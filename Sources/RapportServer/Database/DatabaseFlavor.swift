@@ -29,8 +29,17 @@ extension Database {
     ///
     /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and a concurrent
     /// writer then makes the transaction fail instead of wait; `BEGIN IMMEDIATE` waits its turn.
+    ///
+    /// The live events the work published are written as the transaction's last statement, and
+    /// every event hub in the process is woken once it has committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (WriteTransaction) async throws -> T) async throws -> T {
-        try await writeTransaction { try await work(WriteTransaction(db: $0)) }
+        let events = LiveEventBuffer()
+        let (result, published) = try await writeTransaction { db in
+            let value = try await work(WriteTransaction(db: db, events: events))
+            return (value, try await EventLog.flush(events.take(), on: db))
+        }
+        if published { LiveSignal.shared.committed() }
+        return result
     }
 
     private func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
@@ -116,8 +125,17 @@ enum WriteTransactionScope {
 struct WriteTransaction: Sendable {
     /// The transaction's connection, for queries and for model saves.
     let db: any Database
+    private let events: LiveEventBuffer
 
-    fileprivate init(db: any Database) { self.db = db }
+    fileprivate init(db: any Database, events: LiveEventBuffer) {
+        self.db = db
+        self.events = events
+    }
+
+    /// Appends an event to the log when (and only if) this transaction commits.
+    func publish(_ event: LiveEventDraft) {
+        events.append(event)
+    }
 
     var sql: any SQLDatabase { db.sql }
     var flavor: DatabaseFlavor { db.flavor }

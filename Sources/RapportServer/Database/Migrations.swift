@@ -32,5 +32,9 @@ enum RapportMigrations {
         CreateAgentInvitations(),
         AddMacroOwners(),
         CreateConfigurationVersions(),
+        AddAgentTicketScope(),
+        CreateEventLog(),
+        CreatePresence(),
+        CreateRateLimits(),
     ]
 }

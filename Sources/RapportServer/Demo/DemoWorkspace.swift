@@ -318,6 +318,7 @@ public struct DemoWorkspace: Sendable {
         agent.signature = "\(name.split(separator: " ")[0])\nLumen Home Support"
         agent.passwordHash = passwordHash
         agent.isActive = true
+        agent.ticketScope = .all
         agent.createdAt = now.addingTimeInterval(-200 * 86_400)
         agent.updatedAt = agent.createdAt
         try await agent.create(on: db)

@@ -140,7 +140,7 @@ struct HelpCenterPages: RouteCollection {
         guard let article = try await KBArticle.query(on: req.db).filter(\.$slug == slug).filter(\.$isInternal == false).first() else {
             throw RapportError.notFound("This article")
         }
-        if await req.rapport.visitorLimits.allow("vote-\(slug)", from: visitor, limit: 1, per: 86_400) {
+        if try await req.rapport.sharedLimits.allow("vote-\(slug)", from: visitor, limit: 1, per: 86_400, on: req.db) {
             try await req.rapport.knowledgeBase.recordFeedback(articleID: try article.requireID, helpful: form.helpful == "yes", on: req.db)
         }
         return req.redirect(to: "/help/articles/\(slug)?thanks=1", redirectType: .normal)
@@ -250,7 +250,7 @@ struct HelpCenterPages: RouteCollection {
         if !trap.isEmpty {
             return try await req.helpPage("help-contact-sent", SentContext(help: try await req.helpChrome(title: "Thank you"), number: nil, email: form.email ?? ""))
         }
-        guard await req.rapport.visitorLimits.allow("contact", from: HelpVisitor.address(req), limit: 5, per: 600) else {
+        guard try await req.rapport.sharedLimits.allow("contact", from: HelpVisitor.address(req), limit: 5, per: 600, on: req.db) else {
             return try await req.helpPage("help-contact", ContactContext(
                 help: try await req.helpChrome(title: "Contact us"), form: form,
                 problems: ["You have sent several requests in the last few minutes. Please wait ten minutes and send this one again; your text is still here."],

@@ -1,4 +1,5 @@
 import FluentKit
+import RapportCore
 import Foundation
 import Logging
 
@@ -10,6 +11,7 @@ extension RapportServices {
         let poller = mailboxPoller(logger: logger)
         let alerts = slaAlerts(logger: logger)
         let automations = automations(logger: logger)
+        let sharedLimits = self.sharedLimits, clock = self.clock
         let jobs = self.jobs
         let handlers: [JobKind: JobHandler] = [
             .outbox: JobHandler.selfManaged(repeatEvery: background.outboxInterval) { _, db in
@@ -30,6 +32,8 @@ extension RapportServices {
             },
             .cleanup: JobHandler.selfManaged(repeatEvery: 3600) { _, db in
                 try await jobs.deleteFinished(on: db)
+                try await sharedLimits.prune(on: db)
+                try await EventLog.prune(now: clock.now(), on: db)
             },
         ]
         return JobRunner(queue: jobs, handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.key.rawValue, $0.value) }), logger: logger)

@@ -83,7 +83,10 @@ struct NotificationService: Sendable {
         for agentID in agentIDs where seen.insert(agentID).inserted {
             guard let agent = try await Agent.find(agentID, on: db), agent.isActive else { continue }
             let channels = kind.channels(in: agent.notificationPreferences)
-            if channels.inApp { try await show(line, kind: kind, to: agentID, ticketID: ticketID, now: now, on: db) }
+            if channels.inApp {
+                try await show(line, kind: kind, to: agentID, ticketID: ticketID, now: now, on: db)
+                tx.publish(LiveEventDraft(kind: .notification, ticketID: ticketID, audienceAgentID: agentID, data: LiveEventData(text: line), at: now))
+            }
             if channels.email { try await email(line, subject: emailSubject ?? Self.subject(for: kind), to: agent, ticketID: ticketID, now: now, in: tx) }
         }
     }

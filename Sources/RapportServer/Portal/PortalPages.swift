@@ -89,7 +89,7 @@ struct PortalPages: RouteCollection {
         _ = try HelpVisitor.check(req, submitted: form.visit)
         let email = String((form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(254))
         if (form.website ?? "").isEmpty,
-           await req.rapport.visitorLimits.allow("portal-link", from: HelpVisitor.address(req), limit: 10, per: 3600) {
+           try await req.rapport.sharedLimits.allow("portal-link", from: HelpVisitor.address(req), limit: 10, per: 3600, on: req.db) {
             try await req.rapport.portalAuth.requestLink(email: email, portalURL: req.rapport.settings.publicURL, on: req.db)
         }
         return try await req.helpPage("portal-sign-in", SignInContext(help: try await req.helpChrome(title: "Check your email"), email: email, sent: true, problem: nil))
@@ -115,7 +115,7 @@ struct PortalPages: RouteCollection {
     func redeemLink(req: Request) async throws -> Response {
         let form = try req.content.decode(RedeemForm.self)
         _ = try HelpVisitor.check(req, submitted: form.visit)
-        guard await req.rapport.visitorLimits.allow("portal-redeem", from: HelpVisitor.address(req), limit: 20, per: 600),
+        guard try await req.rapport.sharedLimits.allow("portal-redeem", from: HelpVisitor.address(req), limit: 20, per: 600, on: req.db),
               let started = try await req.rapport.portalAuth.redeem(form.token ?? "", on: req.db) else {
             return try await req.helpPage("portal-sign-in", SignInContext(
                 help: try await req.helpChrome(title: "Sign in"), email: "", sent: false,

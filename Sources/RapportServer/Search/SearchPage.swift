@@ -38,7 +38,8 @@ struct SearchPage: RouteCollection {
     func search(req: Request) async throws -> Response {
         let text = req.queryString("q").map { String($0.prefix(500)) } ?? ""
         // "1001" or "#1001" in the search box opens that ticket; `text=1` searches the digits.
-        if req.queryString("text") != "1", let number = SearchRelevance.ticketNumber(in: text), try await Ticket.find(number, on: req.db) != nil {
+        if req.queryString("text") != "1", let number = SearchRelevance.ticketNumber(in: text),
+           (try? await req.requireTicketAccess(number)) != nil, try await Ticket.find(number, on: req.db) != nil {
             return req.redirect(to: "/tickets/\(number)", redirectType: .normal)
         }
         let status = req.queryString("status").flatMap(TicketStatus.init(rawValue:))
@@ -49,7 +50,8 @@ struct SearchPage: RouteCollection {
         let query = SearchQuery(text)
         if !query.isEmpty {
             let hits = try await TicketSearch.search(
-                query, filters: TicketSearchFilters(statuses: status.map { [$0] } ?? [], assigneeID: assigneeID, teamID: teamID),
+                query, filters: TicketSearchFilters(statuses: status.map { [$0] } ?? [], assigneeID: assigneeID, teamID: teamID,
+                                             access: try await req.ticketAccess()),
                 limit: Self.limit, now: req.rapport.clock.now(), on: req.db
             )
             let summaries = try await TicketQueries.summaries(ids: hits.map(\.ticketID), on: req.db)

@@ -34,6 +34,7 @@ struct SearchRoutes: RouteCollection {
             if let id = Int(raw), id > 0 { filters.assigneeID = id } else { problems.add("assignee", "must be an agent id or 'me'") }
         }
         filters.teamID = req.queryInt("team", into: &problems)
+        filters.access = try await req.ticketAccess()
         let limit = min(req.pageLimit(into: &problems), 100)
         try problems.throwIfAny()
 

@@ -8,9 +8,11 @@ struct TicketSearchFilters: Sendable {
     var statuses: [TicketStatus] = []
     var assigneeID: Int?
     var teamID: Int?
+    /// Only the tickets this agent may see.
+    var access: TicketAccess?
 
     /// Whether the search must read the tickets table to apply these.
-    var needsTicketColumns: Bool { !statuses.isEmpty || assigneeID != nil || teamID != nil }
+    var needsTicketColumns: Bool { !statuses.isEmpty || assigneeID != nil || teamID != nil || access?.isRestricted == true }
 }
 
 /// One search result: the ticket and a snippet of where it matched, as safe HTML with the
@@ -163,6 +165,9 @@ enum TicketSearch {
         }
         if let team = filters.teamID {
             clause = clause + " AND t.team_id = \(bind: team)"
+        }
+        if let access = filters.access, let condition = TicketQueries.accessCondition(access) {
+            clause = clause + " AND " + condition
         }
         return clause
     }

@@ -27,6 +27,9 @@ public struct RapportSettings: Sendable {
     public var background: BackgroundSettings
     /// Where customers reach this server, for links in email (`https://help.example.com`).
     public var publicURL: String
+    /// Where attachments are stored when not in the data directory: a folder every instance
+    /// sharing the database mounts (`RAPPORT_ATTACHMENTS_DIR`).
+    public var sharedAttachmentDirectory: URL?
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
@@ -79,7 +82,7 @@ public struct RapportSettings: Sendable {
     }
 
     public var sqliteFile: URL { dataDirectory.appendingPathComponent("rapport.sqlite") }
-    public var attachmentDirectory: URL { dataDirectory.appendingPathComponent("attachments") }
+    public var attachmentDirectory: URL { sharedAttachmentDirectory ?? dataDirectory.appendingPathComponent("attachments") }
 
     /// Whether the configured database is PostgreSQL (by its URL) rather than the SQLite file.
     public var usesPostgres: Bool {

@@ -102,14 +102,15 @@ struct InboxPage: RouteCollection {
         let query = Query(req)
         let directory = try await req.rapport.configuration.current(on: req.db).directory
         let teamIDs = directory.teamIDs(ofAgent: agent.id)
+        let access = agent.isAdmin ? TicketAccess.everything(agentID: agent.id) : directory.access(ofAgent: agent.id)
         let now = req.rapport.clock.now()
-        var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs, now: now)
+        var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs, now: now, access: access)
         filters.priority = query.priority
         if let team = query.teamID { filters.teamID = team }
         filters.tag = query.tag
 
         async let pageResult = TicketQueries.page(filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
-        async let countsResult = InboxCounts.load(agentID: agent.id, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: now, on: req.db)
+        async let countsResult = InboxCounts.load(access: access, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: now, on: req.db)
         let (page, counts) = try await (pageResult, countsResult)
 
         let rows = page.tickets.map { ticket in
@@ -151,7 +152,7 @@ struct InboxPage: RouteCollection {
     func counts(req: Request) async throws -> InboxCounts {
         let agentID = try req.agent.id
         let teamIDs = try await req.rapport.configuration.current(on: req.db).directory.teamIDs(ofAgent: agentID)
-        return try await InboxCounts.load(agentID: agentID, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
+        return try await InboxCounts.load(access: try await req.ticketAccess(), teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
     }
 
     struct BulkForm: Decodable {
@@ -184,6 +185,7 @@ struct InboxPage: RouteCollection {
         var skipped = 0
         for id in ids {
             do {
+                try await req.requireTicketAccess(id)
                 try await req.rapport.tickets.update(ticketID: id, with: update, by: agent.actor, on: req.db)
             } catch is TicketTransitionError {
                 skipped += 1  // closed tickets never change; the others still do

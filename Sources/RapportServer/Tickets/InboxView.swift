@@ -43,8 +43,9 @@ enum InboxView: String, CaseIterable, Sendable {
     /// The views whose counts change only when a ticket changes, so they can be cached.
     static let cacheable: [InboxView] = allCases.filter { $0 != .atRisk }
 
-    func filters(agentID: Int, teamIDs: [Int], now: Date) -> TicketListFilters {
+    func filters(agentID: Int, teamIDs: [Int], now: Date, access: TicketAccess? = nil) -> TicketListFilters {
         var filters = TicketListFilters()
+        filters.access = access
         switch self {
         case .mine:
             filters.statuses = [.new, .open]
@@ -79,26 +80,27 @@ struct InboxCounts: Content {
     /// The views' counts and the agent's unread notifications. The SLA view changes as time
     /// passes, not only when tickets do, so it and the notifications are counted every time, in
     /// the same query that reads whether the cached counts still hold.
-    static func load(agentID: Int, teamIDs: [Int], cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
+    static func load(access: TicketAccess, teamIDs: [Int], cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
+        let agentID = access.agentID
         struct Live: Decodable {
             let latestUpdate: Date?
             let highestID: Int?
             let atRisk: Int
             let notifications: Int
         }
-        let atRisk = InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now)
+        let atRisk = InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now, access: access)
         let live = try await database.sql.raw("""
             SELECT \(InboxCountCache.Stamp.expression), \(TicketQueries.countExpression(atRisk)) AS "atRisk",
                    \(NotificationService.unreadCountExpression(agentID: agentID)) AS "notifications"
             """).first(decoding: Live.self)
         let stamp = InboxCountCache.Stamp(latestUpdate: live?.latestUpdate, highestID: live?.highestID)
         var values: [String: Int]
-        if let cached = await cache.counts(agentID: agentID, teamIDs: teamIDs, stamp: stamp) {
+        if let cached = await cache.counts(access: access, teamIDs: teamIDs, stamp: stamp) {
             values = cached.values
         } else {
-            let counts = try await TicketQueries.counts(InboxView.cacheable.map { $0.filters(agentID: agentID, teamIDs: teamIDs, now: now) }, on: database)
+            let counts = try await TicketQueries.counts(InboxView.cacheable.map { $0.filters(agentID: agentID, teamIDs: teamIDs, now: now, access: access) }, on: database)
             let cached = InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.cacheable.map(\.rawValue), counts)))
-            await cache.store(cached, agentID: agentID, teamIDs: teamIDs, stamp: stamp)
+            await cache.store(cached, access: access, teamIDs: teamIDs, stamp: stamp)
             values = cached.values
         }
         values[InboxView.atRisk.rawValue] = live?.atRisk ?? 0
@@ -122,6 +124,7 @@ actor InboxCountCache {
     }
 
     private struct Entry {
+        let access: TicketAccess
         let teamIDs: [Int]
         let stamp: Stamp
         let counts: InboxCounts
@@ -130,13 +133,13 @@ actor InboxCountCache {
     private var entries: [Int: Entry] = [:]
     private let capacity = 5_000
 
-    func counts(agentID: Int, teamIDs: [Int], stamp: Stamp) -> InboxCounts? {
-        guard let entry = entries[agentID], entry.stamp == stamp, entry.teamIDs == teamIDs else { return nil }
+    func counts(access: TicketAccess, teamIDs: [Int], stamp: Stamp) -> InboxCounts? {
+        guard let entry = entries[access.agentID], entry.stamp == stamp, entry.teamIDs == teamIDs, entry.access == access else { return nil }
         return entry.counts
     }
 
-    func store(_ counts: InboxCounts, agentID: Int, teamIDs: [Int], stamp: Stamp) {
+    func store(_ counts: InboxCounts, access: TicketAccess, teamIDs: [Int], stamp: Stamp) {
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[agentID] = Entry(teamIDs: teamIDs, stamp: stamp, counts: counts)
+        entries[access.agentID] = Entry(access: access, teamIDs: teamIDs, stamp: stamp, counts: counts)
     }
 }

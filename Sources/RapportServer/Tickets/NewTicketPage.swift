@@ -84,7 +84,7 @@ struct NewTicketPage: RouteCollection {
                 return req.redirect(to: "/tickets/\(target)", notice: .callAdded)
             }
             if form.confirm != "new", let callerID = try await CustomerService.existing(form.contact, on: req.db) {
-                let open = try await Self.openTickets(of: callerID, on: req.db)
+                let open = try await Self.openTickets(of: callerID, access: try await req.ticketAccess(), on: req.db)
                 if !open.isEmpty { return try await render(req, form: form, error: nil, callerID: callerID, openTickets: open) }
             }
             let name = form.requesterName?.trimmingCharacters(in: .whitespaces)
@@ -102,8 +102,9 @@ struct NewTicketPage: RouteCollection {
     }
 
     /// The caller's tickets that are not solved yet, most recently updated first.
-    static func openTickets(of customerID: Int, on db: any Database) async throws -> [TicketSummaryDTO] {
+    static func openTickets(of customerID: Int, access: TicketAccess, on db: any Database) async throws -> [TicketSummaryDTO] {
         var filters = TicketListFilters()
+        filters.access = access
         filters.requesterID = customerID
         filters.statuses = [.new, .open, .pending]
         return try await TicketQueries.page(filters, after: nil, limit: 5, on: db).tickets

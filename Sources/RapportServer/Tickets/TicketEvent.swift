@@ -20,8 +20,13 @@ final class TicketEvent: Model, @unchecked Sendable {
     init() {}
 
     /// Writes one change to the trail, in the caller's transaction.
+    /// One change made outside a ticket write (an SLA alert, a bounce): it goes into the history
+    /// and, so that open ticket pages show it, into the live event log.
     static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, in tx: WriteTransaction) async throws {
         try await record([(change, actor)], ticketID: ticketID, at: now, in: tx)
+        let owner = try await TicketOwner.load(ticketID, on: tx.db)
+        tx.publish(LiveEventDraft(kind: .ticketUpdated, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID,
+                                  actorAgentID: actor.agentID, data: LiveEventData(fields: [change.field.rawValue]), at: now))
     }
 
     /// Writes every change of a write in one statement, each with who made it: a model save

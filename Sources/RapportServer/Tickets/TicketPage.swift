@@ -158,7 +158,7 @@ struct TicketPage: RouteCollection {
         let (detail, events, macros) = try await (detailResult, eventsResult, macrosResult)
         let ticket = detail.ticket
         let now = req.rapport.settings.clock.now()
-        let requester = try await requesterCard(ticket, now: now, on: req.db)
+        let requester = try await requesterCard(ticket, now: now, access: try await req.ticketAccess(), on: req.db)
         let mail = try await MailTimeline.load(ticketID: number, on: req.db)
         let sla = try await req.rapport.sla.standings(ticketID: number, configuration: configuration.sla, on: req.db)
         let lastCustomerText = detail.messages.last(where: { $0.author.kind == .customer })?.body ?? ""
@@ -262,11 +262,12 @@ struct TicketPage: RouteCollection {
         return try await req.page("ticket", context, status: status)
     }
 
-    private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, on db: any Database) async throws -> RequesterCard {
+    private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, access: TicketAccess, on db: any Database) async throws -> RequesterCard {
         let (customers, addresses) = try await CustomerQueries.customersWithAddresses(ids: [ticket.requester.id], on: db)
         let customer = customers.first
         var filters = TicketListFilters()
         filters.requesterID = ticket.requester.id
+        filters.access = access
         let others = try await TicketQueries.page(filters, after: nil, limit: 6, on: db).tickets.filter { $0.number != ticket.number }.prefix(5)
         return RequesterCard(
             name: ticket.requester.name, url: "/customers/\(ticket.requester.id)", emails: customer?.emails ?? [],

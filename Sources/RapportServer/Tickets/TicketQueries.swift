@@ -22,6 +22,8 @@ struct TicketListFilters: Sendable {
     var updatedSince: Date?
     /// Only tickets at risk of missing an SLA target (or past it) at this moment.
     var slaAtRiskBy: Date?
+    /// Only the tickets this agent may see; nil for every ticket (system work, admins' exports).
+    var access: TicketAccess?
 }
 
 /// The orders a ticket list can be read in. Each is a keyset on an indexed column plus the id,
@@ -230,7 +232,16 @@ enum TicketQueries {
         if let requester = filters.requesterID { conditions.append("t.requester_id = \(bind: requester)") }
         if let since = filters.updatedSince { conditions.append("t.updated_at >= \(bind: since)") }
         if let moment = filters.slaAtRiskBy { conditions.append("t.sla_at_risk_at <= \(bind: moment)") }
+        if let access = filters.access, let condition = accessCondition(access) { conditions.append(condition) }
         return conditions
+    }
+
+    /// The tickets a restricted agent may see, as a condition on `t`; nil when they see all.
+    static func accessCondition(_ access: TicketAccess, alias: String = "t") -> SQLQueryString? {
+        guard let teams = access.teamIDs else { return nil }
+        let table: SQLQueryString = "\(unsafeRaw: alias)"
+        guard !teams.isEmpty else { return "\(table).assignee_id = \(bind: access.agentID)" }
+        return "(\(table).team_id IN \(SQLBind.group(teams.sorted())) OR \(table).assignee_id = \(bind: access.agentID))"
     }
 
     /// Summaries of the given tickets, in the order of `ids`; ids that do not exist are skipped.

@@ -39,6 +39,7 @@ struct TicketRoutes: RouteCollection {
         let limit = req.pageLimit(into: &problems)
         let cursor = req.pageCursor(into: &problems)
         try problems.throwIfAny()
+        filters.access = try await req.ticketAccess()
         let page = try await TicketQueries.page(filters, after: cursor, limit: limit, on: req.db)
         return TicketPageDTO(tickets: page.tickets, nextCursor: page.next?.encoded)
     }

@@ -21,6 +21,9 @@ struct PageChrome: Encodable, Sendable {
     let themeOptions: [SelectOption]
     /// This page's address, for forms that come back to it (the theme switch).
     let currentPath: String
+    let agentID: Int
+    /// The event log id the page's script follows from; empty when live updates are unavailable.
+    let liveAfter: String
 }
 
 /// A navigation entry for an inbox view. The count is filled in on the inbox page and
@@ -63,7 +66,9 @@ extension Request {
             views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) },
             theme: themePreference.rawValue,
             themeOptions: ThemePreference.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == themePreference) },
-            currentPath: method == .GET ? url.string : "/inbox"
+            currentPath: method == .GET ? url.string : "/inbox",
+            agentID: agent.id,
+            liveAfter: storage[LiveCursorMiddleware.Key.self].map(String.init) ?? ""
         )
     }
 

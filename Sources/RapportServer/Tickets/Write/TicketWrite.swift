@@ -30,6 +30,8 @@ final class TicketWrite {
     private var triggers: [AutomationTrigger] = []
     private var customerWrote: (authorID: Int?, body: String)?
     private var acknowledgement: (subject: String, request: AcknowledgementRequest)?
+    /// The messages this write added, for the live event log.
+    private var addedMessages: [(id: Int, kind: MessageKind, author: ActingParty)] = []
 
     private init(tx: WriteTransaction, ticket: Ticket, requester: TicketRequester?, actor: TicketActor, configuration: ConfigurationCache.Snapshot,
                  now: Date, service: TicketService, isNew: Bool) {
@@ -234,6 +236,7 @@ final class TicketWrite {
         }
         if ticket.hasChanges { try await ticket.update(on: tx.db) }
         try await TicketEvent.record(events.map { ($0.change, $0.by) }, ticketID: ticketID, at: now, in: tx)
+        publishLiveEvents()
         if searchIsStale { try await TicketSearch.reindex(ticketIDs: [ticketID], on: tx.db) }
         for trigger in triggers where configuration.triggers.contains(trigger) {
             try await service.jobs.enqueue(.automationTrigger, payload: AutomationTriggerJob(ticketID: ticketID, trigger: trigger), in: tx)
@@ -247,6 +250,41 @@ final class TicketWrite {
     }
 
     // MARK: Parts
+
+    /// What the screens following the log learn of this write: a new ticket, each message, and
+    /// which fields changed — with the ticket's team and assignee after it, which decide who
+    /// may see it.
+    private func publishLiveEvents() {
+        var base = LiveEventDraft(kind: .ticketUpdated, at: now)
+        base.ticketID = ticket.id
+        base.teamID = ticket.teamID
+        base.assigneeID = ticket.assigneeID
+        base.actorAgentID = actor.party.agentID
+        func publish(_ kind: LiveEvent.Kind, _ data: LiveEventData) {
+            var event = base
+            event.kind = kind
+            event.data = data
+            tx.publish(event)
+        }
+        if isNew { publish(.ticketCreated, LiveEventData(subject: ticket.subject, status: ticket.status.rawValue)) }
+        for message in addedMessages {
+            publish(.messageAdded, LiveEventData(status: ticket.status.rawValue, messageID: message.id, messageKind: message.kind.rawValue,
+                                                 authorKind: message.author.kind.rawValue))
+        }
+        let fields = Self.liveFields(events.map(\.change.field))
+        if !isNew, !fields.isEmpty { publish(.ticketUpdated, LiveEventData(subject: ticket.subject, status: ticket.status.rawValue, fields: fields)) }
+    }
+
+    /// The names of the changed fields a screen shows, once each, in a fixed order.
+    static func liveFields(_ changed: [TicketChange.Field]) -> [String] {
+        let shown: [TicketChange.Field] = [.subject, .status, .priority, .requester, .assignee, .team, .tagAdded, .tagRemoved]
+        var names: [String] = []
+        for field in shown where changed.contains(field) {
+            let name = field == .tagAdded || field == .tagRemoved ? "tags" : field.rawValue
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
 
     /// An event for the history that no step records itself (a rule's note that it acted).
     func record(_ change: TicketChange, by actor: ActingParty) {
@@ -327,6 +365,7 @@ final class TicketWrite {
         }
         try await message.create(on: tx.db)
         let messageID = try message.requireID
+        addedMessages.append((messageID, input.kind, author))
         if !prepared.stored.isEmpty {
             var insert = tx.sql.insert(into: Attachment.schema).columns("ticket_id", "message_id", "filename", "content_type", "size", "sha256", "created_at")
             for file in prepared.stored {
