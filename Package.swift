@@ -10,7 +10,7 @@ let strictSettings: [SwiftSetting] = [
 /// Tests reach through VaporTesting's re-exports, which member import visibility would make
 /// every test file spell out.
 let testSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(

@@ -31,7 +31,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         guard text.utf8.count <= Self.maximumLength else { throw .tooLong }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .missingAt }
-        let local = parts[0], domain = parts[1].lowercased()
+        let local = parts[0]
+        let domain = parts[1].lowercased()
         guard Self.isDotAtom(local, allowed: Self.localCharacters), local.utf8.count <= 64 else { throw .badLocalPart }
         guard Self.isHostName(domain) else { throw .badDomain }
         value = "\(local)@\(domain)"
@@ -44,11 +45,14 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { value }
 
-    private static let localCharacters: Set<Character> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+    private static let localCharacters: Set<Character> = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
 
     private static func isDotAtom(_ text: Substring, allowed: Set<Character>) -> Bool {
         guard !text.isEmpty, text.first != ".", text.last != ".", !text.contains("..") else { return false }
-        return text.allSatisfy { $0 == "." || allowed.contains($0) || ($0.unicodeScalars.first!.value > 127 && !$0.isWhitespace) }
+        return text.allSatisfy {
+            $0 == "." || allowed.contains($0) || ($0.unicodeScalars.first!.value > 127 && !$0.isWhitespace)
+        }
     }
 
     private static func isHostName(_ domain: String) -> Bool {

@@ -37,7 +37,9 @@ public enum TicketSubjectTag {
         while let open = rest.range(of: "[#") {
             let after = rest[open.upperBound...]
             let digits = after.prefix(while: \.isASCIIDigitCharacter)
-            if !digits.isEmpty, digits.count <= 12, after.dropFirst(digits.count).first == "]", let number = Int(digits), number > 0 {
+            if !digits.isEmpty, digits.count <= 12, after.dropFirst(digits.count).first == "]",
+                let number = Int(digits), number > 0
+            {
                 return number
             }
             rest = after
@@ -46,6 +48,6 @@ public enum TicketSubjectTag {
     }
 }
 
-private extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

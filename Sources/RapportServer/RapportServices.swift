@@ -44,29 +44,38 @@ public struct RapportServices: Sendable {
         coach = try CoachService(dataDirectory: settings.dataDirectory, priorityRule: settings.moodPriority)
         self.settings = settings
         self.clock = clock
-        attachments = AttachmentStore(directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
+        attachments = AttachmentStore(
+            directory: settings.attachmentDirectory, maximumBytes: settings.attachmentMaximumBytes)
         customers = CustomerService(clock: clock)
-        mailSettings = MailSettingsStore(secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock, configuration: configuration)
+        mailSettings = MailSettingsStore(
+            secrets: try SecretBox.load(dataDirectory: settings.dataDirectory), clock: clock,
+            configuration: configuration)
         outbox = MailOutbox(settings: mailSettings, clock: clock)
         jobs = JobQueue(clock: clock, lease: settings.background.lease)
         sla = SLAService(clock: clock)
-        notifications = NotificationService(clock: clock, mailSettings: mailSettings, outbox: outbox, publicURL: settings.publicURL)
-        tickets = TicketService(clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla, jobs: jobs,
-                                notifications: notifications, configuration: configuration)
-        inboundMail = InboundMailService(tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
+        notifications = NotificationService(
+            clock: clock, mailSettings: mailSettings, outbox: outbox, publicURL: settings.publicURL)
+        tickets = TicketService(
+            clock: clock, attachments: attachments, customers: customers, coach: coach, outbox: outbox, sla: sla,
+            jobs: jobs,
+            notifications: notifications, configuration: configuration)
+        inboundMail = InboundMailService(
+            tickets: tickets, outbox: outbox, settings: mailSettings, attachments: attachments, clock: clock)
         knowledgeBase = KnowledgeBaseService(clock: clock)
         portalAuth = PortalAuthService(clock: clock, mailSettings: mailSettings, outbox: outbox)
         portal = PortalService(tickets: tickets)
         visitorLimits = VisitorRateLimiter(clock: clock)
         sharedLimits = SharedRateLimiter(clock: clock)
         presence = PresenceService(clock: clock)
-        agents = AgentService(clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost), configuration: configuration)
+        agents = AgentService(
+            clock: clock, passwords: PasswordHashing(cost: settings.passwordHashCost), configuration: configuration)
         teams = TeamService(clock: clock, configuration: configuration)
         organizations = OrganizationService(clock: clock)
         apiTokens = ApiTokenService(clock: clock)
         signInGuard = SignInGuard(clock: clock)
         webSessions = WebSessionService(clock: clock)
-        agentAccess = AgentAccessService(clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox, sessions: webSessions)
+        agentAccess = AgentAccessService(
+            clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox, sessions: webSessions)
         macros = MacroService(clock: clock, configuration: configuration)
         inboxCounts = InboxCountCache()
     }
@@ -77,7 +86,9 @@ extension Application {
 
     public internal(set) var rapport: RapportServices {
         get {
-            guard let services = storage[ServicesKey.self] else { fatalError("configure(_:settings:) has not run on this application") }
+            guard let services = storage[ServicesKey.self] else {
+                fatalError("configure(_:settings:) has not run on this application")
+            }
             return services
         }
         set { storage[ServicesKey.self] = newValue }

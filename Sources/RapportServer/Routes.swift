@@ -27,7 +27,8 @@ enum Routes {
     }
 
     /// The agent workspace: HTML pages behind a session cookie, every form CSRF-checked.
-    private static func registerWorkspace(on app: Application, settings: RapportSettings, messageBodyLimit: Int) throws {
+    private static func registerWorkspace(on app: Application, settings: RapportSettings, messageBodyLimit: Int) throws
+    {
         try app.register(collection: AssetRoutes(directory: settings.publicDirectory))
         let web = app.grouped(SecurityHeadersMiddleware(), WebSessionAuthenticator())
         try web.register(collection: SignInPage())

@@ -2,8 +2,8 @@ import Fluent
 import FluentKit
 import Leaf
 import LeafKit
-import Vapor
 import RapportCore
+import Vapor
 
 /// Sets up an application: database, migrations, services, middleware and routes. The `rapport`
 /// command and the tests both call this.
@@ -15,8 +15,11 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     app.migrations.add(RapportMigrations.all)
     app.rapport = try RapportServices(settings: settings)
     try LiveSetup.configure(app, settings: settings)
-    guard FileManager.default.fileExists(atPath: settings.viewsDirectory.appendingPathComponent("layout.leaf").path) else {
-        throw RapportMessageError("The workspace templates are not in \(settings.viewsDirectory.path). Run Rapport from its checkout, or set RAPPORT_RESOURCES to the folder that holds Resources/ and Public/.")
+    guard FileManager.default.fileExists(atPath: settings.viewsDirectory.appendingPathComponent("layout.leaf").path)
+    else {
+        throw RapportMessageError(
+            "The workspace templates are not in \(settings.viewsDirectory.path). Run Rapport from its checkout, or set RAPPORT_RESOURCES to the folder that holds Resources/ and Public/."
+        )
     }
     app.views.use(.leaf)
     app.leaf.configuration = LeafConfiguration(rootDirectory: settings.viewsDirectory.path + "/")

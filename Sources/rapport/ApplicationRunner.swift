@@ -3,7 +3,10 @@ import RapportServer
 import Vapor
 
 /// Starts an application configured for a command, runs `body`, and always shuts it down.
-func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rapport"], migrate: Bool = true, _ body: (Application) async throws -> T) async throws -> T {
+func withApplication<T>(
+    _ storage: StorageOptions, arguments: [String] = ["rapport"], migrate: Bool = true,
+    _ body: (Application) async throws -> T
+) async throws -> T {
     var environment = Environment(name: Environment.get("RAPPORT_ENV") ?? "production", arguments: arguments)
     try LoggingSystem.bootstrap(from: &environment)
     let app = try await Application.make(environment)
@@ -13,12 +16,15 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
     }
     do {
         // Only a running server runs the background jobs (mail, SLA checks, rules); one-off commands do not.
-        var settings = try storage.settings(migrate: migrate, backgroundJobs: arguments.count >= 2 && arguments[1] == "serve")
+        var settings = try storage.settings(
+            migrate: migrate, backgroundJobs: arguments.count >= 2 && arguments[1] == "serve")
         // Links in email (portal sign-in) point here: RAPPORT_PUBLIC_URL behind a proxy, else the
         // address the server listens on. Never the request's Host header, which a sender controls.
         if let configured = Environment.get("RAPPORT_PUBLIC_URL"), !configured.isEmpty {
             settings.publicURL = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
-        } else if let host = arguments.firstIndex(of: "--hostname").map({ arguments[$0 + 1] }), let port = arguments.firstIndex(of: "--port").map({ arguments[$0 + 1] }) {
+        } else if let host = arguments.firstIndex(of: "--hostname").map({ arguments[$0 + 1] }),
+            let port = arguments.firstIndex(of: "--port").map({ arguments[$0 + 1] })
+        {
             settings.publicURL = "http://\(host):\(port)"
         }
         try await configure(app, settings: settings)
@@ -30,4 +36,3 @@ func withApplication<T>(_ storage: StorageOptions, arguments: [String] = ["rappo
         throw error
     }
 }
-

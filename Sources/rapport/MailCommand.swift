@@ -2,9 +2,9 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Vapor
 import RapportMail
 import RapportServer
+import Vapor
 
 struct Mail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,13 +37,16 @@ struct Mail: AsyncParsableCommand {
     struct InboundToken: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inbound-token",
-            abstract: "Issue a new token for POST /api/v1/mail/inbound and 'rapport mailgate' (the previous one stops working)."
+            abstract:
+                "Issue a new token for POST /api/v1/mail/inbound and 'rapport mailgate' (the previous one stops working)."
         )
 
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            let token = try await withApplication(storage) { app in try await RapportAdministration.issueInboundMailToken(app) }
+            let token = try await withApplication(storage) { app in
+                try await RapportAdministration.issueInboundMailToken(app)
+            }
             print(token)
         }
     }
@@ -59,21 +62,28 @@ struct Mailgate: AsyncParsableCommand {
     )
 
     @ArgumentParser.Option(help: "The Rapport server's address.") var url = "http://127.0.0.1:8080"
-    @ArgumentParser.Option(help: "The inbound mail token (or use --token-file, or RAPPORT_INBOUND_TOKEN).") var token: String?
+    @ArgumentParser.Option(help: "The inbound mail token (or use --token-file, or RAPPORT_INBOUND_TOKEN).") var token:
+        String?
     @ArgumentParser.Option(help: "A file holding the inbound mail token.") var tokenFile: String?
     @ArgumentParser.Option(help: "Seconds to wait for the server.") var timeout = 60
 
     static let delivered: Int32 = 0, dataError: Int32 = 65, temporaryFailure: Int32 = 75, noPermission: Int32 = 77
 
     func run() async throws {
-        let secret = token ?? tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret =
+            token ?? tokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             ?? ProcessInfo.processInfo.environment["RAPPORT_INBOUND_TOKEN"]
         guard let secret, !secret.isEmpty else {
-            FileHandle.standardError.write(Data("mailgate: no token: pass --token, --token-file or RAPPORT_INBOUND_TOKEN (make one with 'rapport mail inbound-token')\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "mailgate: no token: pass --token, --token-file or RAPPORT_INBOUND_TOKEN (make one with 'rapport mail inbound-token')\n"
+                        .utf8))
             throw ExitCode(Self.temporaryFailure)
         }
         let message = FileHandle.standardInput.readDataToEndOfFile()
-        var request = HTTPClientRequest(url: url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v1/mail/inbound")
+        var request = HTTPClientRequest(
+            url: url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v1/mail/inbound")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(secret)")
         request.headers.add(name: "Content-Type", value: "message/rfc822")
@@ -82,14 +92,17 @@ struct Mailgate: AsyncParsableCommand {
         var detail = ""
         // A refused connection is retried until the connect timeout; keep that short so the MTA
         // hears "try later" quickly when the server is down.
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(Int64(min(timeout, 10))))))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(Int64(min(timeout, 10))))))
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
             let body = try await response.body.collect(upTo: 1024 * 1024)
             detail = String(buffer: body)
             switch response.status.code {
             case 200..<300: code = Self.delivered
-            case 401, 403: code = Self.temporaryFailure  // a configuration problem: keep the mail queued until it is fixed
+            // A configuration problem: keep the mail queued until it is fixed.
+            case 401, 403: code = Self.temporaryFailure
             case 408, 429: code = Self.temporaryFailure
             case 413: code = Self.noPermission
             case 400..<500: code = Self.dataError

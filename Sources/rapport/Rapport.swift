@@ -20,7 +20,10 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport, the help desk: one binary for the agent workspace, the API and the background work.",
-        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Mail.self, Mailgate.self, Bench.self]
+        subcommands: [
+            Serve.self, Migrate.self, User.self, Token.self, Seed.self, Coach.self, Mail.self, Mailgate.self,
+            Bench.self,
+        ]
     )
 }
 
@@ -30,7 +33,9 @@ struct StorageOptions: ParsableArguments {
     var dataDir: String = "rapport-data"
 
     func settings(migrate: Bool = true, backgroundJobs: Bool = false) throws -> RapportSettings {
-        let directory = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        let directory = URL(
+            fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        ).standardizedFileURL
         let environment = ProcessInfo.processInfo.environment
         let cost = environment["RAPPORT_BCRYPT_COST"].flatMap(Int.init) ?? 12
         var settings = RapportSettings(
@@ -39,7 +44,8 @@ struct StorageOptions: ParsableArguments {
             passwordHashCost: cost,
             migrateOnStart: migrate,
             secureCookies: ["1", "true", "yes"].contains(environment["RAPPORT_SECURE_COOKIES"]?.lowercased() ?? ""),
-            moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:)) ?? MoodPriorityRule(),
+            moodPriority: try environment["RAPPORT_MOOD_PRIORITY"].map(MoodPriorityRule.init(parsing:))
+                ?? MoodPriorityRule(),
             background: BackgroundSettings.fromEnvironment(enabled: backgroundJobs, environment)
         )
         if let shared = environment["RAPPORT_ATTACHMENTS_DIR"], !shared.isEmpty {
@@ -58,17 +64,22 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        try await withApplication(storage, arguments: ["rapport", "serve", "--hostname", host, "--port", String(port)]) { app in
+        try await withApplication(storage, arguments: ["rapport", "serve", "--hostname", host, "--port", String(port)])
+        { app in
             if demo {
                 if try await DemoWorkspace.isSeeded(app) {
                     print("Using the existing workspace in \(storage.dataDir).")
                 } else {
                     print("Creating the demo workspace (a few seconds)...")
                     let summary = try await DemoWorkspace().seed(app)
-                    print("Demo workspace: \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets, \(summary.messages) messages.")
+                    print(
+                        "Demo workspace: \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets, \(summary.messages) messages."
+                    )
                 }
-                let token = try await RapportAdministration.issueToken(app, email: DemoWorkspace.adminEmail, name: "demo")
-                print("""
+                let token = try await RapportAdministration.issueToken(
+                    app, email: DemoWorkspace.adminEmail, name: "demo")
+                print(
+                    """
 
                     Rapport is starting at http://\(host):\(port)
                       Workspace:   http://\(host):\(port)/sign-in
@@ -86,7 +97,8 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Bring the database schema up to date (or revert it with --revert).")
+    static let configuration = CommandConfiguration(
+        abstract: "Bring the database schema up to date (or revert it with --revert).")
 
     @Flag(help: "Revert every migration, deleting all data.") var revert = false
     @OptionGroup var storage: StorageOptions
@@ -112,7 +124,8 @@ struct User: AsyncParsableCommand {
         @Option(help: "The agent's full name.") var name: String
         @Option(help: "The address they sign in with.") var email: String
         @Option(help: "admin or agent.") var role: String = "agent"
-        @Flag(help: "Read the password from the first line of standard input instead of generating one.") var passwordStdin = false
+        @Flag(help: "Read the password from the first line of standard input instead of generating one.")
+        var passwordStdin = false
         @Flag(help: "Also issue an API token and print it.") var withToken = false
         @OptionGroup var storage: StorageOptions
 
@@ -126,11 +139,14 @@ struct User: AsyncParsableCommand {
                 throw ValidationError("--password-stdin was given but standard input was empty")
             }
             try await withApplication(storage) { app in
-                let agent = try await RapportAdministration.createAgent(app, name: name, email: email, isAdmin: role == "admin", password: password)
+                let agent = try await RapportAdministration.createAgent(
+                    app, name: name, email: email, isAdmin: role == "admin", password: password)
                 print("Created \(role) \(agent.email) (id \(agent.id)).")
                 if let generated { print("Password: \(generated)") }
                 if withToken {
-                    print("API token: \(try await RapportAdministration.issueToken(app, email: agent.email, name: "cli"))")
+                    print(
+                        "API token: \(try await RapportAdministration.issueToken(app, email: agent.email, name: "cli"))"
+                    )
                 }
             }
         }
@@ -170,7 +186,9 @@ struct Seed: AsyncParsableCommand {
 
     func validate() throws {
         guard demo else { throw ValidationError("Say what to seed: --demo") }
-        guard customers > 0, tickets >= 0 else { throw ValidationError("--customers must be positive and --tickets not negative") }
+        guard customers > 0, tickets >= 0 else {
+            throw ValidationError("--customers must be positive and --tickets not negative")
+        }
     }
 
     func run() async throws {
@@ -180,7 +198,9 @@ struct Seed: AsyncParsableCommand {
                 return
             }
             let summary = try await DemoWorkspace(customerCount: customers, ticketCount: tickets).seed(app)
-            print("Seeded \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets and \(summary.messages) messages.")
+            print(
+                "Seeded \(summary.agents) agents, \(summary.customers) customers, \(summary.tickets) tickets and \(summary.messages) messages."
+            )
             print("Sign in as \(DemoWorkspace.adminEmail) / \(DemoWorkspace.adminPassword).")
         }
     }

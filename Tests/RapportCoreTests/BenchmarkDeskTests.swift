@@ -10,7 +10,8 @@ struct SyntheticDeskTests {
     func deterministic() {
         let again = SyntheticDesk(tickets: 20_000, now: Date(timeIntervalSince1970: 1_800_000_000))
         for id in [1, 777, 19_999] {
-            let first = desk.ticket(id), second = again.ticket(id)
+            let first = desk.ticket(id)
+            let second = again.ticket(id)
             #expect(first.subject == second.subject)
             #expect(first.messages.map(\.body) == second.messages.map(\.body))
             #expect(first.status == second.status)
@@ -18,7 +19,9 @@ struct SyntheticDeskTests {
         #expect(desk.ticket(5).messages.first?.body != desk.ticket(6).messages.first?.body)
     }
 
-    @Test("tickets look like a real desk: about four messages of 200 to 2,000 characters, old ones closed, a recent backlog")
+    @Test(
+        "tickets look like a real desk: about four messages of 200 to 2,000 characters, old ones closed, a recent backlog"
+    )
     func distribution() {
         let tickets = (1...desk.ticketCount).map(desk.ticket)
         let messages = tickets.flatMap(\.messages)
@@ -28,7 +31,8 @@ struct SyntheticDeskTests {
         #expect(messages.contains { $0.body.utf8.count > 1_500 } && messages.contains { $0.body.utf8.count < 300 })
         let unresolved = tickets.filter { $0.status.isUnresolved }
         #expect(Double(unresolved.count) / Double(tickets.count) < 0.15)
-        #expect(!unresolved.isEmpty && tickets.contains { $0.status == .closed } && tickets.contains { $0.status == .new })
+        #expect(
+            !unresolved.isEmpty && tickets.contains { $0.status == .closed } && tickets.contains { $0.status == .new })
         // The backlog is recent: the oldest tenth holds few unresolved tickets.
         #expect(Double(unresolved.filter { $0.id < 2_000 }.count) / 2_000 < 0.03)
         #expect(tickets.allSatisfy { (1...desk.customerCount).contains($0.requesterID) })
@@ -43,7 +47,8 @@ struct SyntheticDeskTests {
     func onePercentWord() {
         let mentioning = (1...desk.ticketCount).filter { id in
             let ticket = desk.ticket(id)
-            return (ticket.subject + ticket.messages.map(\.body).joined()).lowercased().contains(SyntheticDesk.onePercentWord)
+            return (ticket.subject + ticket.messages.map(\.body).joined()).lowercased().contains(
+                SyntheticDesk.onePercentWord)
         }
         #expect(mentioning.count == desk.ticketCount / 100)
     }

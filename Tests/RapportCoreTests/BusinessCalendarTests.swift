@@ -9,9 +9,13 @@ private func wall(_ zone: String, _ year: Int, _ month: Int, _ day: Int, _ hour:
     return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
 }
 
-private func officeHours(_ zone: String, _ hours: String = "09:00-17:00", holidays: String = "") throws -> BusinessCalendar {
+private func officeHours(_ zone: String, _ hours: String = "09:00-17:00", holidays: String = "") throws
+    -> BusinessCalendar
+{
     let weekday = try OpeningPeriod.parseList(hours)
-    return try BusinessCalendar(timeZone: zone, week: [weekday, weekday, weekday, weekday, weekday, [], []], holidays: Holiday.parseList(holidays))
+    return try BusinessCalendar(
+        timeZone: zone, week: [weekday, weekday, weekday, weekday, weekday, [], []],
+        holidays: Holiday.parseList(holidays))
 }
 
 private func everyDay(_ zone: String, _ hours: String) throws -> BusinessCalendar {
@@ -45,17 +49,20 @@ struct BusinessCalendarTests {
 
     @Test("Holidays are skipped: Christmas and Boxing Day push a Thursday-afternoon target to Monday")
     func holidays() throws {
-        let london = try officeHours("Europe/London", holidays: "2026-12-25 Christmas Day\n\n2026-12-28 Boxing Day (substitute)")
+        let london = try officeHours(
+            "Europe/London", holidays: "2026-12-25 Christmas Day\n\n2026-12-28 Boxing Day (substitute)")
         let due = london.adding(businessSeconds: 3 * hour, to: wall("Europe/London", 2026, 12, 24, 15))
         #expect(due == wall("Europe/London", 2026, 12, 29, 10))
         #expect(london.holidays.map(\.name) == ["Christmas Day", "Boxing Day (substitute)"])
         #expect(london.openIntervals(on: LocalDay("2026-12-25")!).isEmpty)
     }
 
-    @Test("A day is as long as the clocks make it: 23 hours in spring, 25 in autumn", arguments: [
-        ("Europe/Berlin", (2026, 3, 29), (2026, 10, 25)),
-        ("America/New_York", (2026, 3, 8), (2026, 11, 1)),
-    ])
+    @Test(
+        "A day is as long as the clocks make it: 23 hours in spring, 25 in autumn",
+        arguments: [
+            ("Europe/Berlin", (2026, 3, 29), (2026, 10, 25)),
+            ("America/New_York", (2026, 3, 8), (2026, 11, 1)),
+        ])
     func dstDayLength(zone: String, spring: (Int, Int, Int), autumn: (Int, Int, Int)) throws {
         let allDay = try everyDay(zone, "00:00-24:00")
         let springDay = allDay.openIntervals(on: LocalDay(year: spring.0, month: spring.1, day: spring.2))
@@ -112,12 +119,16 @@ struct BusinessCalendarTests {
         #expect(try OpeningPeriod.parseList("9-12 13:30-17").map(\.description) == ["09:00-12:00", "13:30-17:00"])
     }
 
-    @Test("Adding then measuring gives back what was added, and adding in two steps equals adding once", arguments: [
-        "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
-    ])
+    @Test(
+        "Adding then measuring gives back what was added, and adding in two steps equals adding once",
+        arguments: [
+            "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+        ])
     func arithmeticProperties(zone: String) throws {
-        let calendars = [try officeHours(zone, "08:30-12:00, 13:00-17:45", holidays: "2026-04-03\n2026-12-25"),
-                         try everyDay(zone, "00:00-24:00"), try everyDay(zone, "01:00-03:30")]
+        let calendars = [
+            try officeHours(zone, "08:30-12:00, 13:00-17:45", holidays: "2026-04-03\n2026-12-25"),
+            try everyDay(zone, "00:00-24:00"), try everyDay(zone, "01:00-03:30"),
+        ]
         var random = SeededRandom(seed: 42)
         let yearStart = wall(zone, 2026, 1, 1, 0)
         for calendar in calendars {
@@ -126,7 +137,9 @@ struct BusinessCalendarTests {
                 let first = Double(random.next(below: 40 * 60)) * 60
                 let second = Double(random.next(below: 40 * 60)) * 60
                 let end = calendar.adding(businessSeconds: first, to: start)
-                #expect(abs(calendar.businessSeconds(from: start, to: end) - first) < 0.001, "\(zone) from \(start) adding \(first)")
+                #expect(
+                    abs(calendar.businessSeconds(from: start, to: end) - first) < 0.001,
+                    "\(zone) from \(start) adding \(first)")
                 let once = calendar.adding(businessSeconds: first + second, to: start)
                 let twice = calendar.adding(businessSeconds: second, to: end)
                 #expect(once == twice, "\(zone) from \(start): \(first) + \(second)")

@@ -8,7 +8,8 @@ import Testing
 @Suite("Coach evaluation")
 struct CoachEvaluationTests {
     static let minimum = 0.9
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("CoachEvaluation")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "CoachEvaluation")
 
     struct ReplyCase: Decodable {
         let id: String
@@ -20,7 +21,12 @@ struct CoachEvaluationTests {
         let expected: [String]
 
         enum CodingKeys: String, CodingKey {
-            case id, customerName = "customer_name", agentName = "agent_name", customerUpset = "customer_upset", customerMessage = "customer_message", draft, expected
+            case id
+            case customerName = "customer_name"
+            case agentName = "agent_name"
+            case customerUpset = "customer_upset"
+            case customerMessage = "customer_message"
+            case draft, expected
         }
     }
 
@@ -33,7 +39,11 @@ struct CoachEvaluationTests {
         let urgent: Bool
         let questions: [String]
 
-        enum CodingKeys: String, CodingKey { case id, message, sentiment, upset, churnRisk = "churn_risk", urgent, questions }
+        enum CodingKeys: String, CodingKey {
+            case id, message, sentiment, upset
+            case churnRisk = "churn_risk"
+            case urgent, questions
+        }
     }
 
     /// Counts for one rule or flag, with the cases it got wrong.
@@ -41,35 +51,50 @@ struct CoachEvaluationTests {
         var truePositives = 0, falsePositives = 0, falseNegatives = 0
         var misses: [String] = []
 
-        var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
-        var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
+        var precision: Double {
+            truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives)
+        }
+        var recall: Double {
+            truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives)
+        }
 
         mutating func record(expected: Bool, found: Bool, id: String) {
             switch (expected, found) {
             case (true, true): truePositives += 1
-            case (false, true): falsePositives += 1; misses.append("+\(id)")
-            case (true, false): falseNegatives += 1; misses.append("-\(id)")
+            case (false, true):
+                falsePositives += 1
+                misses.append("+\(id)")
+            case (true, false):
+                falseNegatives += 1
+                misses.append("-\(id)")
             case (false, false): break
             }
         }
 
         var description: String {
-            String(format: "precision %.2f  recall %.2f  (tp %d, fp %d, fn %d)", precision, recall, truePositives, falsePositives, falseNegatives)
+            String(
+                format: "precision %.2f  recall %.2f  (tp %d, fp %d, fn %d)", precision, recall, truePositives,
+                falsePositives, falseNegatives)
                 + (misses.isEmpty ? "" : "  wrong: " + misses.prefix(12).joined(separator: " "))
         }
     }
 
     @Test("every reply rule reaches 0.9 precision and recall on the labelled replies")
     func replyRules() throws {
-        let cases = try JSONDecoder().decode([ReplyCase].self, from: Data(contentsOf: Self.directory.appendingPathComponent("replies.json")))
+        let cases = try JSONDecoder().decode(
+            [ReplyCase].self, from: Data(contentsOf: Self.directory.appendingPathComponent("replies.json")))
         #expect(cases.count >= 150)
         let coach = try ReplyCoach.english()
         var tallies = Dictionary(uniqueKeysWithValues: ReplyRule.allCases.map { ($0.rawValue, Tally()) })
         for example in cases {
-            let found = coach.analyze(ReplyContext(draft: example.draft, customerName: example.customerName, agentName: example.agentName,
-                                                   customerMessage: example.customerMessage, customerUpset: example.customerUpset)).rules
+            let found = coach.analyze(
+                ReplyContext(
+                    draft: example.draft, customerName: example.customerName, agentName: example.agentName,
+                    customerMessage: example.customerMessage, customerUpset: example.customerUpset)
+            ).rules
             for rule in ReplyRule.allCases.map(\.rawValue) {
-                tallies[rule]?.record(expected: example.expected.contains(rule), found: found.contains(rule), id: example.id)
+                tallies[rule]?.record(
+                    expected: example.expected.contains(rule), found: found.contains(rule), id: example.id)
             }
         }
         print("Reply coach on \(cases.count) labelled replies:")
@@ -82,10 +107,14 @@ struct CoachEvaluationTests {
 
     @Test("upset, churn risk, urgency and questions reach 0.9 on the labelled inbound messages")
     func inboundMood() throws {
-        let cases = try JSONDecoder().decode([InboundCase].self, from: Data(contentsOf: Self.directory.appendingPathComponent("inbound.json")))
+        let cases = try JSONDecoder().decode(
+            [InboundCase].self, from: Data(contentsOf: Self.directory.appendingPathComponent("inbound.json")))
         #expect(cases.count >= 100)
         let reader = try MoodReader.english()
-        var upset = Tally(), churn = Tally(), urgent = Tally(), questions = Tally()
+        var upset = Tally()
+        var churn = Tally()
+        var urgent = Tally()
+        var questions = Tally()
         var toneRight = 0
         var toneWrong: [String] = []
         for example in cases {
@@ -99,7 +128,11 @@ struct CoachEvaluationTests {
             questions.falsePositives += heard.subtracting(asked).count
             questions.falseNegatives += asked.subtracting(heard).count
             if asked != heard { questions.misses.append(example.id) }
-            if mood.tone == example.sentiment { toneRight += 1 } else { toneWrong.append("\(example.id):\(mood.tone)≠\(example.sentiment)") }
+            if mood.tone == example.sentiment {
+                toneRight += 1
+            } else {
+                toneWrong.append("\(example.id):\(mood.tone)≠\(example.sentiment)")
+            }
         }
         let toneAccuracy = Double(toneRight) / Double(cases.count)
         print("Mood on \(cases.count) labelled inbound messages:")
@@ -107,7 +140,9 @@ struct CoachEvaluationTests {
             print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(tally)")
             #expect(tally.precision >= Self.minimum && tally.recall >= Self.minimum, "\(name): \(tally)")
         }
-        print(String(format: "  sentiment    tone right %.2f", toneAccuracy) + (toneWrong.isEmpty ? "" : "  wrong: " + toneWrong.prefix(10).joined(separator: " ")))
+        print(
+            String(format: "  sentiment    tone right %.2f", toneAccuracy)
+                + (toneWrong.isEmpty ? "" : "  wrong: " + toneWrong.prefix(10).joined(separator: " ")))
         #expect(toneAccuracy >= 0.8, "sentiment tone right in \(toneRight) of \(cases.count)")
     }
 }

@@ -11,21 +11,28 @@ struct MacroTemplateTests {
 
     @Test("known placeholders are filled in, with or without spaces and in any case")
     func fillsPlaceholders() {
-        let text = MacroTemplate("Hi {{customer.first_name}}, about #{{ ticket.number }}: {{Agent.First_Name}} here.").render(values)
+        let text = MacroTemplate("Hi {{customer.first_name}}, about #{{ ticket.number }}: {{Agent.First_Name}} here.")
+            .render(values)
         #expect(text == "Hi Ana, about #1234: Sam here.")
     }
 
     @Test("a placeholder without a value becomes empty; unknown ones stay as written")
     func missingAndUnknown() {
         #expect(MacroTemplate("From {{organization.name}}.").render(values) == "From .")
-        #expect(MacroTemplate("Keep {{customer.shoe_size}} as is").render(values) == "Keep {{customer.shoe_size}} as is")
-        #expect(MacroTemplate("{{customer.shoe_size}} and {{agent.nickname}} and {{customer.shoe_size}}").unknownPlaceholders == ["customer.shoe_size", "agent.nickname"])
+        #expect(
+            MacroTemplate("Keep {{customer.shoe_size}} as is").render(values) == "Keep {{customer.shoe_size}} as is")
+        #expect(
+            MacroTemplate("{{customer.shoe_size}} and {{agent.nickname}} and {{customer.shoe_size}}")
+                .unknownPlaceholders == ["customer.shoe_size", "agent.nickname"])
         #expect(MacroTemplate("Hi {{customer.first_name}}").unknownPlaceholders.isEmpty)
     }
 
-    @Test("braces that are not a placeholder are left alone", arguments: [
-        "Use {braces} freely", "Open {{ and never close", "{{\nnot one\n}}", "JSON like {\"a\": {\"b\": 1}}", "}} before {{",
-    ])
+    @Test(
+        "braces that are not a placeholder are left alone",
+        arguments: [
+            "Use {braces} freely", "Open {{ and never close", "{{\nnot one\n}}", "JSON like {\"a\": {\"b\": 1}}",
+            "}} before {{",
+        ])
     func plainBraces(text: String) {
         #expect(MacroTemplate(text).render(values) == text)
     }

@@ -8,8 +8,13 @@ struct ReplyCoachTests {
 
     init() throws { coach = try ReplyCoach.english() }
 
-    func analyze(_ draft: String, customer: String = "Maria Lopez", agent: String = "Sam Patel", message: String? = nil, upset: Bool = false) -> ReplyAnalysis {
-        coach.analyze(ReplyContext(draft: draft, customerName: customer, agentName: agent, customerMessage: message, customerUpset: upset))
+    func analyze(
+        _ draft: String, customer: String = "Maria Lopez", agent: String = "Sam Patel", message: String? = nil,
+        upset: Bool = false
+    ) -> ReplyAnalysis {
+        coach.analyze(
+            ReplyContext(
+                draft: draft, customerName: customer, agentName: agent, customerMessage: message, customerUpset: upset))
     }
 
     static let goodReply = """
@@ -35,7 +40,8 @@ struct ReplyCoachTests {
     func negativePhrasingRange() throws {
         let draft = "Hi Maria,\n\nI don't know when it ships. Let me know if you need anything else.\n\nSam"
         let finding = try #require(analyze(draft).findings.first { $0.rule == "negative-phrasing" })
-        let start = try #require(finding.start), end = try #require(finding.end)
+        let start = try #require(finding.start)
+        let end = try #require(finding.end)
         let utf16 = Array(draft.utf16)
         #expect(String(utf16CodeUnits: Array(utf16[start..<end]), count: end - start) == "I don't know")
         #expect(finding.suggestion == "Let me find that out for you")
@@ -50,12 +56,16 @@ struct ReplyCoachTests {
         #expect(finding.end == prefix.utf16.count + "we cannot".utf16.count)
     }
 
-    @Test("turns of phrase that only look negative are left alone", arguments: [
-        "I can't wait for you to try it", "No problem at all", "You don't have to do anything", "I can't thank you enough for the report",
-        "There's nothing you need to do", "No need to send it back",
-    ])
+    @Test(
+        "turns of phrase that only look negative are left alone",
+        arguments: [
+            "I can't wait for you to try it", "No problem at all", "You don't have to do anything",
+            "I can't thank you enough for the report",
+            "There's nothing you need to do", "No need to send it back",
+        ])
     func nearMisses(phrase: String) {
-        let analysis = analyze("Hi Maria,\n\n\(phrase). I've sent the new key. Let me know if anything else comes up.\n\nSam")
+        let analysis = analyze(
+            "Hi Maria,\n\n\(phrase). I've sent the new key. Let me know if anything else comes up.\n\nSam")
         #expect(!analysis.rules.contains("negative-phrasing"), "\(analysis.findings)")
     }
 
@@ -68,44 +78,66 @@ struct ReplyCoachTests {
     func names() {
         #expect(!analyze("Dear Ms Lopez, I've fixed it. Anything else?\nSam").rules.contains("missing-name"))
         #expect(!analyze("hello maria! I've fixed it. Anything else?\nSam").rules.contains("missing-name"))
-        #expect(!analyze("Hi Soren, I've fixed it. Anything else?\nSam", customer: "Søren Kjær").rules.contains("missing-name"))
+        #expect(
+            !analyze("Hi Soren, I've fixed it. Anything else?\nSam", customer: "Søren Kjær").rules.contains(
+                "missing-name"))
         #expect(analyze("Hi there, I've fixed it. Anything else?\nSam").rules.contains("missing-name"))
     }
 
     @Test("shouting: runs of capitals and !!, but not acronyms or order codes")
     func shouting() {
-        #expect(analyze("Hi Maria, PLEASE READ THIS before you restart. Anything else?\nSam").rules.contains("shouting"))
+        #expect(
+            analyze("Hi Maria, PLEASE READ THIS before you restart. Anything else?\nSam").rules.contains("shouting"))
         #expect(analyze("Hi Maria, it's fixed!! Anything else?\nSam").rules.contains("shouting"))
-        #expect(!analyze("Hi Maria, plug the USB stick in and open the PDF for order ORD-12345. Anything else?\nSam").rules.contains("shouting"))
+        #expect(
+            !analyze("Hi Maria, plug the USB stick in and open the PDF for order ORD-12345. Anything else?\nSam").rules
+                .contains("shouting"))
     }
 
     @Test("an unanswered question is quoted back")
     func unansweredQuestion() throws {
         let message = "Hello, my invoice is wrong. Also, can I change my delivery address?"
-        let analysis = analyze("Hi Maria, I've corrected the invoice and sent it again. Anything else?\nSam", message: message)
+        let analysis = analyze(
+            "Hi Maria, I've corrected the invoice and sent it again. Anything else?\nSam", message: message)
         let finding = try #require(analysis.findings.first { $0.rule == "unanswered-question" })
         #expect(finding.message.contains("can I change my delivery address?"))
-        let answered = analyze("Hi Maria, I've corrected the invoice, and yes, I've changed the delivery address too. Anything else?\nSam", message: message)
+        let answered = analyze(
+            "Hi Maria, I've corrected the invoice, and yes, I've changed the delivery address too. Anything else?\nSam",
+            message: message)
         #expect(!answered.rules.contains("unanswered-question"))
     }
 
     @Test("a workspace can switch a rule off and add its own phrases")
     func workspaceOverride() throws {
-        let override = CoachRuleSet(language: "en", rules: [
-            "missing-greeting": .init(enabled: false),
-            "negative-phrasing": .init(phrases: [.init(pattern: "\\bper company policy\\b", suggestion: "Here's what our policy lets me do")]),
-        ])
+        let override = CoachRuleSet(
+            language: "en",
+            rules: [
+                "missing-greeting": .init(enabled: false),
+                "negative-phrasing": .init(phrases: [
+                    .init(pattern: "\\bper company policy\\b", suggestion: "Here's what our policy lets me do")
+                ]),
+            ])
         let custom = ReplyCoach(ruleSet: try CoachRuleSet.builtIn().merged(with: override))
-        let analysis = custom.analyze(ReplyContext(draft: "Maria, per company policy the fee stays. Anything else?\nSam", customerName: "Maria Lopez", agentName: "Sam Patel"))
+        let analysis = custom.analyze(
+            ReplyContext(
+                draft: "Maria, per company policy the fee stays. Anything else?\nSam", customerName: "Maria Lopez",
+                agentName: "Sam Patel"))
         #expect(!analysis.rules.contains("missing-greeting"))
-        #expect(analysis.findings.contains { $0.rule == "negative-phrasing" && $0.suggestion == "Here's what our policy lets me do" })
-        #expect(CoachRuleSet(language: "en", rules: ["blame": .init(patterns: ["(unclosed"])]).invalidPatterns == ["blame": ["(unclosed"]])
+        #expect(
+            analysis.findings.contains {
+                $0.rule == "negative-phrasing" && $0.suggestion == "Here's what our policy lets me do"
+            })
+        #expect(
+            CoachRuleSet(language: "en", rules: ["blame": .init(patterns: ["(unclosed"])]).invalidPatterns == [
+                "blame": ["(unclosed"]
+            ])
     }
 
     @Test("the JSON has every key, null where there is nothing")
     func jsonShape() throws {
         let analysis = analyze("We cannot help.")
-        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(analysis)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(analysis)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         #expect(json["score"] is Int)
         #expect(findings.allSatisfy { Set($0.keys) == ["rule", "message", "start", "end", "suggestion", "ranges"] })
@@ -120,7 +152,9 @@ struct MoodReaderTests {
     init() throws { reader = try MoodReader.english() }
 
     @Test func angryCustomerLeaving() {
-        let mood = reader.read("This is the THIRD time I'm writing!!! Cancel my subscription, I'm switching to another provider. Why does nobody answer?")
+        let mood = reader.read(
+            "This is the THIRD time I'm writing!!! Cancel my subscription, I'm switching to another provider. Why does nobody answer?"
+        )
         #expect(mood.upset)
         #expect(mood.churnRisk)
         #expect(mood.sentiment < 0)
@@ -142,7 +176,8 @@ struct MoodReaderTests {
 
     @Test("quoted history does not count")
     func quotedHistory() {
-        let mood = reader.read("Thanks, all sorted now.\n\nOn Monday, Support wrote:\n> This is unacceptable, I will cancel my account")
+        let mood = reader.read(
+            "Thanks, all sorted now.\n\nOn Monday, Support wrote:\n> This is unacceptable, I will cancel my account")
         #expect(!mood.churnRisk)
         #expect(!mood.upset)
     }

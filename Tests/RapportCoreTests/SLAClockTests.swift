@@ -35,7 +35,9 @@ struct SLAClockTests {
         #expect(clock.used(at: berlin(12, 14, 9), on: office) == 9 * hour)
     }
 
-    @Test("Ticket events move the clocks: reply stops the response clock, pending pauses, a customer answer starts the next")
+    @Test(
+        "Ticket events move the clocks: reply stops the response clock, pending pauses, a customer answer starts the next"
+    )
     func ticketLifecycle() {
         var clocks = TicketSLAClocks()
         clocks.apply(.created(status: .new, byCustomer: true), at: berlin(12, 7, 9), targets: targets, calendar: office)
@@ -70,10 +72,12 @@ struct SLAClockTests {
     @Test("A ticket an agent opens owes no first response; a priority change retargets the running clocks")
     func agentCreatedAndRetarget() {
         var clocks = TicketSLAClocks()
-        clocks.apply(.created(status: .open, byCustomer: false), at: berlin(12, 7, 9), targets: targets, calendar: office)
+        clocks.apply(
+            .created(status: .open, byCustomer: false), at: berlin(12, 7, 9), targets: targets, calendar: office)
         #expect(clocks[.firstResponse] == nil)
         #expect(clocks[.resolution] != nil)
-        clocks.apply(.targetsChanged, at: berlin(12, 7, 10), targets: SLATargets(resolutionMinutes: 120), calendar: office)
+        clocks.apply(
+            .targetsChanged, at: berlin(12, 7, 10), targets: SLATargets(resolutionMinutes: 120), calendar: office)
         #expect(clocks[.resolution]?.dueAt(on: office) == berlin(12, 7, 11))
         clocks.apply(.targetsChanged, at: berlin(12, 7, 10), targets: SLATargets(), calendar: office)
         #expect(clocks[.resolution] == nil)
@@ -87,7 +91,10 @@ struct SLAClockTests {
         // Check every five minutes for two days, in and out of hours.
         var now = berlin(12, 7, 9)
         while now < berlin(12, 9, 9) {
-            for alert in SLAAlerts.due(for: .firstResponse, clock: clock, marks: &marks, escalationShare: 0.75, delayNoticeShare: 0.9, at: now, on: office) {
+            for alert in SLAAlerts.due(
+                for: .firstResponse, clock: clock, marks: &marks, escalationShare: 0.75, delayNoticeShare: 0.9, at: now,
+                on: office)
+            {
                 fired[alert, default: []].append(now)
             }
             now.addTimeInterval(300)
@@ -95,30 +102,50 @@ struct SLAClockTests {
         #expect(fired[.escalation] == [berlin(12, 7, 12)])
         #expect(fired[.delayNotice] == [berlin(12, 7, 12, 40)])
         #expect(fired[.breach] == [berlin(12, 7, 13)])
-        #expect(SLAAlerts.nextAlertMoment(for: .firstResponse, clock: clock, marks: marks, escalationShare: 0.75, delayNoticeShare: 0.9, on: office) == nil)
+        #expect(
+            SLAAlerts.nextAlertMoment(
+                for: .firstResponse, clock: clock, marks: marks, escalationShare: 0.75, delayNoticeShare: 0.9,
+                on: office) == nil)
     }
 
     @Test("A paused clock raises nothing, and the next alert moment follows the calendar")
     func pausedRaisesNothing() {
         var clock = SLAClock.started(target: 4 * hour, at: berlin(12, 4, 15))
         var marks = SLAAlertMarks()
-        #expect(SLAAlerts.nextAlertMoment(for: .resolution, clock: clock, marks: marks, escalationShare: 0.5, delayNoticeShare: 0.9, on: office)
-            == berlin(12, 4, 17))
+        #expect(
+            SLAAlerts.nextAlertMoment(
+                for: .resolution, clock: clock, marks: marks, escalationShare: 0.5, delayNoticeShare: 0.9, on: office)
+                == berlin(12, 4, 17))
         clock.pause(at: berlin(12, 4, 16), on: office)
-        #expect(SLAAlerts.due(for: .resolution, clock: clock, marks: &marks, escalationShare: 0.5, delayNoticeShare: nil, at: berlin(12, 9, 9), on: office).isEmpty)
+        #expect(
+            SLAAlerts.due(
+                for: .resolution, clock: clock, marks: &marks, escalationShare: 0.5, delayNoticeShare: nil,
+                at: berlin(12, 9, 9), on: office
+            ).isEmpty)
         #expect(SLAStanding.of(clock, escalationShare: 0.5, at: berlin(12, 9, 9), on: office) == .paused)
     }
 
     @Test("Policies apply in order and only where they cover the ticket")
     func policyMatching() {
-        let vip = SLAPolicyRule(id: 2, position: 1, customerTier: "VIP", targets: [.high: SLATargets(firstResponseMinutes: 30)])
-        let acme = SLAPolicyRule(id: 3, position: 2, organizationIDs: [7], targets: [.high: SLATargets(firstResponseMinutes: 60), .normal: SLATargets(firstResponseMinutes: 120)])
+        let vip = SLAPolicyRule(
+            id: 2, position: 1, customerTier: "VIP", targets: [.high: SLATargets(firstResponseMinutes: 30)])
+        let acme = SLAPolicyRule(
+            id: 3, position: 2, organizationIDs: [7],
+            targets: [.high: SLATargets(firstResponseMinutes: 60), .normal: SLATargets(firstResponseMinutes: 120)])
         let everyone = SLAPolicyRule(id: 1, position: 9, targets: [.normal: SLATargets(firstResponseMinutes: 480)])
         let policies = [everyone, acme, vip]
-        #expect(SLAPolicyRule.matching(SLASubject(priority: .high, organizationID: 7, customerTier: "vip"), in: policies)?.id == 2)
-        #expect(SLAPolicyRule.matching(SLASubject(priority: .high, organizationID: 7, customerTier: nil), in: policies)?.id == 3)
-        #expect(SLAPolicyRule.matching(SLASubject(priority: .normal, organizationID: nil, customerTier: "vip"), in: policies)?.id == 1)
-        #expect(SLAPolicyRule.matching(SLASubject(priority: .low, organizationID: 7, customerTier: nil), in: policies) == nil)
+        #expect(
+            SLAPolicyRule.matching(SLASubject(priority: .high, organizationID: 7, customerTier: "vip"), in: policies)?
+                .id == 2)
+        #expect(
+            SLAPolicyRule.matching(SLASubject(priority: .high, organizationID: 7, customerTier: nil), in: policies)?.id
+                == 3)
+        #expect(
+            SLAPolicyRule.matching(
+                SLASubject(priority: .normal, organizationID: nil, customerTier: "vip"), in: policies)?.id == 1)
+        #expect(
+            SLAPolicyRule.matching(SLASubject(priority: .low, organizationID: 7, customerTier: nil), in: policies)
+                == nil)
     }
 
     @Test("Durations read as people say them")
@@ -144,7 +171,9 @@ struct DelayNoticeFollowUpTests {
         let promises = [berlin(12, 7, 17), berlin(12, 8, 13), berlin(12, 9, 11)]
         var now = berlin(12, 7, 9)
         while now < berlin(12, 11, 9) {
-            let alerts = SLAAlerts.due(for: .nextResponse, clock: clock, marks: &marks, escalationShare: 0.75, delayNoticeShare: 0.9, at: now, on: office)
+            let alerts = SLAAlerts.due(
+                for: .nextResponse, clock: clock, marks: &marks, escalationShare: 0.75, delayNoticeShare: 0.9, at: now,
+                on: office)
             if alerts.contains(.delayNotice) {
                 notices.append(now)
                 marks.promisedAt = promises[min(notices.count - 1, promises.count - 1)]

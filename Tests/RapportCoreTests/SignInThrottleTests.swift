@@ -10,7 +10,8 @@ struct SignInThrottleTests {
     func locks() {
         var throttle = SignInThrottle(maximumFailures: 5, window: 900, lockout: 900)
         for minute in 0..<4 {
-            #expect(throttle.recordFailure("ada@example.com", now: start.addingTimeInterval(Double(minute) * 60)) == nil)
+            #expect(
+                throttle.recordFailure("ada@example.com", now: start.addingTimeInterval(Double(minute) * 60)) == nil)
         }
         #expect(throttle.lockedUntil("ada@example.com", now: start.addingTimeInterval(240)) == nil)
         let until = throttle.recordFailure("ada@example.com", now: start.addingTimeInterval(240))
@@ -41,6 +42,8 @@ struct SignInThrottleTests {
         var throttle = SignInThrottle(maximumFailures: 5, window: 600, lockout: 600, maximumTrackedKeys: 100)
         for index in 0..<1_000 { throttle.recordFailure("user\(index)", now: start) }
         for index in 0..<5 { throttle.recordFailure("latest", now: start.addingTimeInterval(Double(index + 1))) }
-        #expect(throttle.lockedUntil("latest", now: start.addingTimeInterval(6)) != nil, "the throttle still works after evicting old entries")
+        #expect(
+            throttle.lockedUntil("latest", now: start.addingTimeInterval(6)) != nil,
+            "the throttle still works after evicting old entries")
     }
 }

@@ -4,9 +4,11 @@ import Testing
 
 @Suite("Tags")
 struct TagNameTests {
-    @Test("typed tags are lowercased and hyphenated", arguments: [
-        ("Billing", "billing"), ("  VIP customer ", "vip-customer"), ("fw:4.2", "fw:4.2"), ("Zoë", "zoë"),
-    ])
+    @Test(
+        "typed tags are lowercased and hyphenated",
+        arguments: [
+            ("Billing", "billing"), ("  VIP customer ", "vip-customer"), ("fw:4.2", "fw:4.2"), ("Zoë", "zoë"),
+        ])
     func normalizes(raw: String, expected: String) {
         #expect(TagName.normalize(raw) == expected)
     }
@@ -69,14 +71,16 @@ struct SearchQueryTests {
 struct PageCursorTests {
     @Test("a cursor survives the round trip exactly")
     func roundTrip() throws {
-        let cursor = PageCursor(timestamp: Date(timeIntervalSince1970: 1_790_000_123.456789).roundedToMilliseconds, id: 4711)
+        let cursor = PageCursor(
+            timestamp: Date(timeIntervalSince1970: 1_790_000_123.456789).roundedToMilliseconds, id: 4711)
         let decoded = try #require(PageCursor(encoded: cursor.encoded))
         #expect(decoded == cursor)
         #expect(decoded.timestamp.timeIntervalSince1970 == cursor.timestamp.timeIntervalSince1970)
         #expect(!cursor.encoded.contains("="))
     }
 
-    @Test("garbage is not a cursor", arguments: ["", "abc", "djE6eDox", "djE6MTow", String(repeating: "A", count: 200)])
+    @Test(
+        "garbage is not a cursor", arguments: ["", "abc", "djE6eDox", "djE6MTow", String(repeating: "A", count: 200)])
     func rejects(text: String) {
         #expect(PageCursor(encoded: text) == nil)
     }
@@ -104,7 +108,8 @@ struct DemoConversationTests {
     func matchStatus(status: TicketStatus) {
         var random = DemoRandom(seed: 7)
         for _ in 0..<50 {
-            let conversation = DemoConversationWriter.write(status: status, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &random)
+            let conversation = DemoConversationWriter.write(
+                status: status, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &random)
             let publicMessages = conversation.messages.filter { $0.kind == .reply }
             #expect(publicMessages.first?.author == .customer)
             switch status {
@@ -115,39 +120,50 @@ struct DemoConversationTests {
             case .closed: #expect(publicMessages.count >= 4)
             }
             #expect(!conversation.messages.contains { $0.body.contains("{") })
-            #expect(zip(conversation.messages, conversation.messages.dropFirst()).allSatisfy { $0.hoursAfterStart <= $1.hoursAfterStart })
+            #expect(
+                zip(conversation.messages, conversation.messages.dropFirst()).allSatisfy {
+                    $0.hoursAfterStart <= $1.hoursAfterStart
+                })
         }
     }
 
     @Test("the same seed writes the same workspace")
     func deterministic() {
-        var a = DemoRandom(seed: 42), b = DemoRandom(seed: 42)
-        let first = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &a)
-        let second = DemoConversationWriter.write(status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &b)
+        var a = DemoRandom(seed: 42)
+        var b = DemoRandom(seed: 42)
+        let first = DemoConversationWriter.write(
+            status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &a)
+        let second = DemoConversationWriter.write(
+            status: .solved, customerFirstName: "Ada", agentFirstName: { _ in "Mira" }, random: &b)
         #expect(first == second)
     }
 }
 
 @Suite("Safe article HTML and slugs")
 struct SafeHTMLTests {
-    @Test("formatting, safe links and images stay; script, handlers and other schemes go", arguments: [
-        ("<p>Hi <strong>there</strong></p>", "<p>Hi <strong>there</strong></p>"),
-        ("<script>alert(1)</script>", "&lt;script>alert(1)&lt;/script>"),
-        ("<a href=\"javascript:alert(1)\">x</a>", "<a>x</a>"),
-        ("<a href=\"jav&#x61;script:alert(1)\">x</a>", "<a>x</a>"),
-        ("<a href=\"\" onmouseover=\"alert(1\">x</a>", "<a>x</a>"),
-        ("<a href=\"https://example.com/a?b=1&amp;c=2\">x</a>", "<a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener\">x</a>"),
-        ("<a href=\"/help/articles/x\">x</a>", "<a href=\"/help/articles/x\">x</a>"),
-        ("<a href=\"//evil.example\">x</a>", "<a>x</a>"),
-        ("<a href=\"java&#9;script:alert(1)\">x</a>", "<a>x</a>"),
-        ("<a href=\"&#106;avascript&colon;alert(1)\">x</a>", "<a>x</a>"),
-        ("<a href=\"mailto:help@example.com\">mail</a>", "<a href=\"mailto:help@example.com\">mail</a>"),
-        ("<img src=x onerror=alert(2)>", "<img src=\"x\" alt=\"\" loading=\"lazy\">"),
-        ("<img src=\"data:text/html,hi\">", ""),
-        ("<iframe src=\"https://evil.example\"></iframe>", "&lt;iframe src=\"https://evil.example\">&lt;/iframe>"),
-        ("<p style=\"color:red\" class=\"x\">a</p>", "<p>a</p>"),
-        ("a < b and <!-- note -->", "a &lt; b and &lt;!-- note -->"),
-    ])
+    @Test(
+        "formatting, safe links and images stay; script, handlers and other schemes go",
+        arguments: [
+            ("<p>Hi <strong>there</strong></p>", "<p>Hi <strong>there</strong></p>"),
+            ("<script>alert(1)</script>", "&lt;script>alert(1)&lt;/script>"),
+            ("<a href=\"javascript:alert(1)\">x</a>", "<a>x</a>"),
+            ("<a href=\"jav&#x61;script:alert(1)\">x</a>", "<a>x</a>"),
+            ("<a href=\"\" onmouseover=\"alert(1\">x</a>", "<a>x</a>"),
+            (
+                "<a href=\"https://example.com/a?b=1&amp;c=2\">x</a>",
+                "<a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener\">x</a>"
+            ),
+            ("<a href=\"/help/articles/x\">x</a>", "<a href=\"/help/articles/x\">x</a>"),
+            ("<a href=\"//evil.example\">x</a>", "<a>x</a>"),
+            ("<a href=\"java&#9;script:alert(1)\">x</a>", "<a>x</a>"),
+            ("<a href=\"&#106;avascript&colon;alert(1)\">x</a>", "<a>x</a>"),
+            ("<a href=\"mailto:help@example.com\">mail</a>", "<a href=\"mailto:help@example.com\">mail</a>"),
+            ("<img src=x onerror=alert(2)>", "<img src=\"x\" alt=\"\" loading=\"lazy\">"),
+            ("<img src=\"data:text/html,hi\">", ""),
+            ("<iframe src=\"https://evil.example\"></iframe>", "&lt;iframe src=\"https://evil.example\">&lt;/iframe>"),
+            ("<p style=\"color:red\" class=\"x\">a</p>", "<p>a</p>"),
+            ("a < b and <!-- note -->", "a &lt; b and &lt;!-- note -->"),
+        ])
     func sanitizes(input: String, expected: String) {
         #expect(SafeHTML.sanitize(input) == expected)
     }

@@ -42,9 +42,12 @@ struct TicketLifecycleTests {
         #expect(TicketTransitionError(from: .closed, to: .open).description.contains("follow-up"))
     }
 
-    @Test("a customer writing again brings the ticket back to the agent", arguments: [
-        (TicketStatus.new, TicketStatus?.some(.new)), (.open, .open), (.pending, .open), (.solved, .open), (.closed, nil),
-    ])
+    @Test(
+        "a customer writing again brings the ticket back to the agent",
+        arguments: [
+            (TicketStatus.new, TicketStatus?.some(.new)), (.open, .open), (.pending, .open), (.solved, .open),
+            (.closed, nil),
+        ])
     func customerMessage(current: TicketStatus, expected: TicketStatus?) {
         #expect(TicketLifecycle.statusAfterCustomerMessage(current) == expected)
     }

@@ -5,26 +5,35 @@ import Testing
 @Suite("Loop and noise protection")
 struct MailClassificationTests {
     private func classify(_ headers: String..., body: String = "Hello") -> MailClassification {
-        MailClassification.classify(ParsedEmail(bytes: Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)))
+        MailClassification.classify(
+            ParsedEmail(bytes: Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)))
     }
 
-    @Test("automatic replies are recognised by their headers and subjects", arguments: [
-        ["From: a@example.com", "Auto-Submitted: auto-replied"],
-        ["From: a@example.com", "X-Autoreply: yes"],
-        ["From: a@example.com", "X-Autorespond: Out of office"],
-        ["From: a@example.com", "X-Auto-Response-Suppress: All"],
-        ["From: a@example.com", "Precedence: auto_reply"],
-        ["From: a@example.com", "Subject: Automatic reply: your ticket"],
-        ["From: a@example.com", "Subject: Out of Office: back Monday"],
-    ])
+    @Test(
+        "automatic replies are recognised by their headers and subjects",
+        arguments: [
+            ["From: a@example.com", "Auto-Submitted: auto-replied"],
+            ["From: a@example.com", "X-Autoreply: yes"],
+            ["From: a@example.com", "X-Autorespond: Out of office"],
+            ["From: a@example.com", "X-Auto-Response-Suppress: All"],
+            ["From: a@example.com", "Precedence: auto_reply"],
+            ["From: a@example.com", "Subject: Automatic reply: your ticket"],
+            ["From: a@example.com", "Subject: Out of Office: back Monday"],
+        ])
     func autoReplies(headers: [String]) {
-        let result = MailClassification.classify(ParsedEmail(bytes: Array((headers.joined(separator: "\r\n") + "\r\n\r\nAway").utf8)))
+        let result = MailClassification.classify(
+            ParsedEmail(bytes: Array((headers.joined(separator: "\r\n") + "\r\n\r\nAway").utf8)))
         #expect(result.autoReply)
         #expect(result.suppressesAutomaticReplies)
         #expect(result.reason != nil)
     }
 
-    @Test("bulk and list mail is recognised", arguments: ["Precedence: bulk", "Precedence: junk", "Precedence: list", "List-Id: <news.example.com>", "List-Unsubscribe: <mailto:u@example.com>"])
+    @Test(
+        "bulk and list mail is recognised",
+        arguments: [
+            "Precedence: bulk", "Precedence: junk", "Precedence: list", "List-Id: <news.example.com>",
+            "List-Unsubscribe: <mailto:u@example.com>",
+        ])
     func bulk(header: String) {
         let result = classify("From: news@example.com", header)
         #expect(result.bulk)
@@ -43,10 +52,16 @@ struct MailClassificationTests {
         let result = classify(
             "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>", "Subject: Undelivered Mail Returned to Sender",
             "Auto-Submitted: auto-replied", "Content-Type: multipart/report; report-type=delivery-status; boundary=r",
-            body: ["--r", "Content-Type: text/plain", "", "I'm sorry to have to inform you that your message could not be delivered.", "--r",
-                   "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; mx.example.net", "", "Final-Recipient: rfc822; gone@example.org",
-                   "Original-Recipient: rfc822;gone@example.org", "Action: failed", "Status: 5.1.1", "Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>: user unknown",
-                   "", "--r", "Content-Type: text/rfc822-headers", "", "Message-ID: <rapport.7.12@help.example.com>", "Subject: Re: your order", "--r--"].joined(separator: "\r\n")
+            body: [
+                "--r", "Content-Type: text/plain", "",
+                "I'm sorry to have to inform you that your message could not be delivered.", "--r",
+                "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; mx.example.net", "",
+                "Final-Recipient: rfc822; gone@example.org",
+                "Original-Recipient: rfc822;gone@example.org", "Action: failed", "Status: 5.1.1",
+                "Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>: user unknown",
+                "", "--r", "Content-Type: text/rfc822-headers", "", "Message-ID: <rapport.7.12@help.example.com>",
+                "Subject: Re: your order", "--r--",
+            ].joined(separator: "\r\n")
         )
         let bounce = try #require(result.bounce)
         #expect(bounce.failedRecipients == ["gone@example.org"])
@@ -61,7 +76,10 @@ struct MailClassificationTests {
         let result = classify(
             "From: MAILER-DAEMON@mx.example.net", "Subject: Delayed Mail (still being retried)",
             "Content-Type: multipart/report; report-type=delivery-status; boundary=r",
-            body: ["--r", "Content-Type: message/delivery-status", "", "Final-Recipient: rfc822; slow@example.org", "Action: delayed", "Status: 4.4.1", "--r--"].joined(separator: "\r\n")
+            body: [
+                "--r", "Content-Type: message/delivery-status", "", "Final-Recipient: rfc822; slow@example.org",
+                "Action: delayed", "Status: 4.4.1", "--r--",
+            ].joined(separator: "\r\n")
         )
         #expect(result.bounce == nil)
         #expect(result.suppressesAutomaticReplies)

@@ -1,25 +1,27 @@
 import Fluent
 import Foundation
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 @Suite("Authentication, authorization and the API description")
 struct AuthAndOpenAPITests {
     /// The registered `/api/v1` routes as `METHOD /path/{param}`.
     static func registeredRoutes(_ app: Application) -> Set<String> {
-        Set(app.routes.all.compactMap { route -> String? in
-            let components = route.path.map { component -> String in
-                switch component {
-                case let .constant(value): value
-                case let .parameter(name): "{\(name)}"
-                case .anything: "*"
-                case .catchall: "**"
+        Set(
+            app.routes.all.compactMap { route -> String? in
+                let components = route.path.map { component -> String in
+                    switch component {
+                    case .constant(let value): value
+                    case .parameter(let name): "{\(name)}"
+                    case .anything: "*"
+                    case .catchall: "**"
+                    }
                 }
-            }
-            guard components.starts(with: ["api", "v1"]) else { return nil }
-            return "\(route.method.rawValue) /" + components.dropFirst(2).joined(separator: "/")
-        })
+                guard components.starts(with: ["api", "v1"]) else { return nil }
+                return "\(route.method.rawValue) /" + components.dropFirst(2).joined(separator: "/")
+            })
     }
 
     static var documentedRoutes: Set<String> {
@@ -52,8 +54,10 @@ struct AuthAndOpenAPITests {
                 let path = String(operation.path.dropFirst()).replacingOccurrences(of: "{number}", with: String(number))
                     .replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{agentID}", with: "1")
                 for badToken in [nil, "rpt_not-a-real-token", "garbage"] {
-                    let result = try await ctx.api(operation.method, path, token: badToken, json: operation.method == .GET ? nil : [String: Any]())
-                    #expect(result.status == .unauthorized, "\(operation.method) \(path) with \(badToken ?? "no token")")
+                    let result = try await ctx.api(
+                        operation.method, path, token: badToken, json: operation.method == .GET ? nil : [String: Any]())
+                    #expect(
+                        result.status == .unauthorized, "\(operation.method) \(path) with \(badToken ?? "no token")")
                     #expect(result.errorCode == "unauthenticated")
                     #expect(result.headers.first(name: .wwwAuthenticate)?.hasPrefix("Bearer") == true)
                 }
@@ -61,19 +65,25 @@ struct AuthAndOpenAPITests {
         }
     }
 
-    @Test("a password buys a token; a wrong password or unknown address gets the same refusal", arguments: TestDatabase.allCases)
+    @Test(
+        "a password buys a token; a wrong password or unknown address gets the same refusal",
+        arguments: TestDatabase.allCases)
     func tokenExchange(database: TestDatabase) async throws {
         try await withApp(database) { app, ctx in
             _ = try await ctx.agent(name: "Sam Agent", email: "sam@desk.example")
-            let good = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "SAM@desk.example", "password": "correct horse battery"])
+            let good = try await ctx.api(
+                .POST, "auth/tokens", token: nil,
+                json: ["email": "SAM@desk.example", "password": "correct horse battery"])
             #expect(good.status == .created)
             let token = try #require(good.object["token"] as? String)
             #expect(token.hasPrefix("rpt_"))
             let me = try await ctx.api(.GET, "me", token: token)
             #expect(me["agent"]?["email"] as? String == "sam@desk.example")
 
-            let wrong = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "wrong password"])
-            let unknown = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "nobody@desk.example", "password": "wrong password"])
+            let wrong = try await ctx.api(
+                .POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "wrong password"])
+            let unknown = try await ctx.api(
+                .POST, "auth/tokens", token: nil, json: ["email": "nobody@desk.example", "password": "wrong password"])
             #expect(wrong.status == .unauthorized)
             #expect(unknown.status == .unauthorized)
             #expect(wrong.text == unknown.text)
@@ -92,15 +102,21 @@ struct AuthAndOpenAPITests {
         try await withApp(.sqlite) { app, ctx in
             _ = try await ctx.agent(name: "Sam Agent", email: "sam@desk.example")
             for _ in 0..<5 {
-                let wrong = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "guess guess guess"])
+                let wrong = try await ctx.api(
+                    .POST, "auth/tokens", token: nil,
+                    json: ["email": "sam@desk.example", "password": "guess guess guess"])
                 #expect(wrong.status == .unauthorized)
             }
-            let locked = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "Sam@desk.example", "password": "correct horse battery"])
+            let locked = try await ctx.api(
+                .POST, "auth/tokens", token: nil,
+                json: ["email": "Sam@desk.example", "password": "correct horse battery"])
             #expect(locked.status == .tooManyRequests)
             #expect(locked.errorCode == "too_many_attempts")
             #expect(Int(locked.headers.first(name: .retryAfter) ?? "") == 900)
             ctx.clock.advance(by: 901)
-            let later = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": "sam@desk.example", "password": "correct horse battery"])
+            let later = try await ctx.api(
+                .POST, "auth/tokens", token: nil,
+                json: ["email": "sam@desk.example", "password": "correct horse battery"])
             #expect(later.status == .created)
         }
     }
@@ -111,7 +127,9 @@ struct AuthAndOpenAPITests {
             let (_, adminToken) = try await ctx.admin()
             let (agentID, token) = try await ctx.agent()
             #expect(try await ctx.api(.GET, "tickets", token: token).status == .ok)
-            #expect(try await ctx.api(.PATCH, "agents/\(agentID)", token: adminToken, json: ["is_active": false]).status == .ok)
+            #expect(
+                try await ctx.api(.PATCH, "agents/\(agentID)", token: adminToken, json: ["is_active": false]).status
+                    == .ok)
             #expect(try await ctx.api(.GET, "tickets", token: token).status == .unauthorized)
         }
     }
@@ -132,7 +150,8 @@ struct AuthAndOpenAPITests {
                 let result = try await ctx.api(method, path, token: token, json: body)
                 #expect(result.status == .forbidden, "\(method) \(path)")
             }
-            let own = try await ctx.api(.PATCH, "agents/\(agentID)", token: token, json: ["signature": "Robin\nSupport"])
+            let own = try await ctx.api(
+                .PATCH, "agents/\(agentID)", token: token, json: ["signature": "Robin\nSupport"])
             #expect(own.status == .ok)
             #expect(own.object["signature"] as? String == "Robin\nSupport")
         }

@@ -1,23 +1,32 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import SQLKit
 import Testing
 import Vapor
 
+@testable import RapportServer
+
 @Suite("Inbox views as a team reads them")
 struct DayOneInboxTests {
-    @Test("'SLA due soonest' lists tickets with a clock by deadline, then every other ticket, paging through all", arguments: TestDatabase.allCases)
+    @Test(
+        "'SLA due soonest' lists tickets with a clock by deadline, then every other ticket, paging through all",
+        arguments: TestDatabase.allCases)
     func dueSoonestPagesThroughAll(database: TestDatabase) async throws {
         try await withApp(database) { app, context in
             let agent = try await context.agent()
             var numbers: [Int] = []
-            for index in 0..<7 { numbers.append(try await context.ticket(token: agent.token, subject: "Ticket \(index)", email: "c\(index)@example.com")) }
+            for index in 0..<7 {
+                numbers.append(
+                    try await context.ticket(
+                        token: agent.token, subject: "Ticket \(index)", email: "c\(index)@example.com"))
+            }
             // Three have a counting clock, due in reverse order of creation.
             let now = context.clock.now()
             for (offset, number) in numbers.prefix(3).enumerated() {
-                try await app.db.sql.raw("UPDATE tickets SET sla_due_at = \(bind: now.addingTimeInterval(Double(3 - offset) * 3600)) WHERE id = \(bind: number)").run()
+                try await app.db.sql.raw(
+                    "UPDATE tickets SET sla_due_at = \(bind: now.addingTimeInterval(Double(3 - offset) * 3600)) WHERE id = \(bind: number)"
+                ).run()
             }
             var filters = TicketListFilters()
             filters.statuses = [.new, .open]
@@ -34,7 +43,9 @@ struct DayOneInboxTests {
             let email = try #require(try await Agent.find(agent.id, on: app.db)?.email)
             try await web.signIn(email: email)
             let inbox = try await web.get("/inbox?view=open&sort=due")
-            for number in numbers { #expect(inbox.body.contains("/tickets/\(number)\""), "ticket \(number) is in the view") }
+            for number in numbers {
+                #expect(inbox.body.contains("/tickets/\(number)\""), "ticket \(number) is in the view")
+            }
         }
     }
 }

@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import RapportCore
 import RapportMail
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 /// The smaller things a lead found in the first hour, each as the user meets it.
 @Suite("Smaller first-hour defects", .serialized)
@@ -16,32 +17,55 @@ struct DayOneSmallerTests {
             let web = WebClient(app: app)
             try await web.signIn(email: try #require(try await Agent.find(admin.id, on: app.db)).email)
             try await web.get("/admin/macros/new")
-            let refused = try await web.post("/admin/macros", form: [("title", "Refund"), ("body", "Hi {{custmer.name}}, see {{ticket.nubmer}}."), ("add_tags", "refund vip")])
+            let refused = try await web.post(
+                "/admin/macros",
+                form: [
+                    ("title", "Refund"), ("body", "Hi {{custmer.name}}, see {{ticket.nubmer}}."),
+                    ("add_tags", "refund vip"),
+                ])
             #expect(refused.status == .unprocessableEntity)
-            #expect(refused.body.contains("uses {{custmer.name}} and {{ticket.nubmer}}, which are not placeholders Rapport knows"), "\(refused.body.prefix(2000))")
+            #expect(
+                refused.body.contains(
+                    "uses {{custmer.name}} and {{ticket.nubmer}}, which are not placeholders Rapport knows"),
+                "\(refused.body.prefix(2000))")
             #expect(refused.body.contains("name=\"add_tags\" value=\"refund vip\""), "the tags are still there")
-            let saved = try await web.post("/admin/macros", form: [("title", "Refund"), ("body", "Hi {{customer.first_name}}."), ("add_tags", "refund vip")])
+            let saved = try await web.post(
+                "/admin/macros",
+                form: [("title", "Refund"), ("body", "Hi {{customer.first_name}}."), ("add_tags", "refund vip")])
             #expect(saved.status == .seeOther)
             let macro = try #require(try await Macro.query(on: app.db).first())
             let edit = try await web.get("/admin/macros/\(try macro.requireID)")
-            #expect(edit.body.contains("value=\"refund vip\""), "editing a macro shows its tags, so saving it again keeps them")
+            #expect(
+                edit.body.contains("value=\"refund vip\""),
+                "editing a macro shows its tags, so saving it again keeps them")
         }
     }
 
     @Test("help-center search snippets show the article's words, not its Markdown", arguments: TestDatabase.allCases)
     func snippetsWithoutMarkdown(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
-            _ = try await SelfServiceTests.article(app, title: "Signing in", body: "## Reset **your** password\n\nOpen [the sign-in page](https://example.com/in) and choose *Forgot password*.")
+            _ = try await SelfServiceTests.article(
+                app, title: "Signing in",
+                body:
+                    "## Reset **your** password\n\nOpen [the sign-in page](https://example.com/in) and choose *Forgot password*."
+            )
             let visitor = try await SelfServiceTests.visitor(app)
             let results = try await visitor.get("/help/search?q=password")
             #expect(results.body.contains("Signing in"))
-            let snippet = try #require(results.body.components(separatedBy: "class=\"snippet\">").dropFirst().first?.components(separatedBy: "</p>").first)
+            let snippet = try #require(
+                results.body.components(separatedBy: "class=\"snippet\">").dropFirst().first?.components(
+                    separatedBy: "</p>"
+                ).first)
             #expect(snippet.contains("password"))
-            for markup in ["**", "##", "](", "*Forgot"] { #expect(!snippet.contains(markup), "the snippet shows \(markup): \(snippet)") }
+            for markup in ["**", "##", "](", "*Forgot"] {
+                #expect(!snippet.contains(markup), "the snippet shows \(markup): \(snippet)")
+            }
         }
     }
 
-    @Test("help-center and portal error pages are in the help center's colours and lead back to it; every page has an icon")
+    @Test(
+        "help-center and portal error pages are in the help center's colours and lead back to it; every page has an icon"
+    )
     func publicErrorPagesAndIcon() async throws {
         try await withApp(.sqlite) { app, _ in
             let visitor = try await SelfServiceTests.visitor(app)
@@ -70,7 +94,8 @@ struct DayOneSmallerTests {
             let admin = try await context.admin()
             let web = WebClient(app: app)
             try await web.signIn(email: try #require(try await Agent.find(admin.id, on: app.db)).email)
-            try dovecot.deliver(MailIntegrationTests.customerMail(messageID: "try.1@example.org", body: "Does the mailbox work?"))
+            try dovecot.deliver(
+                MailIntegrationTests.customerMail(messageID: "try.1@example.org", body: "Does the mailbox work?"))
             let background = try await app.rapport.mailboxPoller(logger: app.logger).pollAll(on: app.db)
             #expect(background.imported == 1)
             let ticket = try #require(try await Ticket.query(on: app.db).first()?.id)
@@ -78,20 +103,28 @@ struct DayOneSmallerTests {
             try await web.get("/admin/mail")
             let checked = try await web.post("/admin/mail/mailboxes/\(try mailbox.requireID)/check")
             #expect(checked.body.contains("imported 0 new messages"))
-            #expect(checked.body.contains("the background check imported the last message"), "\(checked.body.prefix(3000))")
+            #expect(
+                checked.body.contains("the background check imported the last message"), "\(checked.body.prefix(3000))")
             #expect(checked.body.contains("ticket #\(ticket)"))
         }
     }
 
-    @Test("a stranger writing with another ticket's [#N] gets a ticket of their own whose acknowledgement carries one tag", arguments: TestDatabase.allCases)
+    @Test(
+        "a stranger writing with another ticket's [#N] gets a ticket of their own whose acknowledgement carries one tag",
+        arguments: TestDatabase.allCases)
     func strangerTagOnce(database: TestDatabase) async throws {
         let sink = try TestSMTPSink()
         try await withApp(database) { app, context in
             try await MailIntegrationTests.configure(app, dovecot: nil, smtpPort: sink.port)
             let agent = try await context.agent()
-            let theirs = try await context.ticket(token: agent.token, subject: "Printer on fire", email: "owner@example.org")
-            let raw = ["From: Stranger <stranger@elsewhere.example>", "To: \(MailIntegrationTests.support)", "Subject: Re: Printer on fire [#\(theirs)]",
-                       "Message-ID: <stranger.1@elsewhere.example>", "Date: Tue, 01 Dec 2026 10:00:00 +0000", "", "Is this about my printer too?"].joined(separator: "\r\n")
+            let theirs = try await context.ticket(
+                token: agent.token, subject: "Printer on fire", email: "owner@example.org")
+            let raw = [
+                "From: Stranger <stranger@elsewhere.example>", "To: \(MailIntegrationTests.support)",
+                "Subject: Re: Printer on fire [#\(theirs)]",
+                "Message-ID: <stranger.1@elsewhere.example>", "Date: Tue, 01 Dec 2026 10:00:00 +0000", "",
+                "Is this about my printer too?",
+            ].joined(separator: "\r\n")
             let result = try await app.rapport.inboundMail.receive(Array(raw.utf8), on: app.db)
             #expect(result.outcome == .created)
             let mine = try #require(result.ticketID)

@@ -1,13 +1,16 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
 
+@testable import RapportServer
+
 @Suite("Demo workspace")
 struct DemoWorkspaceTests {
-    @Test("the demo workspace has every status, conversations, a working login and search", arguments: TestDatabase.allCases)
+    @Test(
+        "the demo workspace has every status, conversations, a working login and search",
+        arguments: TestDatabase.allCases)
     func seeds(database: TestDatabase) async throws {
         try await withApp(database) { app, ctx in
             #expect(try await DemoWorkspace.isSeeded(app) == false)
@@ -16,7 +19,9 @@ struct DemoWorkspaceTests {
             #expect(summary.messages > 240)
             #expect(try await DemoWorkspace.isSeeded(app))
 
-            let login = try await ctx.api(.POST, "auth/tokens", token: nil, json: ["email": DemoWorkspace.adminEmail, "password": DemoWorkspace.adminPassword])
+            let login = try await ctx.api(
+                .POST, "auth/tokens", token: nil,
+                json: ["email": DemoWorkspace.adminEmail, "password": DemoWorkspace.adminPassword])
             #expect(login.status == .created)
             let token = try #require(login.object["token"] as? String)
             for status in TicketStatus.allCases {
@@ -31,7 +36,10 @@ struct DemoWorkspaceTests {
             let customerMessages = try await Message.query(on: app.db).filter(\.$authorKind == .customer).all()
             #expect(customerMessages.allSatisfy { $0.moodSentiment != nil })
             #expect(customerMessages.contains { $0.moodUpset == true })
-            #expect(try await Message.query(on: app.db).filter(\.$authorKind == .agent).all().allSatisfy { $0.moodSentiment == nil })
+            #expect(
+                try await Message.query(on: app.db).filter(\.$authorKind == .agent).all().allSatisfy {
+                    $0.moodSentiment == nil
+                })
             // Office hours, a policy and rules are set up, and recent open tickets have SLA clocks.
             #expect(try await SLAPolicy.query(on: app.db).count() == 1)
             #expect(try await AutomationRule.query(on: app.db).count() == 2)

@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 /// Every page the application registers, visited in a real Chromium at desktop and phone width
 /// (Tests/BrowserTests/layout_check.py): none may scroll sideways or let an element spill out
@@ -13,7 +14,8 @@ import Vapor
 struct LayoutBrowserTests {
     /// GET routes that are not pages: data for scripts, downloads, redirects, sign-in steps.
     static let notPages: Set<String> = [
-        "/", "/health", "/favicon.ico", "/assets/**", "/inbox/counts", "/tickets/:number/macros/:macroID", "/attachments/:id",
+        "/", "/health", "/favicon.ico", "/assets/**", "/inbox/counts", "/tickets/:number/macros/:macroID",
+        "/attachments/:id",
         "/portal", "/portal/auth", "/portal/files/:id", "/help/logo", "/help/brand.css", "/help/suggestions", "/admin",
         "/notifications/:id/open",
     ]
@@ -23,19 +25,26 @@ struct LayoutBrowserTests {
         try await withApp(.sqlite) { app, context in
             let spec = try await Self.prepare(app, context)
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else {
+                throw RapportMessageError("the test server has no port")
+            }
             let artifacts = BrowserTests.artifactDirectory(for: .sqlite) + "-layout"
-            let specFile = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-layout-\(UUID().uuidString).json")
+            let specFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rapport-layout-\(UUID().uuidString).json")
             try JSONSerialization.data(withJSONObject: spec).write(to: specFile)
             defer { try? FileManager.default.removeItem(at: specFile) }
             let script = BrowserTests.packageRoot.appendingPathComponent("Tests/BrowserTests/layout_check.py").path
             do {
-                let output = try await Subprocess.runDetached("/usr/bin/timeout", ["900", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", specFile.path, artifacts])
+                let output = try await Subprocess.runDetached(
+                    "/usr/bin/timeout",
+                    ["900", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", specFile.path, artifacts])
                 await app.server.shutdown()
                 #expect(output.contains("layout check passed"), "\(output.suffix(3_000))")
             } catch {
                 await app.server.shutdown()
-                Issue.record("the layout check failed; screenshots are in \(artifacts)\n\(String(describing: error).suffix(6_000))")
+                Issue.record(
+                    "the layout check failed; screenshots are in \(artifacts)\n\(String(describing: error).suffix(6_000))"
+                )
             }
         }
     }
@@ -45,29 +54,41 @@ struct LayoutBrowserTests {
         let db = app.db
         let admin = try #require(try await Agent.query(on: db).filter(\.$email == DemoWorkspace.adminEmail).first())
         let adminID = try admin.requireID
-        let other = try #require(try await Agent.query(on: db).filter(\.$id != adminID).filter(\.$isActive == true).first())
+        let other = try #require(
+            try await Agent.query(on: db).filter(\.$id != adminID).filter(\.$isActive == true).first())
         // A ticket with a conversation, a file and an open composer, from a customer with a portal login.
         let ticket = try #require(try await Ticket.query(on: db).filter(\.$status == .open).sort(\.$id).first())
         let number = try ticket.requireID
         _ = try await app.rapport.tickets.addMessage(
-            NewMessage(kind: .reply, author: .agent, body: "Here is the manual: https://example.com/manuals/thermostat-model-7-installation-guide.pdf",
-                       attachments: [NewAttachment(filename: "a-rather-long-file-name-for-the-installation-manual-v7.pdf", contentType: "application/pdf", data: Data(repeating: 1, count: 2_000))]),
+            NewMessage(
+                kind: .reply, author: .agent,
+                body: "Here is the manual: https://example.com/manuals/thermostat-model-7-installation-guide.pdf",
+                attachments: [
+                    NewAttachment(
+                        filename: "a-rather-long-file-name-for-the-installation-manual-v7.pdf",
+                        contentType: "application/pdf", data: Data(repeating: 1, count: 2_000))
+                ]),
             toTicket: number, by: .agent(id: adminID), on: db)
         let customerID = ticket.requesterID
         let organizationID = try #require(try await Organization.query(on: db).first()?.id)
         let macroID = try #require(try await Macro.query(on: db).first()?.id)
-        let ownMacro = try await app.rapport.macros.create(MacroInput(title: "My sign-off", body: "Best, {{agent.first_name}}"), owner: adminID, on: db)
+        let ownMacro = try await app.rapport.macros.create(
+            MacroInput(title: "My sign-off", body: "Best, {{agent.first_name}}"), owner: adminID, on: db)
         let published = try #require(try await KBTranslation.query(on: db).filter(\.$publishedAt != nil).first())
         let article = try #require(try await KBArticle.find(published.articleID, on: db))
         let category = try #require(try await KBCategory.query(on: db).first())
         let calendarID = try #require(try await BusinessCalendarRecord.query(on: db).first()?.id)
         let policyID = try #require(try await SLAPolicy.query(on: db).first()?.id)
         let ruleID = try #require(try await AutomationRule.query(on: db).first()?.id)
-        let mailboxID = try await app.rapport.mailSetup.saveMailbox(.init(
-            name: "Support inbox", server: .init(host: "imap.example.com", port: 993, security: .tls, username: "support@example.com",
-                                                 password: "secret", verifyCertificates: true),
-            folder: "INBOX", afterImport: "seen", moveTo: "", enabled: true), on: db)
-        let invitation = try await app.rapport.agentAccess.issueLink(for: try other.requireID, purpose: .reset, publicURL: "", on: db)
+        let mailboxID = try await app.rapport.mailSetup.saveMailbox(
+            .init(
+                name: "Support inbox",
+                server: .init(
+                    host: "imap.example.com", port: 993, security: .tls, username: "support@example.com",
+                    password: "secret", verifyCertificates: true),
+                folder: "INBOX", afterImport: "seen", moveTo: "", enabled: true), on: db)
+        let invitation = try await app.rapport.agentAccess.issueLink(
+            for: try other.requireID, purpose: .reset, publicURL: "", on: db)
         let portalToken = PortalAuthService.tokenPrefix + Data([UInt8].random(count: 32)).base64URLEncodedString()
         let signIn = PortalSignInToken()
         signIn.digest = ApiTokenService.digest(portalToken)
@@ -100,25 +121,46 @@ struct LayoutBrowserTests {
         var paths: [String] = []
         var unfillable: [String] = []
         for route in app.routes.all where route.method == .GET {
-            let template = "/" + route.path.map { component -> String in
-                switch component {
-                case let .constant(text): text
-                case let .parameter(name): ":" + name
-                case .anything: "*"
-                case .catchall: "**"
-                }
-            }.joined(separator: "/")
+            let template =
+                "/"
+                + route.path.map { component -> String in
+                    switch component {
+                    case .constant(let text): text
+                    case .parameter(let name): ":" + name
+                    case .anything: "*"
+                    case .catchall: "**"
+                    }
+                }.joined(separator: "/")
             if template.hasPrefix("/api/") || notPages.contains(template) { continue }
-            if let path = filled[template] { paths.append(path) } else if template.contains(":") || template.contains("*") { unfillable.append(template) } else { paths.append(template) }
+            if let path = filled[template] {
+                paths.append(path)
+            } else if template.contains(":") || template.contains("*") {
+                unfillable.append(template)
+            } else {
+                paths.append(template)
+            }
         }
-        if !unfillable.isEmpty { throw RapportMessageError("no id to visit these pages with; fill them in LayoutBrowserTests: \(unfillable)") }
+        if !unfillable.isEmpty {
+            throw RapportMessageError("no id to visit these pages with; fill them in LayoutBrowserTests: \(unfillable)")
+        }
         // Views and states that look different from the bare address.
-        paths += ["/inbox?view=open", "/inbox?view=at-risk&sort=due", "/inbox?view=unassigned", "/search?q=thermostat", "/tickets/new?email=someone@example.com",
-                  "/admin/automations/new?example=pending-reminder", "/tickets/\(number)?compose=note", "/help/search?q=password"]
+        paths += [
+            "/inbox?view=open", "/inbox?view=at-risk&sort=due", "/inbox?view=unassigned", "/search?q=thermostat",
+            "/tickets/new?email=someone@example.com",
+            "/admin/automations/new?example=pending-reminder", "/tickets/\(number)?compose=note",
+            "/help/search?q=password",
+        ]
         let pages = Set(paths).sorted().map { path -> [String: String] in
-            let who = path.hasPrefix("/portal") ? "customer" : path.hasPrefix("/help") || path.hasPrefix("/sign-in") || path.hasPrefix("/welcome") ? "visitor" : "agent"
+            let who =
+                path.hasPrefix("/portal")
+                ? "customer"
+                : path.hasPrefix("/help") || path.hasPrefix("/sign-in") || path.hasPrefix("/welcome")
+                    ? "visitor" : "agent"
             return ["path": path, "who": who]
         }
-        return ["agent": ["email": DemoWorkspace.adminEmail, "password": "layout check password"], "portal_token": portalToken, "pages": pages]
+        return [
+            "agent": ["email": DemoWorkspace.adminEmail, "password": "layout check password"],
+            "portal_token": portalToken, "pages": pages,
+        ]
     }
 }

@@ -1,13 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Fluent
 import Foundation
 import RapportCore
 import RapportMail
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Kills a real `rapport serve` in the middle of a mail transfer (a slow relay in front of the
 /// mail server makes the middle last long enough) and restarts it: nothing is lost, nothing
@@ -15,9 +17,13 @@ import Vapor
 @Suite("Email survives a crash mid-transfer", .serialized)
 struct MailCrashTests {
     static func startServer(dataDirectory: URL) throws -> BackgroundProcess {
-        try BackgroundProcess(try TestHarness.rapportExecutable, ["serve", "--port", String(try freeLoopbackPort()), "--data-dir", dataDirectory.path], environment: [
-            "RAPPORT_MAIL_OUTBOX_SECONDS": "0.2", "RAPPORT_MAIL_POLL_SECONDS": "0.5", "RAPPORT_MAIL_LEASE_SECONDS": "3", "RAPPORT_BCRYPT_COST": "4",
-        ])
+        try BackgroundProcess(
+            try TestHarness.rapportExecutable,
+            ["serve", "--port", String(try freeLoopbackPort()), "--data-dir", dataDirectory.path],
+            environment: [
+                "RAPPORT_MAIL_OUTBOX_SECONDS": "0.2", "RAPPORT_MAIL_POLL_SECONDS": "0.5",
+                "RAPPORT_MAIL_LEASE_SECONDS": "3", "RAPPORT_BCRYPT_COST": "4",
+            ])
     }
 
     @Test("killed while sending a reply over SMTP: after restart the customer gets it exactly once")
@@ -28,8 +34,11 @@ struct MailCrashTests {
             try await MailIntegrationTests.configure(app, dovecot: nil, smtpPort: proxy.port)
             let agent = try await context.agent()
             let number = try await context.ticket(token: agent.token, email: "ada@example.org")
-            let longAnswer = (1...1500).map { "Step \($0): check the cable, the switch and the light, then write down what you see." }.joined(separator: "\n")
-            _ = try await context.api(.POST, "tickets/\(number)/messages", token: agent.token, json: ["kind": "reply", "body": longAnswer])
+            let longAnswer = (1...1500).map {
+                "Step \($0): check the cable, the switch and the light, then write down what you see."
+            }.joined(separator: "\n")
+            _ = try await context.api(
+                .POST, "tickets/\(number)/messages", token: agent.token, json: ["kind": "reply", "body": longAnswer])
             #expect(try await OutboundMail.query(on: app.db).count() == 1)
 
             let first = try Self.startServer(dataDirectory: context.directory)
@@ -58,8 +67,11 @@ struct MailCrashTests {
         let proxy = try ThrottleProxy(upstream: dovecot.port, bytesPerSecond: 40_000)
         try await withApp(.sqlite) { app, context in
             try await MailIntegrationTests.configure(app, dovecot: dovecot, smtpPort: nil, imapPort: proxy.port)
-            let body = (1...3000).map { "Line \($0) of the log the customer pasted into the message." }.joined(separator: "\n")
-            try dovecot.deliver(MailIntegrationTests.customerMail(messageID: "big.log@example.org", subject: "Crash log attached", body: body))
+            let body = (1...3000).map { "Line \($0) of the log the customer pasted into the message." }.joined(
+                separator: "\n")
+            try dovecot.deliver(
+                MailIntegrationTests.customerMail(
+                    messageID: "big.log@example.org", subject: "Crash log attached", body: body))
 
             let first = try Self.startServer(dataDirectory: context.directory)
             try await eventually("the fetch to be under way", within: 60) { proxy.relayed.down > 60_000 }
@@ -76,7 +88,8 @@ struct MailCrashTests {
             second.stop()
             #expect(try await Ticket.query(on: app.db).count() == 1)
             #expect(try await Message.query(on: app.db).filter(\.$emailMessageID == "big.log@example.org").count() == 1)
-            let stored = try #require(try await Message.query(on: app.db).filter(\.$emailMessageID == "big.log@example.org").first())
+            let stored = try #require(
+                try await Message.query(on: app.db).filter(\.$emailMessageID == "big.log@example.org").first())
             #expect(stored.body.hasSuffix("Line 3000 of the log the customer pasted into the message."))
         }
     }

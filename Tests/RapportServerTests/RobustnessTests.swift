@@ -1,8 +1,9 @@
 import AsyncKit
 import Foundation
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 @Suite("Bad input never breaks the server")
 struct RobustnessTests {
@@ -26,16 +27,26 @@ struct RobustnessTests {
                         .replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{agentID}", with: id)
                     for body in operation.method == .GET ? [nil] : Self.hostileBodies.map(Optional.some) {
                         let result = try await ctx.api(operation.method, path, token: token, rawBody: body)
-                        #expect(result.status.code < 500, "\(operation.method) \(path) \(body?.prefix(40) ?? "") → \(result.status) \(result.text.prefix(200))")
+                        #expect(
+                            result.status.code < 500,
+                            "\(operation.method) \(path) \(body?.prefix(40) ?? "") → \(result.status) \(result.text.prefix(200))"
+                        )
                         if result.status.code >= 400 {
-                            #expect(result.errorCode != nil && !(result.object["reason"] as? String ?? "").isEmpty, "\(operation.method) \(path): \(result.text.prefix(200))")
+                            #expect(
+                                result.errorCode != nil && !(result.object["reason"] as? String ?? "").isEmpty,
+                                "\(operation.method) \(path): \(result.text.prefix(200))")
                         }
                     }
                 }
             }
-            let queries = ["tickets?status=bogus", "tickets?limit=0", "tickets?limit=abc", "tickets?cursor=nonsense", "tickets?assignee=x",
-                           "tickets?updated_since=tomorrow", "tickets?tag=%3Cb%3E", "search?q=", "search?q=%22%27%3B--", "search?q=*+OR+NEAR(",
-                           "customers?q=%25_%5C", "customers?q=%00", "customers?q=a%00b", "search?q=a%00b", "customers?limit=-1", "search?q=refund&status=nope&team=abc"]
+            let queries = [
+                "tickets?status=bogus", "tickets?limit=0", "tickets?limit=abc", "tickets?cursor=nonsense",
+                "tickets?assignee=x",
+                "tickets?updated_since=tomorrow", "tickets?tag=%3Cb%3E", "search?q=", "search?q=%22%27%3B--",
+                "search?q=*+OR+NEAR(",
+                "customers?q=%25_%5C", "customers?q=%00", "customers?q=a%00b", "search?q=a%00b", "customers?limit=-1",
+                "search?q=refund&status=nope&team=abc",
+            ]
             for query in queries {
                 let result = try await ctx.api(.GET, query, token: token)
                 #expect(result.status.code < 500, "\(query) → \(result.status) \(result.text.prefix(200))")
@@ -62,12 +73,16 @@ struct RobustnessTests {
     func mediaTypeAndSize() async throws {
         try await withApp(.sqlite) { app, ctx in
             let (_, token) = try await ctx.agent()
-            let form = try await ctx.api(.POST, "customers", token: token, rawBody: "name=x", contentType: "application/x-www-form-urlencoded")
+            let form = try await ctx.api(
+                .POST, "customers", token: token, rawBody: "name=x", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == .unsupportedMediaType)
             // Only a real server streams the body, so the limit is checked over loopback.
             let huge = "{\"name\": \"\(String(repeating: "x", count: 2 * 1024 * 1024))\"}"
             let live = try app.testing(method: .running(hostname: "127.0.0.1", port: 0))
-            let tooBig = try await live.sendRequest(.POST, "/api/v1/customers", headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: ByteBuffer(string: huge))
+            let tooBig = try await live.sendRequest(
+                .POST, "/api/v1/customers",
+                headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"],
+                body: ByteBuffer(string: huge))
             #expect(tooBig.status == .payloadTooLarge)
             #expect(tooBig.body.string.contains("payload_too_large"))
         }
@@ -80,16 +95,27 @@ struct RobustnessTests {
             var result = try await ctx.api(.POST, "tickets", token: token, json: ["subject": "Hi"])
             #expect(result.status == .unprocessableEntity)
             #expect(result.fields["message"] == "is required")
-            result = try await ctx.api(.POST, "tickets", token: token, json: ["subject": "Hi", "message": ["body": "x"], "requester_id": "seven"])
+            result = try await ctx.api(
+                .POST, "tickets", token: token,
+                json: ["subject": "Hi", "message": ["body": "x"], "requester_id": "seven"])
             #expect(result.fields["requester_id"] == "must be an integer")
-            result = try await ctx.api(.POST, "tickets", token: token, json: ["subject": "Hi", "message": ["body": "x", "kind": "memo"], "priority": "asap", "requester": ["email": "a@b.example"]])
+            result = try await ctx.api(
+                .POST, "tickets", token: token,
+                json: [
+                    "subject": "Hi", "message": ["body": "x", "kind": "memo"], "priority": "asap",
+                    "requester": ["email": "a@b.example"],
+                ])
             #expect(result.status == .unprocessableEntity)
             #expect(result.fields["priority"] == "must be one of low, normal, high, urgent")
             #expect(result.fields["message.kind"] == "must be one of reply, note")
-            result = try await ctx.api(.POST, "tickets", token: token, json: ["subject": "", "message": ["body": " "], "requester": ["email": "a@b.example"]])
+            result = try await ctx.api(
+                .POST, "tickets", token: token,
+                json: ["subject": "", "message": ["body": " "], "requester": ["email": "a@b.example"]])
             #expect(result.fields["subject"] == "must not be empty")
             #expect(result.fields["message.body"] == "must not be empty")
-            result = try await ctx.api(.POST, "tickets", token: token, json: ["subject": "Hi", "message": ["body": "x"], "requester": ["email": "nope"]])
+            result = try await ctx.api(
+                .POST, "tickets", token: token,
+                json: ["subject": "Hi", "message": ["body": "x"], "requester": ["email": "nope"]])
             #expect(result.fields["requester.email"]?.contains("@") == true)
         }
     }

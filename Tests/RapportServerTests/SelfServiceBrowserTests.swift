@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 /// The self-service flow in a real headless Chromium: help center, contact form, the agent's
 /// answer, and the portal reached by the sign-in link read from an SMTP sink. The script is
@@ -11,20 +12,28 @@ import Vapor
 /// sends queued mail while the script runs, and checks what the clicks stored.
 @Suite("Self-service in a browser")
 struct SelfServiceBrowserTests {
-    @Test("a customer finds an article, writes in, and reads the agent's answer in the portal after signing in by link", arguments: TestDatabase.allCases)
+    @Test(
+        "a customer finds an article, writes in, and reads the agent's answer in the portal after signing in by link",
+        arguments: TestDatabase.allCases)
     func selfServiceFlow(database: TestDatabase) async throws {
         let sink = try TestSMTPSink()
         try await withApp(database) { app, ctx in
             try await MailIntegrationTests.configure(app, dovecot: nil, smtpPort: sink.port)
             _ = try await ctx.agent(name: "Sam Agent", email: "sam@desk.example")
             let service = app.rapport.knowledgeBase
-            let category = try await service.saveCategory(id: nil, .init(name: "Account", description: "Signing in and passwords", position: 1), on: app.db)
-            let articleID = try await service.createArticle(.init(title: "Reset your password", body: "1. Open **Settings**.\n2. Choose *Reset password*; the email arrives within minutes.",
-                                                                  categoryID: category), by: nil, on: app.db)
+            let category = try await service.saveCategory(
+                id: nil, .init(name: "Account", description: "Signing in and passwords", position: 1), on: app.db)
+            let articleID = try await service.createArticle(
+                .init(
+                    title: "Reset your password",
+                    body: "1. Open **Settings**.\n2. Choose *Reset password*; the email arrives within minutes.",
+                    categoryID: category), by: nil, on: app.db)
             try await service.publish(articleID: articleID, locale: "en", on: app.db)
 
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-            guard let port = app.http.server.shared.localAddress?.port else { throw RapportMessageError("the test server has no port") }
+            guard let port = app.http.server.shared.localAddress?.port else {
+                throw RapportMessageError("the test server has no port")
+            }
             // The server's worker is off in tests: send what the pages queue, as it would.
             let sender = app.rapport.outboxSender(logger: app.logger)
             let mailer = Task {
@@ -37,13 +46,18 @@ struct SelfServiceBrowserTests {
             let script = BrowserTests.packageRoot.appendingPathComponent("Tests/BrowserTests/self_service_flow.py").path
             let output: String
             do {
-                output = try await Subprocess.runDetached("/usr/bin/timeout", [
-                    "300", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", "sam@desk.example", BrowserTests.password, sink.directory, artifacts,
-                ])
+                output = try await Subprocess.runDetached(
+                    "/usr/bin/timeout",
+                    [
+                        "300", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", "sam@desk.example",
+                        BrowserTests.password, sink.directory, artifacts,
+                    ])
             } catch {
                 mailer.cancel()
                 await app.server.shutdown()
-                Issue.record("the self-service browser flow failed; screenshots are in \(artifacts)\n\(String(describing: error).suffix(4_000))")
+                Issue.record(
+                    "the self-service browser flow failed; screenshots are in \(artifacts)\n\(String(describing: error).suffix(4_000))"
+                )
                 return
             }
             mailer.cancel()

@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 /// Who may see which workspace page, CSRF on every form, sessions, sign-in lockout, and
 /// customer-written text that must render as text.
@@ -16,14 +17,15 @@ struct WorkspaceSecurityTests {
         app.routes.all.compactMap { route in
             let parts = route.path.map { component -> String in
                 switch component {
-                case let .constant(text): text
+                case .constant(let text): text
                 case .parameter: "1"
                 case .anything, .catchall: "x"
                 }
             }
             guard let first = parts.first else { return (route.method, "/") }
             // The help center and the portal are public, with their own tokens (SelfServiceTests).
-            guard !["api", "health", "assets", "favicon.ico", "sign-in", "welcome", "help", "portal"].contains(first) else { return nil }
+            guard !["api", "health", "assets", "favicon.ico", "sign-in", "welcome", "help", "portal"].contains(first)
+            else { return nil }
             return (route.method, "/" + parts.joined(separator: "/"))
         }
     }
@@ -37,9 +39,14 @@ struct WorkspaceSecurityTests {
             #expect(routes.count >= 30, "expected the whole workspace to be registered, found \(routes.count) routes")
             let visitor = WebClient(app: app)
             for route in routes {
-                let page = route.method == .GET ? try await visitor.get(route.path) : try await visitor.post(route.path, form: [("body", "x")], csrf: .none)
+                let page =
+                    route.method == .GET
+                    ? try await visitor.get(route.path)
+                    : try await visitor.post(route.path, form: [("body", "x")], csrf: .none)
                 #expect(page.status == .seeOther, "\(route.method) \(route.path) answered \(page.status)")
-                #expect(page.location?.hasPrefix("/sign-in") == true, "\(route.method) \(route.path) sent the visitor to \(page.location ?? "nowhere")")
+                #expect(
+                    page.location?.hasPrefix("/sign-in") == true,
+                    "\(route.method) \(route.path) sent the visitor to \(page.location ?? "nowhere")")
                 #expect(!page.body.contains("Heating"), "\(route.path) leaked ticket content")
             }
             // Scripts asking for JSON get a 401 instead of a redirect.
@@ -53,7 +60,9 @@ struct WorkspaceSecurityTests {
         }
     }
 
-    @Test("every form is refused without the session's CSRF token or from another origin", arguments: TestDatabase.allCases)
+    @Test(
+        "every form is refused without the session's CSRF token or from another origin",
+        arguments: TestDatabase.allCases)
     func csrfOnEveryForm(database: TestDatabase) async throws {
         try await withApp(database) { app, ctx in
             let (adminID, token) = try await ctx.admin()
@@ -65,24 +74,30 @@ struct WorkspaceSecurityTests {
             #expect(posts.count >= 15)
             for route in posts {
                 let path = route.path.replacingOccurrences(of: "/tickets/1/", with: "/tickets/\(number)/")
-                let missing = try await browser.post(path, form: [("body", "Forged"), ("status", "solved"), ("name", "Forged")], csrf: .none)
+                let missing = try await browser.post(
+                    path, form: [("body", "Forged"), ("status", "solved"), ("name", "Forged")], csrf: .none)
                 #expect(missing.status == .forbidden, "POST \(path) without a token answered \(missing.status)")
                 #expect(missing.body.contains("This form has expired or was sent from another site"))
-                let wrong = try await browser.post(path, form: [("body", "Forged")], csrf: .value("not-the-token-of-this-session-at-all"))
+                let wrong = try await browser.post(
+                    path, form: [("body", "Forged")], csrf: .value("not-the-token-of-this-session-at-all"))
                 #expect(wrong.status == .forbidden, "POST \(path) with a wrong token answered \(wrong.status)")
             }
             // The right token from another site's page is refused too.
-            let foreign = try await browser.post("/tickets/\(number)/messages", form: [("body", "Forged")], headers: ["Origin": "https://evil.example", "Host": "localhost:8080"])
+            let foreign = try await browser.post(
+                "/tickets/\(number)/messages", form: [("body", "Forged")],
+                headers: ["Origin": "https://evil.example", "Host": "localhost:8080"])
             #expect(foreign.status == .forbidden)
             #expect(try await Message.query(on: app.db).count() == 1)
             // And with the token, the same form works.
-            let reply = try await browser.post("/tickets/\(number)/messages", form: [("body", "A real reply"), ("kind", "reply")])
+            let reply = try await browser.post(
+                "/tickets/\(number)/messages", form: [("body", "A real reply"), ("kind", "reply")])
             #expect(reply.status == .seeOther)
             #expect(try await Message.query(on: app.db).count() == 2)
 
             // The sign-in form has its own token, tied to a cookie.
             let stranger = WebClient(app: app)
-            let forged = try await stranger.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery")], csrf: .none)
+            let forged = try await stranger.post(
+                "/sign-in", form: [("email", admin.email), ("password", "correct horse battery")], csrf: .none)
             #expect(forged.status == .forbidden)
             #expect(stranger.cookies[WebSessionAuthenticator.cookieName] == nil)
         }
@@ -98,8 +113,15 @@ struct WorkspaceSecurityTests {
             let inbox = try await browser.get("/inbox")
             #expect(!inbox.body.contains("/admin/agents"), "the navigation offers admin pages to an agent")
             for route in Self.workspaceRoutes(app) where route.path.hasPrefix("/admin") {
-                let page = route.method == .GET ? try await browser.get(route.path)
-                    : try await browser.post(route.path, form: [("name", "Sneaky"), ("email", "sneaky@desk.example"), ("password", "long enough password"), ("role", "admin"), ("title", "x")])
+                let page =
+                    route.method == .GET
+                    ? try await browser.get(route.path)
+                    : try await browser.post(
+                        route.path,
+                        form: [
+                            ("name", "Sneaky"), ("email", "sneaky@desk.example"), ("password", "long enough password"),
+                            ("role", "admin"), ("title", "x"),
+                        ])
                 #expect(page.status == .forbidden, "\(route.method) \(route.path) answered \(page.status) to an agent")
             }
             #expect(try await Agent.query(on: app.db).count() == 1)
@@ -112,14 +134,18 @@ struct WorkspaceSecurityTests {
             let (adminID, token) = try await ctx.admin()
             let payload = "<script>alert('subject')</script>"
             let number = try await ctx.ticket(
-                token: token, subject: "Help \(payload)", body: "I tried <img src=x onerror=alert(1)> and \"quotes\" & <b>bold</b>",
+                token: token, subject: "Help \(payload)",
+                body: "I tried <img src=x onerror=alert(1)> and \"quotes\" & <b>bold</b>",
                 email: "mallory@example.com", name: "Mallory <svg onload=alert(2)>"
             )
             let customerID = try #require(try await Ticket.find(number, on: app.db)).requesterID
             let admin = try #require(try await Agent.find(adminID, on: app.db))
             let browser = WebClient(app: app)
             try await browser.signIn(email: admin.email)
-            for path in ["/inbox?view=open", "/tickets/\(number)", "/search?q=tried", "/search?q=\(WebClient.encode("<script>"))", "/customers", "/customers/\(customerID)"] {
+            for path in [
+                "/inbox?view=open", "/tickets/\(number)", "/search?q=tried",
+                "/search?q=\(WebClient.encode("<script>"))", "/customers", "/customers/\(customerID)",
+            ] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path): \(page.status)")
                 #expect(!page.body.contains("<script>alert"), "\(path) contains a live script tag")
@@ -128,7 +154,10 @@ struct WorkspaceSecurityTests {
                 #expect(page.headers.first(name: .contentSecurityPolicy)?.contains("script-src 'self'") == true)
             }
             let ticketPage = try await browser.get("/tickets/\(number)")
-            #expect(ticketPage.body.contains("Help &lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt;") || ticketPage.body.contains("Help &lt;script&gt;alert(&apos;subject&apos;)&lt;/script&gt;") || ticketPage.body.contains("Help &lt;script&gt;alert('subject')&lt;/script&gt;"))
+            #expect(
+                ticketPage.body.contains("Help &lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt;")
+                    || ticketPage.body.contains("Help &lt;script&gt;alert(&apos;subject&apos;)&lt;/script&gt;")
+                    || ticketPage.body.contains("Help &lt;script&gt;alert('subject')&lt;/script&gt;"))
             #expect(ticketPage.body.contains("I tried &lt;img src=x onerror=alert(1)&gt;"))
             let search = try await browser.get("/search?q=tried")
             #expect(search.body.contains("<mark>tried</mark>"), "the snippet should keep only Rapport's own markup")
@@ -145,8 +174,10 @@ struct WorkspaceSecurityTests {
 
             let browser = WebClient(app: app)
             try await browser.get("/sign-in")
-            let signedIn = try await browser.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
-            let cookie = try #require(signedIn.headers[.setCookie].first { $0.hasPrefix(WebSessionAuthenticator.cookieName) })
+            let signedIn = try await browser.post(
+                "/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
+            let cookie = try #require(
+                signedIn.headers[.setCookie].first { $0.hasPrefix(WebSessionAuthenticator.cookieName) })
             #expect(cookie.contains("HttpOnly"))
             #expect(cookie.contains("SameSite=Lax"))
             #expect(!cookie.contains("Secure"), "plain HTTP on loopback cannot use Secure cookies")
@@ -159,14 +190,19 @@ struct WorkspaceSecurityTests {
             let secure = WebClient(app: app)
             secure.extraHeaders.add(name: "X-Forwarded-Proto", value: "https")
             try await secure.get("/sign-in")
-            let securePage = try await secure.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
-            #expect(securePage.headers[.setCookie].contains { $0.hasPrefix(WebSessionAuthenticator.cookieName) && $0.contains("Secure") })
+            let securePage = try await secure.post(
+                "/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
+            #expect(
+                securePage.headers[.setCookie].contains {
+                    $0.hasPrefix(WebSessionAuthenticator.cookieName) && $0.contains("Secure")
+                })
 
             // Sign-out ends the session on the server, not only in the browser.
             try await browser.get("/inbox")
             try await browser.signOut()
             let replay = WebClient(app: app)
-            let afterSignOut = try await replay.get("/inbox", headers: ["Cookie": "\(WebSessionAuthenticator.cookieName)=\(token)"])
+            let afterSignOut = try await replay.get(
+                "/inbox", headers: ["Cookie": "\(WebSessionAuthenticator.cookieName)=\(token)"])
             #expect(afterSignOut.status == .seeOther)
 
             // Deactivating an agent signs them out at once.
@@ -194,24 +230,34 @@ struct WorkspaceSecurityTests {
             #expect(wrong.status == .unauthorized)
             #expect(wrong.body.contains("That email and password do not match an active account"))
             #expect(wrong.body.contains("value=\"\(admin.email)\""), "the email should stay filled in")
-            let unknown = try await browser.post("/sign-in", form: [("email", "nobody@desk.example"), ("password", "wrong")])
+            let unknown = try await browser.post(
+                "/sign-in", form: [("email", "nobody@desk.example"), ("password", "wrong")])
             #expect(unknown.status == .unauthorized)
-            #expect(unknown.body.contains("That email and password do not match an active account"), "unknown and known addresses must look the same")
+            #expect(
+                unknown.body.contains("That email and password do not match an active account"),
+                "unknown and known addresses must look the same")
 
-            for _ in 0..<4 { try await browser.post("/sign-in", form: [("email", admin.email), ("password", "wrong")]) }
-            let locked = try await browser.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
+            for _ in 0..<4 {
+                try await browser.post("/sign-in", form: [("email", admin.email), ("password", "wrong")])
+            }
+            let locked = try await browser.post(
+                "/sign-in", form: [("email", admin.email), ("password", "correct horse battery")])
             #expect(locked.status == .tooManyRequests)
             #expect(locked.body.contains("Too many wrong passwords"))
             #expect(browser.cookies[WebSessionAuthenticator.cookieName] == nil)
 
             ctx.clock.advance(by: 16 * 60)
             try await browser.get("/sign-in")
-            let open = try await browser.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery"), ("next", "//evil.example/phish")])
+            let open = try await browser.post(
+                "/sign-in",
+                form: [("email", admin.email), ("password", "correct horse battery"), ("next", "//evil.example/phish")])
             #expect(open.status == .seeOther)
             #expect(open.location == "/inbox")
             try await browser.signOut()
             try await browser.get("/sign-in")
-            let next = try await browser.post("/sign-in", form: [("email", admin.email), ("password", "correct horse battery"), ("next", "/customers")])
+            let next = try await browser.post(
+                "/sign-in",
+                form: [("email", admin.email), ("password", "correct horse battery"), ("next", "/customers")])
             #expect(next.location == "/customers")
         }
     }
@@ -224,7 +270,9 @@ struct WorkspaceSecurityTests {
             let browser = WebClient(app: app)
             try await browser.signIn(email: admin.email)
             ctx.clock.advance(by: 6 * 24 * 3600)
-            #expect(try await browser.get("/inbox").status == .ok, "six days later the session is still good, and its use extends it")
+            #expect(
+                try await browser.get("/inbox").status == .ok,
+                "six days later the session is still good, and its use extends it")
             ctx.clock.advance(by: 6 * 24 * 3600)
             #expect(try await browser.get("/inbox").status == .ok)
             ctx.clock.advance(by: 8 * 24 * 3600)

@@ -2,27 +2,38 @@ import Fluent
 import Foundation
 import Logging
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
+
+@testable import RapportServer
 
 /// What the write pipeline and the configuration cache promise beyond single features: pages
 /// whose cost does not grow with the conversation, and admin changes that every instance sees.
 @Suite("Write path and configuration cache")
 struct WritePathTests {
-    @Test("the ticket page runs the same few queries for a two-message conversation as for a forty-message one; so does the inbox at 3 and 60 tickets",
-          arguments: TestDatabase.allCases)
+    @Test(
+        "the ticket page runs the same few queries for a two-message conversation as for a forty-message one; so does the inbox at 3 and 60 tickets",
+        arguments: TestDatabase.allCases)
     func fixedQueryCounts(database: TestDatabase) async throws {
         try await withApp(database) { app, context in
             let agent = try await context.agent(name: "Grace Hopper", email: "grace@desk.example")
             let short = try await context.ticket(token: agent.token)
-            try await context.api(.POST, "tickets/\(short)/messages", token: agent.token, json: ["kind": "reply", "body": "On it."])
-            let long = try await context.ticket(token: agent.token, subject: "A long story", email: "lin.long@example.com", name: "Lin Long")
+            try await context.api(
+                .POST, "tickets/\(short)/messages", token: agent.token, json: ["kind": "reply", "body": "On it."])
+            let long = try await context.ticket(
+                token: agent.token, subject: "A long story", email: "lin.long@example.com", name: "Lin Long")
             for round in 0..<13 {
-                try await context.api(.POST, "tickets/\(long)/messages", token: agent.token, json: ["kind": "reply", "body": "Reply \(round), with what I can do."])
-                try await context.api(.POST, "tickets/\(long)/messages", token: agent.token, json: ["kind": "note", "body": "Note \(round)."])
-                try await context.api(.POST, "tickets/\(long)/messages", token: agent.token, json: ["kind": "reply", "author": "customer", "body": "Answer \(round)."])
-                try await context.api(.PATCH, "tickets/\(long)", token: agent.token, json: ["add_tags": ["round-\(round)"]])
+                try await context.api(
+                    .POST, "tickets/\(long)/messages", token: agent.token,
+                    json: ["kind": "reply", "body": "Reply \(round), with what I can do."])
+                try await context.api(
+                    .POST, "tickets/\(long)/messages", token: agent.token,
+                    json: ["kind": "note", "body": "Note \(round)."])
+                try await context.api(
+                    .POST, "tickets/\(long)/messages", token: agent.token,
+                    json: ["kind": "reply", "author": "customer", "body": "Answer \(round)."])
+                try await context.api(
+                    .PATCH, "tickets/\(long)", token: agent.token, json: ["add_tags": ["round-\(round)"]])
             }
             #expect(try await Message.query(on: app.db).filter(\.$ticketID == long).count() >= 40)
             let web = WebClient(app: app)
@@ -37,12 +48,17 @@ struct WritePathTests {
             #expect(longPage.page.body.contains("Answer 12."))
 
             let smallInbox = try await counter.count { try await web.get("/inbox?view=open") }
-            for index in 0..<57 { _ = try await context.ticket(token: agent.token, subject: "Question \(index)", email: "asker\(index)@example.com") }
+            for index in 0..<57 {
+                _ = try await context.ticket(
+                    token: agent.token, subject: "Question \(index)", email: "asker\(index)@example.com")
+            }
             let fullInbox = try await counter.count { try await web.get("/inbox?view=open") }
             #expect(fullInbox.page.body.contains("Question 56"))
             #expect(smallInbox.queries >= 3, "the counter sees the inbox's queries (\(smallInbox.queries))")
             // The view counts are recounted after tickets changed: one query more, never one per row.
-            #expect(fullInbox.queries <= smallInbox.queries + 1, "inbox: \(smallInbox.queries) then \(fullInbox.queries) queries")
+            #expect(
+                fullInbox.queries <= smallInbox.queries + 1,
+                "inbox: \(smallInbox.queries) then \(fullInbox.queries) queries")
             #expect(fullInbox.queries <= 8, "the inbox ran \(fullInbox.queries) queries")
         }
     }
@@ -60,20 +76,24 @@ struct WritePathTests {
             do {
                 try await configure(other, settings: app.rapport.settings)
                 // The other instance has read the directory once and holds it.
-                #expect(try await other.rapport.configuration.current(on: other.db).directory.teamName(teamID) == "Billing")
+                #expect(
+                    try await other.rapport.configuration.current(on: other.db).directory.teamName(teamID) == "Billing")
 
-                let renamed = try await context.api(.PATCH, "teams/\(teamID)", token: admin.token, json: ["name": "Billing and refunds"])
+                let renamed = try await context.api(
+                    .PATCH, "teams/\(teamID)", token: admin.token, json: ["name": "Billing and refunds"])
                 #expect(renamed.status == .ok)
                 let changedAt = Date()
                 try await eventually("the other instance to see the new team name", within: 5) {
-                    try await other.rapport.configuration.current(on: other.db).directory.teamName(teamID) == "Billing and refunds"
+                    try await other.rapport.configuration.current(on: other.db).directory.teamName(teamID)
+                        == "Billing and refunds"
                 }
                 // About a second; the bound leaves room for a machine busy with the rest of the suite.
                 #expect(Date().timeIntervalSince(changedAt) < 5, "seen within about a second")
 
                 // A write on the other instance uses it: the rule-free desk routes by the new name.
                 let assigned = try await other.testing().sendRequest(
-                    .PATCH, "/api/v1/tickets/\(number)", headers: ["Authorization": "Bearer \(admin.token)", "Content-Type": "application/json"],
+                    .PATCH, "/api/v1/tickets/\(number)",
+                    headers: ["Authorization": "Bearer \(admin.token)", "Content-Type": "application/json"],
                     body: ByteBuffer(string: #"{"team_id": \#(teamID)}"#))
                 #expect(assigned.status == .ok)
                 #expect(assigned.body.string.contains("Billing and refunds"))
@@ -125,7 +145,7 @@ final class QueryCounter: @unchecked Sendable {
             guard event.message.description == "Executing query" else { return }
             // The configuration cache looks at its stamp at most once a second, not per request:
             // whether a request happens to be the one that does is timing, not cost.
-            if case let .string(sql)? = event.metadata?["sql"], sql.contains("FROM configuration_versions") { return }
+            if case .string(let sql)? = event.metadata?["sql"], sql.contains("FROM configuration_versions") { return }
             counter.noteStatement()
         }
     }

@@ -50,7 +50,9 @@ public struct AutomationCondition: Sendable, Codable, Hashable {
             }
         }
 
-        public var isDuration: Bool { self == .hoursSinceUpdate || self == .hoursInStatus || self == .hoursSinceCustomerReply }
+        public var isDuration: Bool {
+            self == .hoursSinceUpdate || self == .hoursInStatus || self == .hoursSinceCustomerReply
+        }
     }
 
     public enum Operator: String, Sendable, Codable, CaseIterable, Hashable {
@@ -89,24 +91,38 @@ public struct AutomationCondition: Sendable, Codable, Hashable {
         switch field {
         case .hoursSinceUpdate, .hoursInStatus, .hoursSinceCustomerReply:
             guard op == .atLeast || op == .lessThan else { return "\(field.label): use 'at least' or 'less than'" }
-            guard let hours = Double(value), hours >= 0, hours <= 24 * 365 else { return "\(field.label): give a number of hours" }
+            guard let hours = Double(value), hours >= 0, hours <= 24 * 365 else {
+                return "\(field.label): give a number of hours"
+            }
         case .status:
             guard op == .equals || op == .notEquals else { return "Status: use 'is' or 'is not'" }
-            guard TicketStatus(rawValue: value) != nil else { return "Status: '\(value)' is not one of new, open, pending, solved, closed" }
+            guard TicketStatus(rawValue: value) != nil else {
+                return "Status: '\(value)' is not one of new, open, pending, solved, closed"
+            }
         case .priority:
-            guard [.equals, .notEquals, .atLeast, .lessThan].contains(op) else { return "Priority: use is, is not, at least or less than" }
-            guard TicketPriority(rawValue: value) != nil else { return "Priority: '\(value)' is not one of low, normal, high, urgent" }
+            guard [.equals, .notEquals, .atLeast, .lessThan].contains(op) else {
+                return "Priority: use is, is not, at least or less than"
+            }
+            guard TicketPriority(rawValue: value) != nil else {
+                return "Priority: '\(value)' is not one of low, normal, high, urgent"
+            }
         case .channel:
             guard op == .equals || op == .notEquals else { return "Channel: use 'is' or 'is not'" }
-            guard TicketChannel(rawValue: value) != nil else { return "Channel: '\(value)' is not one of email, web, chat, phone, api" }
+            guard TicketChannel(rawValue: value) != nil else {
+                return "Channel: '\(value)' is not one of email, web, chat, phone, api"
+            }
         case .team, .assignee, .organization:
             guard op == .equals || op == .notEquals else { return "\(field.label): use 'is' or 'is not'" }
             guard value == "none" || Int(value) != nil else { return "\(field.label): choose one from the list" }
         case .mood:
             guard op == .equals || op == .notEquals else { return "Mood: use 'is' or 'is not'" }
-            guard AutomationFacts.Mood(rawValue: value) != nil else { return "Mood: '\(value)' is not one of upset, churn_risk, urgent, negative" }
+            guard AutomationFacts.Mood(rawValue: value) != nil else {
+                return "Mood: '\(value)' is not one of upset, churn_risk, urgent, negative"
+            }
         case .tag, .text, .customerEmail:
-            guard [.equals, .notEquals, .contains, .notContains].contains(op) else { return "\(field.label): use is, is not, contains or does not contain" }
+            guard [.equals, .notEquals, .contains, .notContains].contains(op) else {
+                return "\(field.label): use is, is not, contains or does not contain"
+            }
         }
         return nil
     }
@@ -156,7 +172,8 @@ public struct AutomationCondition: Sendable, Codable, Hashable {
     }
 
     private func textTestPositive(_ text: String) -> Bool {
-        let haystack = text.lowercased(), needle = value.lowercased()
+        let haystack = text.lowercased()
+        let needle = value.lowercased()
         if field == .customerEmail, needle.hasPrefix("@") { return haystack.hasSuffix(needle) }
         return op == .equals || op == .notEquals ? haystack == needle : haystack.contains(needle)
     }
@@ -214,11 +231,17 @@ public struct AutomationAction: Sendable, Codable, Hashable {
         case .assign, .setTeam:
             if value != "none", Int(value) == nil { return "\(kind.label): choose one from the list" }
         case .setPriority:
-            if TicketPriority(rawValue: value) == nil { return "Set priority: '\(value)' is not one of low, normal, high, urgent" }
+            if TicketPriority(rawValue: value) == nil {
+                return "Set priority: '\(value)' is not one of low, normal, high, urgent"
+            }
         case .setStatus:
-            guard let status = TicketStatus(rawValue: value), status != .new else { return "Set status: use open, pending, solved or closed" }
+            guard let status = TicketStatus(rawValue: value), status != .new else {
+                return "Set status: use open, pending, solved or closed"
+            }
         case .addTag, .removeTag:
-            if TagName.normalize([value]).tags.isEmpty { return "\(kind.label): '\(value.prefix(40))' is not a valid tag" }
+            if TagName.normalize([value]).tags.isEmpty {
+                return "\(kind.label): '\(value.prefix(40))' is not a valid tag"
+            }
         case .emailCustomer, .addNote:
             if value.count > 20_000 { return "\(kind.label): at most 20,000 characters" }
         }
@@ -252,9 +275,12 @@ public struct AutomationFacts: Sendable, Hashable {
     public var lastCustomerMessageAt: Date?
     public var now: Date
 
-    public init(ticketID: Int, status: TicketStatus, priority: TicketPriority, channel: TicketChannel, teamID: Int?, assigneeID: Int?,
-                organizationID: Int?, tags: [String], subject: String, latestCustomerText: String?, moods: Set<Mood>,
-                customerEmails: [String], updatedAt: Date, statusChangedAt: Date, lastCustomerMessageAt: Date?, now: Date) {
+    public init(
+        ticketID: Int, status: TicketStatus, priority: TicketPriority, channel: TicketChannel, teamID: Int?,
+        assigneeID: Int?,
+        organizationID: Int?, tags: [String], subject: String, latestCustomerText: String?, moods: Set<Mood>,
+        customerEmails: [String], updatedAt: Date, statusChangedAt: Date, lastCustomerMessageAt: Date?, now: Date
+    ) {
         self.ticketID = ticketID
         self.status = status
         self.priority = priority
@@ -293,10 +319,14 @@ public struct AutomationRuleDefinition: Sendable, Codable, Hashable {
     public var problems: [String] {
         var problems = conditions.compactMap(\.problem) + actions.compactMap(\.problem)
         if actions.isEmpty { problems.append("Add at least one action.") }
-        if conditions.count > Self.maximumConditions { problems.append("At most \(Self.maximumConditions) conditions.") }
+        if conditions.count > Self.maximumConditions {
+            problems.append("At most \(Self.maximumConditions) conditions.")
+        }
         if actions.count > Self.maximumActions { problems.append("At most \(Self.maximumActions) actions.") }
         if trigger == .timeBased, !conditions.contains(where: { $0.field.isDuration && $0.op == .atLeast }) {
-            problems.append("A time-based rule needs an 'hours … at least' condition, so it acts once a ticket has waited that long.")
+            problems.append(
+                "A time-based rule needs an 'hours … at least' condition, so it acts once a ticket has waited that long."
+            )
         }
         return problems
     }

@@ -8,8 +8,10 @@ public struct AutomationSentence: Sendable {
     public var teamName: @Sendable (Int) -> String?
     public var organizationName: @Sendable (Int) -> String?
 
-    public init(agentName: @escaping @Sendable (Int) -> String?, teamName: @escaping @Sendable (Int) -> String?,
-                organizationName: @escaping @Sendable (Int) -> String?) {
+    public init(
+        agentName: @escaping @Sendable (Int) -> String?, teamName: @escaping @Sendable (Int) -> String?,
+        organizationName: @escaping @Sendable (Int) -> String?
+    ) {
         self.agentName = agentName
         self.teamName = teamName
         self.organizationName = organizationName
@@ -33,7 +35,9 @@ public struct AutomationSentence: Sendable {
         }
         let atLeast = condition.op == .lessThan ? "less than" : "at least"
         switch condition.field {
-        case .status: return "the status " + isOrNot(TicketStatus(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
+        case .status:
+            return "the status "
+                + isOrNot(TicketStatus(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
         case .priority:
             let name = TicketPriority(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value
             switch condition.op {
@@ -53,7 +57,9 @@ public struct AutomationSentence: Sendable {
             let name = Int(value).flatMap(agentName) ?? "agent \(value)"
             return negative ? "it is not assigned to \(name)" : "it is assigned to \(name)"
         case .organization:
-            if value == "none" { return negative ? "the customer belongs to an organization" : "the customer belongs to no organization" }
+            if value == "none" {
+                return negative ? "the customer belongs to an organization" : "the customer belongs to no organization"
+            }
             let name = Int(value).flatMap(organizationName) ?? "organization \(value)"
             return negative ? "the customer is not with \(name)" : "the customer is with \(name)"
         case .tag:
@@ -63,19 +69,26 @@ public struct AutomationSentence: Sendable {
             case .notEquals: return "it is not tagged \(value)"
             default: return "it is tagged \(value)"
             }
-        case .text: return "the subject or the customer's message " + (negative ? "does not contain" : condition.op == .equals ? "is" : "contains") + " “\(value)”"
+        case .text:
+            return "the subject or the customer's message "
+                + (negative ? "does not contain" : condition.op == .equals ? "is" : "contains") + " “\(value)”"
         case .mood:
-            let mood: String = switch AutomationFacts.Mood(rawValue: value) {
-            case .upset: "upset"
-            case .churnRisk: "thinking of leaving"
-            case .urgent: "in a hurry"
-            case .negative: "unhappy"
-            case nil: value
-            }
+            let mood: String =
+                switch AutomationFacts.Mood(rawValue: value) {
+                case .upset: "upset"
+                case .churnRisk: "thinking of leaving"
+                case .urgent: "in a hurry"
+                case .negative: "unhappy"
+                case nil: value
+                }
             return "the customer " + (negative ? "is not " : "is ") + mood
         case .customerEmail:
-            if value.hasPrefix("@") { return "the customer's address " + (negative ? "does not end" : "ends") + " with \(value)" }
-            return "the customer's address " + (condition.op == .contains || condition.op == .notContains ? (negative ? "does not contain " : "contains ") : isOrNot("")) + value
+            if value.hasPrefix("@") {
+                return "the customer's address " + (negative ? "does not end" : "ends") + " with \(value)"
+            }
+            return "the customer's address "
+                + (condition.op == .contains || condition.op == .notContains
+                    ? (negative ? "does not contain " : "contains ") : isOrNot("")) + value
         case .hoursSinceUpdate: return "it has not been updated for \(atLeast) \(hours(value))"
         case .hoursInStatus: return "it has been waiting in its status for \(atLeast) \(hours(value))"
         case .hoursSinceCustomerReply: return "the customer last wrote \(atLeast) \(hours(value)) ago"
@@ -91,8 +104,12 @@ public struct AutomationSentence: Sendable {
         case .setTeam:
             if value == "none" { return "remove its team" }
             return "move it to " + (Int(value).flatMap(teamName) ?? "team \(value)")
-        case .setPriority: return "set the priority to " + (TicketPriority(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
-        case .setStatus: return "set the status to " + (TicketStatus(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
+        case .setPriority:
+            return "set the priority to "
+                + (TicketPriority(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
+        case .setStatus:
+            return "set the status to "
+                + (TicketStatus(rawValue: value).map { $0.rawValue.capitalizedFirstLetter } ?? value)
         case .addTag: return "add the tag \(value)"
         case .removeTag: return "remove the tag \(value)"
         case .emailCustomer: return "email the customer"

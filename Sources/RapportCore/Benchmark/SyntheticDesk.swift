@@ -60,9 +60,11 @@ public struct SyntheticDesk: Sendable {
     /// Agent 1 is the administrator the benchmarks sign in as.
     public func agent(_ id: Int) -> Agent {
         var random = generator(stream: 1, id)
-        let first = random.pick(DemoPeople.firstNames), last = random.pick(DemoPeople.lastNames)
-        return Agent(id: id, name: "\(first) \(last)", email: "agent\(id)@bench.rapport.example", isAdmin: id == 1,
-                     teamID: (id - 1) % Self.teamNames.count + 1)
+        let first = random.pick(DemoPeople.firstNames)
+        let last = random.pick(DemoPeople.lastNames)
+        return Agent(
+            id: id, name: "\(first) \(last)", email: "agent\(id)@bench.rapport.example", isAdmin: id == 1,
+            teamID: (id - 1) % Self.teamNames.count + 1)
     }
 
     public func organization(_ id: Int) -> Organization {
@@ -73,13 +75,15 @@ public struct SyntheticDesk: Sendable {
 
     public func customer(_ id: Int) -> Customer {
         var random = generator(stream: 3, id)
-        let first = random.pick(DemoPeople.firstNames), last = random.pick(DemoPeople.lastNames)
+        let first = random.pick(DemoPeople.firstNames)
+        let last = random.pick(DemoPeople.lastNames)
         let organizationID: Int? = random.chance(0.6) ? Int.random(in: 1...organizationCount, using: &random) : nil
         let domain = organizationID.map { "org\($0).bench.example" } ?? random.pick(DemoPeople.personalMailDomains)
         let local = "\(first).\(last)".folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
             .lowercased().filter { $0.isLetter || $0 == "." }
-        return Customer(id: id, name: "\(first) \(last)", email: "\(local).\(id)@\(domain)", organizationID: organizationID,
-                        createdAt: now.addingTimeInterval(-history - 86_400 + Double(id) / Double(customerCount) * history))
+        return Customer(
+            id: id, name: "\(first) \(last)", email: "\(local).\(id)@\(domain)", organizationID: organizationID,
+            createdAt: now.addingTimeInterval(-history - 86_400 + Double(id) / Double(customerCount) * history))
     }
 
     // MARK: Tickets
@@ -114,43 +118,68 @@ public struct SyntheticDesk: Sendable {
 
     public func ticket(_ id: Int) -> Ticket {
         var random = generator(stream: 4, id)
-        let createdAt = now.addingTimeInterval(-history * (1 - Double(id) / Double(ticketCount)) - Double.random(in: 0..<600, using: &random))
+        let createdAt = now.addingTimeInterval(
+            -history * (1 - Double(id) / Double(ticketCount)) - Double.random(in: 0..<600, using: &random))
         let age = now.timeIntervalSince(createdAt)
         let status = Self.status(age: age, using: &random)
-        let priority = Self.weighted([(TicketPriority.low, 20), (.normal, 60), (.high, 15), (.urgent, 5)], using: &random)
-        let channel = Self.weighted([(TicketChannel.email, 55), (.web, 20), (.chat, 12), (.phone, 8), (.api, 5)], using: &random)
+        let priority = Self.weighted(
+            [(TicketPriority.low, 20), (.normal, 60), (.high, 15), (.urgent, 5)], using: &random)
+        let channel = Self.weighted(
+            [(TicketChannel.email, 55), (.web, 20), (.chat, 12), (.phone, 8), (.api, 5)], using: &random)
         // A few customers write a lot: squaring a uniform number favours the low ids.
         let requesterID = 1 + Int(Double(customerCount) * pow(Double.random(in: 0..<1, using: &random), 2))
         let unassigned = status == .new ? random.chance(0.5) : random.chance(0.03)
-        let assigneeID = unassigned ? nil : 1 + Int(Double(Self.agentCount) * pow(Double.random(in: 0..<1, using: &random), 1.3))
-        let teamID: Int? = assigneeID.map { ($0 - 1) % Self.teamNames.count + 1 } ?? (random.chance(0.7) ? Int.random(in: 1...Self.teamNames.count, using: &random) : nil)
+        let assigneeID =
+            unassigned ? nil : 1 + Int(Double(Self.agentCount) * pow(Double.random(in: 0..<1, using: &random), 1.3))
+        let teamID: Int? =
+            assigneeID.map { ($0 - 1) % Self.teamNames.count + 1 }
+            ?? (random.chance(0.7) ? Int.random(in: 1...Self.teamNames.count, using: &random) : nil)
         let tags = Self.tags(using: &random)
 
         let customer = customer(requesterID)
         let topic = random.pick(Self.topics)
-        let subject = "\(random.pick(topic.subjects)) \(random.pick(Self.subjectTails))".trimmingCharacters(in: .whitespaces)
+        let subject = "\(random.pick(topic.subjects)) \(random.pick(Self.subjectTails))".trimmingCharacters(
+            in: .whitespaces)
         let mentionsWarranty = id % 100 == 37
         // A new ticket has only the customer's message; an answered one at least one reply.
-        let messageCount = status == .new ? 1 : max(status == .open ? 1 : 2, Self.weighted([(1, 10), (2, 15), (3, 20), (4, 20), (5, 15), (6, 10), (7, 5), (8, 5)], using: &random))
+        let messageCount =
+            status == .new
+            ? 1
+            : max(
+                status == .open ? 1 : 2,
+                Self.weighted([(1, 10), (2, 15), (3, 20), (4, 20), (5, 15), (6, 10), (7, 5), (8, 5)], using: &random))
         // Solved and closed tickets end with an agent; open ones may wait on either side.
-        let span = status.isUnresolved ? min(age * 0.9, 5 * 86_400) : Double.random(in: 3_600...(9 * 86_400), using: &random)
+        let span =
+            status.isUnresolved ? min(age * 0.9, 5 * 86_400) : Double.random(in: 3_600...(9 * 86_400), using: &random)
         var messages: [Message] = []
         messages.reserveCapacity(messageCount)
         var firstResponseAt: Date?
         var moment = createdAt
         var customerTurn = true
         for index in 0..<messageCount {
-            if index > 0 { moment = moment.addingTimeInterval(span / Double(messageCount) * Double.random(in: 0.5...1.5, using: &random)) }
+            if index > 0 {
+                moment = moment.addingTimeInterval(
+                    span / Double(messageCount) * Double.random(in: 0.5...1.5, using: &random))
+            }
             let isLast = index == messageCount - 1
             if isLast, status == .solved || status == .closed || status == .pending { customerTurn = false }
-            let writer = TextWriter(topic: topic, customerFirstName: String(customer.name.split(separator: " ").first ?? "there"))
-            let body = writer.body(fromCustomer: customerTurn, mentioning: mentionsWarranty && index == 0 ? Self.onePercentWord : nil, using: &random)
+            let writer = TextWriter(
+                topic: topic, customerFirstName: String(customer.name.split(separator: " ").first ?? "there"))
+            let body = writer.body(
+                fromCustomer: customerTurn, mentioning: mentionsWarranty && index == 0 ? Self.onePercentWord : nil,
+                using: &random)
             if customerTurn {
-                messages.append(Message(kind: .reply, authorKind: .customer, authorAgentID: nil, authorCustomerID: requesterID, body: body, createdAt: moment))
+                messages.append(
+                    Message(
+                        kind: .reply, authorKind: .customer, authorAgentID: nil, authorCustomerID: requesterID,
+                        body: body, createdAt: moment))
             } else {
                 let author = assigneeID ?? Int.random(in: 1...Self.agentCount, using: &random)
                 let isNote = !isLast && random.chance(0.08)
-                messages.append(Message(kind: isNote ? .note : .reply, authorKind: .agent, authorAgentID: author, authorCustomerID: nil, body: body, createdAt: moment))
+                messages.append(
+                    Message(
+                        kind: isNote ? .note : .reply, authorKind: .agent, authorAgentID: author, authorCustomerID: nil,
+                        body: body, createdAt: moment))
                 if !isNote, firstResponseAt == nil { firstResponseAt = moment }
             }
             customerTurn.toggle()
@@ -160,8 +189,10 @@ public struct SyntheticDesk: Sendable {
         let lastFromCustomer = messages.last?.authorKind == .customer
         return Ticket(
             id: id, subject: subject, status: status, priority: priority, channel: channel, requesterID: requesterID,
-            assigneeID: assigneeID, teamID: teamID, tags: tags, messages: messages, createdAt: createdAt, updatedAt: updatedAt,
-            firstResponseAt: firstResponseAt, solvedAt: solvedAt, closedAt: status == .closed ? updatedAt.addingTimeInterval(4 * 86_400) : nil,
+            assigneeID: assigneeID, teamID: teamID, tags: tags, messages: messages, createdAt: createdAt,
+            updatedAt: updatedAt,
+            firstResponseAt: firstResponseAt, solvedAt: solvedAt,
+            closedAt: status == .closed ? updatedAt.addingTimeInterval(4 * 86_400) : nil,
             awaitingReplySince: status.isUnresolved && lastFromCustomer ? updatedAt : nil
         )
     }
@@ -172,8 +203,10 @@ public struct SyntheticDesk: Sendable {
         var random = generator(stream: 5, index)
         let topic = random.pick(Self.topics)
         let writer = TextWriter(topic: topic, customerFirstName: random.pick(DemoPeople.firstNames))
-        return ("\(random.pick(topic.subjects)) \(random.pick(Self.subjectTails))".trimmingCharacters(in: .whitespaces),
-                writer.body(fromCustomer: true, mentioning: nil, using: &random))
+        return (
+            "\(random.pick(topic.subjects)) \(random.pick(Self.subjectTails))".trimmingCharacters(in: .whitespaces),
+            writer.body(fromCustomer: true, mentioning: nil, using: &random)
+        )
     }
 
     /// An agent's answer, for the reply benchmark.

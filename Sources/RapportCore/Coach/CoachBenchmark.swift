@@ -35,9 +35,11 @@ public enum CoachBenchmark {
         let coach = try ReplyCoach.english()
         let moods = try MoodReader.english()
         let draft = Self.draft()
-        let context = ReplyContext(draft: draft, customerName: "Maria Lopez", agentName: "Sam Patel",
-                                   customerMessage: "Why was I charged twice? Can I get the money back before Friday?", customerUpset: true)
-        let inbound = "This is the second time you have charged me for March!! I want the money back today, or I will cancel and dispute it with my bank. Why does this keep happening?"
+        let context = ReplyContext(
+            draft: draft, customerName: "Maria Lopez", agentName: "Sam Patel",
+            customerMessage: "Why was I charged twice? Can I get the money back before Friday?", customerUpset: true)
+        let inbound =
+            "This is the second time you have charged me for March!! I want the money back today, or I will cancel and dispute it with my bank. Why does this keep happening?"
         return [
             measure("reply analysis", characters: draft.count, iterations: iterations) { _ = coach.analyze(context) },
             measure("inbound mood", characters: inbound.count, iterations: iterations) { _ = moods.read(inbound) },
@@ -52,6 +54,8 @@ public enum CoachBenchmark {
         for _ in 0..<max(1, iterations) { samples.append(clock.measure(work)) }
         samples.sort()
         let p99Index = min(samples.count - 1, Int((Double(samples.count) * 0.99).rounded(.down)))
-        return Figures(name: name, characters: characters, iterations: samples.count, minimum: samples[0], median: samples[samples.count / 2], p99: samples[p99Index])
+        return Figures(
+            name: name, characters: characters, iterations: samples.count, minimum: samples[0],
+            median: samples[samples.count / 2], p99: samples[p99Index])
     }
 }

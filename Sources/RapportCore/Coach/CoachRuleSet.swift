@@ -28,8 +28,11 @@ public struct CoachRuleSet: Codable, Sendable, Equatable {
         /// How much a finding of this rule takes off the score.
         public var weight: Int?
 
-        public init(enabled: Bool? = nil, message: String? = nil, suggestion: String? = nil, patterns: [String]? = nil, phrases: [Phrase]? = nil,
-                    exceptions: [String]? = nil, words: [String]? = nil, triggers: [String]? = nil, weight: Int? = nil) {
+        public init(
+            enabled: Bool? = nil, message: String? = nil, suggestion: String? = nil, patterns: [String]? = nil,
+            phrases: [Phrase]? = nil,
+            exceptions: [String]? = nil, words: [String]? = nil, triggers: [String]? = nil, weight: Int? = nil
+        ) {
             self.enabled = enabled
             self.message = message
             self.suggestion = suggestion

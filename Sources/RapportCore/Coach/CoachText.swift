@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A piece of text prepared for pattern matching: typographic quotes and apostrophes made plain
@@ -28,7 +29,9 @@ struct CoachText: Sendable {
         // Scalars, not Characters: comparing Characters is far slower, and every replacement
         // here is one UTF-16 unit for one, so positions stay the same.
         // Most drafts have no typographic quotes at all: then the text is used as it is.
-        let needsStraightening = text.unicodeScalars.contains { [0x2019, 0x2018, 0x02BC, 0x2032, 0x201C, 0x201D, 0x201E, 0x00A0].contains($0.value) }
+        let needsStraightening = text.unicodeScalars.contains {
+            [0x2019, 0x2018, 0x02BC, 0x2032, 0x201C, 0x201D, 0x201E, 0x00A0].contains($0.value)
+        }
         var scalars = String.UnicodeScalarView()
         for scalar in needsStraightening ? text.unicodeScalars : "".unicodeScalars {
             switch scalar.value {
@@ -50,11 +53,13 @@ struct CoachText: Sendable {
         var start = 0
         var index = 0
         func emit(_ end: Int) {
-            var lower = start, upper = end
+            var lower = start
+            var upper = end
             while lower < upper, isSpace(units[lower]) { lower += 1 }
             while upper > lower, isSpace(units[upper - 1]) { upper -= 1 }
             if upper > lower {
-                let from = String.Index(utf16Offset: lower, in: text), to = String.Index(utf16Offset: upper, in: text)
+                let from = String.Index(utf16Offset: lower, in: text)
+                let to = String.Index(utf16Offset: upper, in: text)
                 sentences.append(Sentence(range: lower..<upper, text: String(text[from..<to])))
             }
             start = end
@@ -89,9 +94,12 @@ struct CoachText: Sendable {
     }
 
     static let valedictions = [
-        "best", "best regards", "best wishes", "kind regards", "warm regards", "warmest regards", "regards", "many thanks", "thanks",
-        "thank you", "thanks again", "cheers", "sincerely", "yours sincerely", "yours faithfully", "yours", "all the best", "take care",
-        "speak soon", "talk soon", "with thanks", "with best wishes", "respectfully", "cordially", "saludos", "un saludo", "cordialement",
+        "best", "best regards", "best wishes", "kind regards", "warm regards", "warmest regards", "regards",
+        "many thanks", "thanks",
+        "thank you", "thanks again", "cheers", "sincerely", "yours sincerely", "yours faithfully", "yours",
+        "all the best", "take care",
+        "speak soon", "talk soon", "with thanks", "with best wishes", "respectfully", "cordially", "saludos",
+        "un saludo", "cordialement",
         "viele grüße", "mit freundlichen grüßen", "grüße", "atenciosamente", "abraços", "cumprimentos",
     ]
 
@@ -103,7 +111,11 @@ struct CoachText: Sendable {
         if names.contains(where: { !$0.isEmpty && cleaned == $0.lowercased() }) { return true }
         // "— Sam, Customer Care", "The Support Team", "Acme Support"
         let words = cleaned.split(separator: " ")
-        if words.count <= 5, let last = words.last, ["team", "support", "care", "service", "desk", "helpdesk"].contains(String(last)) { return true }
+        if words.count <= 5, let last = words.last,
+            ["team", "support", "care", "service", "desk", "helpdesk"].contains(String(last))
+        {
+            return true
+        }
         return false
     }
 }
@@ -118,7 +130,10 @@ final class PatternCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let cached = compiled[pattern] { return cached }
-        guard let made = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive, .useUnicodeWordBoundaries]) else { return nil }
+        guard
+            let made = try? NSRegularExpression(
+                pattern: pattern, options: [.caseInsensitive, .useUnicodeWordBoundaries])
+        else { return nil }
         compiled[pattern] = made
         return made
     }
@@ -126,7 +141,9 @@ final class PatternCache: @unchecked Sendable {
     /// Every match of `pattern` in `text`, as UTF-16 ranges.
     func matches(_ pattern: String, in text: String, range: Range<Int>? = nil) -> [Range<Int>] {
         guard let regex = regex(pattern) else { return [] }
-        let searchRange = range.map { NSRange(location: $0.lowerBound, length: $0.count) } ?? NSRange(location: 0, length: text.utf16.count)
+        let searchRange =
+            range.map { NSRange(location: $0.lowerBound, length: $0.count) }
+            ?? NSRange(location: 0, length: text.utf16.count)
         return regex.matches(in: text, range: searchRange)
             .map { $0.range.location..<($0.range.location + $0.range.length) }
     }
@@ -139,7 +156,9 @@ final class PatternCache: @unchecked Sendable {
     }
 
     func firstMatch(_ pattern: String, in text: String) -> Range<Int>? {
-        guard let regex = regex(pattern), let match = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) else { return nil }
+        guard let regex = regex(pattern),
+            let match = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count))
+        else { return nil }
         return match.range.location..<(match.range.location + match.range.length)
     }
 }
@@ -183,7 +202,8 @@ struct ByteText: Sendable {
 
     /// Letters, digits, and any byte of a non-ASCII character count as part of a word.
     private static func isWordByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80 || byte == 0x27
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte >= 0x80 || byte == 0x27
     }
 }
 
@@ -198,7 +218,10 @@ enum WordScanner {
         var lastWordEndOffset = 0
         var offset = 0
         func close(at index: String.Index) {
-            guard let from = start, let to = lastWordEnd, from < to else { start = nil; return }
+            guard let from = start, let to = lastWordEnd, from < to else {
+                start = nil
+                return
+            }
             words.append((startOffset..<lastWordEndOffset, text[from..<to]))
             start = nil
             _ = index
@@ -213,10 +236,15 @@ enum WordScanner {
             case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: isWordUnit = true
             case 0..<0x80: isWordUnit = false
             case 0xD800...0xDFFF: isWordUnit = false  // outside the BMP: emoji and rarer scripts
-            default: isWordUnit = Unicode.Scalar(unit).map { $0.properties.isAlphabetic || $0.properties.numericType != nil } ?? false
+            default:
+                isWordUnit =
+                    Unicode.Scalar(unit).map { $0.properties.isAlphabetic || $0.properties.numericType != nil } ?? false
             }
             if isWordUnit {
-                if start == nil { start = index; startOffset = offset }
+                if start == nil {
+                    start = index
+                    startOffset = offset
+                }
                 lastWordEnd = next
                 lastWordEndOffset = offset + 1
             } else if unit == 0x27, start != nil {

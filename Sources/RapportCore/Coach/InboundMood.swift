@@ -19,7 +19,9 @@ public struct InboundMood: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sentiment, upset, churnRisk = "churn_risk", urgent, questions
+        case sentiment, upset
+        case churnRisk = "churn_risk"
+        case urgent, questions
     }
 
     /// "negative", "neutral" or "positive".
@@ -48,7 +50,9 @@ public struct MoodReader: Sendable {
             sentiment = min(sentiment, -0.3)
         }
         let upsetCues = found("upset", in: text.plain)
-        let heat = ShoutingDetector(acronyms: Set(words("shouting-acronyms").map { $0.uppercased() })).shouting(in: text.plain).count
+        let heat = ShoutingDetector(acronyms: Set(words("shouting-acronyms").map { $0.uppercased() })).shouting(
+            in: text.plain
+        ).count
         // Phrases about serious trouble make a message negative, not its writer upset: only the
         // feeling words count towards "upset".
         let upset = upsetCues || wordScore <= Self.upsetSentiment || (heat > 0 && wordScore < -0.2)
@@ -80,7 +84,9 @@ public struct MoodReader: Sendable {
         guard let settings = ruleSet.rules[name], settings.enabled ?? true else { return false }
         let exceptions = (settings.exceptions ?? []).flatMap { PatternCache.shared.matches($0, in: text) }
         return (settings.patterns ?? []).contains { pattern in
-            PatternCache.shared.matches(pattern, in: text).contains { match in !exceptions.contains { $0.overlaps(match) } }
+            PatternCache.shared.matches(pattern, in: text).contains { match in
+                !exceptions.contains { $0.overlaps(match) }
+            }
         }
     }
 
@@ -97,9 +103,12 @@ public struct MoodReader: Sendable {
 
     /// The feeling words' score and the overall score (words and phrases), each squashed into -1…1.
     /// With `praiseIsSarcastic`, positive words count as negative; with `ignorePraise` as nothing.
-    func sentimentScores(_ text: String, praiseIsSarcastic: Bool = false, ignorePraise: Bool = false) -> (words: Double, overall: Double) {
+    func sentimentScores(_ text: String, praiseIsSarcastic: Bool = false, ignorePraise: Bool = false) -> (
+        words: Double, overall: Double
+    ) {
         let lexicon = Lexicon(ruleSet)
-        let tokens = PersonName.fold(text).split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "!" }).map(String.init)
+        let tokens = PersonName.fold(text).split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "!" }).map(
+            String.init)
         var total = 0.0
         var negateFor = 0
         var boost = 1.0
@@ -145,14 +154,17 @@ public struct MoodReader: Sendable {
 
         init(_ ruleSet: CoachRuleSet) {
             var valence: [String: Double] = [:]
-            let lists = [("mood-mildly-positive", 0.5), ("mood-positive", 1.0), ("mood-very-positive", 2.0),
-                         ("mood-mildly-negative", -0.5), ("mood-negative", -1.0), ("mood-very-negative", -2.0)]
+            let lists = [
+                ("mood-mildly-positive", 0.5), ("mood-positive", 1.0), ("mood-very-positive", 2.0),
+                ("mood-mildly-negative", -0.5), ("mood-negative", -1.0), ("mood-very-negative", -2.0),
+            ]
             for (name, value) in lists {
                 for word in ruleSet.rules[name]?.words ?? [] { valence[word] = value }
             }
             self.valence = valence
             negators = Set(ruleSet.rules["mood-negators"]?.words ?? [])
-            intensifiers = Dictionary(uniqueKeysWithValues: (ruleSet.rules["mood-intensifiers"]?.words ?? []).map { ($0, 1.5) })
+            intensifiers = Dictionary(
+                uniqueKeysWithValues: (ruleSet.rules["mood-intensifiers"]?.words ?? []).map { ($0, 1.5) })
         }
     }
 }

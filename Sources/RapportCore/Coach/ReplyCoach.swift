@@ -23,7 +23,10 @@ public struct ReplyContext: Sendable {
     public var customerMessage: String?
     public var customerUpset: Bool
 
-    public init(draft: String, customerName: String, agentName: String, customerMessage: String? = nil, customerUpset: Bool = false) {
+    public init(
+        draft: String, customerName: String, agentName: String, customerMessage: String? = nil,
+        customerUpset: Bool = false
+    ) {
         self.draft = draft
         self.customerName = customerName
         self.agentName = agentName
@@ -45,7 +48,9 @@ public struct CoachFinding: Codable, Sendable, Equatable {
     public let ranges: [Range<Int>]
 
     public init(rule: ReplyRule, message: String, range: Range<Int>? = nil, suggestion: String? = nil) {
-        self.init(rule: rule.rawValue, message: message, ranges: range.map { [$0] } ?? [], suggestion: suggestion.flatMap { $0.isEmpty ? nil : $0 })
+        self.init(
+            rule: rule.rawValue, message: message, ranges: range.map { [$0] } ?? [],
+            suggestion: suggestion.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     init(rule: String, message: String, ranges: [Range<Int>], suggestion: String?) {
@@ -101,10 +106,13 @@ public struct CoachFinding: Codable, Sendable, Equatable {
         for finding in findings {
             // Shouting is one habit however many words show it; other advice joins only when
             // it would say and suggest exactly the same.
-            let key = finding.rule == ReplyRule.shouting.rawValue ? finding.rule : [finding.rule, finding.message, finding.suggestion ?? ""].joined(separator: "\u{1F}")
+            let key =
+                finding.rule == ReplyRule.shouting.rawValue
+                ? finding.rule : [finding.rule, finding.message, finding.suggestion ?? ""].joined(separator: "\u{1F}")
             if let existing = byKey[key] {
                 let ranges = (existing.ranges + finding.ranges).sorted { $0.lowerBound < $1.lowerBound }
-                byKey[key] = CoachFinding(rule: existing.rule, message: existing.message, ranges: ranges, suggestion: existing.suggestion)
+                byKey[key] = CoachFinding(
+                    rule: existing.rule, message: existing.message, ranges: ranges, suggestion: existing.suggestion)
             } else {
                 order.append(key)
                 byKey[key] = finding
@@ -140,30 +148,44 @@ public struct ReplyCoach: Sendable {
         let fill = { (template: String?) -> String? in
             template.map { text in
                 guard text.utf8.contains(UInt8(ascii: "{")) else { return text }
-                return text.replacingOccurrences(of: "{first_name}", with: names.first).replacingOccurrences(of: "{agent_first_name}", with: agent.first)
+                return text.replacingOccurrences(of: "{first_name}", with: names.first).replacingOccurrences(
+                    of: "{agent_first_name}", with: agent.first)
             }
         }
         var findings: [CoachFinding] = []
-        func add(_ rule: ReplyRule, _ settings: CoachRuleSet.RuleSettings, range: Range<Int>? = nil, message: String? = nil, suggestion: String? = nil) {
-            findings.append(CoachFinding(rule: rule, message: message ?? settings.message ?? rule.rawValue, range: range, suggestion: fill(suggestion ?? settings.suggestion)))
+        func add(
+            _ rule: ReplyRule, _ settings: CoachRuleSet.RuleSettings, range: Range<Int>? = nil, message: String? = nil,
+            suggestion: String? = nil
+        ) {
+            findings.append(
+                CoachFinding(
+                    rule: rule, message: message ?? settings.message ?? rule.rawValue, range: range,
+                    suggestion: fill(suggestion ?? settings.suggestion)))
         }
 
         if let settings = ruleSet.settings(.missingGreeting), let first = text.sentences.first,
-           !matchesAny(settings.patterns, in: first.text) {
+            !matchesAny(settings.patterns, in: first.text)
+        {
             add(.missingGreeting, settings)
         }
         let lowered = ByteText(text.plain.lowercased())
-        if let settings = ruleSet.settings(.missingName), !names.first.isEmpty, !names.isMentioned(in: text.plain, lowered: lowered, titles: settings.words ?? []) {
+        if let settings = ruleSet.settings(.missingName), !names.first.isEmpty,
+            !names.isMentioned(in: text.plain, lowered: lowered, titles: settings.words ?? [])
+        {
             add(.missingName, settings)
         }
         let sentenceBytes = text.sentences.map { ByteText($0.text.lowercased()) }
-        if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy), !matchesAny(settings, in: text.plain, lowered: lowered) {
+        if context.customerUpset, let settings = ruleSet.settings(.missingEmpathy),
+            !matchesAny(settings, in: text.plain, lowered: lowered)
+        {
             add(.missingEmpathy, settings)
         }
         for rule in [ReplyRule.negativePhrasing, .blame] {
             guard let settings = ruleSet.settings(rule) else { continue }
             for match in phraseMatches(settings, in: text, sentenceBytes: sentenceBytes) {
-                add(rule, settings, range: match.range, message: match.phrase.message, suggestion: match.phrase.suggestion)
+                add(
+                    rule, settings, range: match.range, message: match.phrase.message,
+                    suggestion: match.phrase.suggestion)
             }
         }
         let signOffNames = [agent.full, agent.first]
@@ -177,7 +199,9 @@ public struct ReplyCoach: Sendable {
             if !signed, !matchesAny(settings, in: text.plain, lowered: lowered) { add(.missingOwnership, settings) }
         }
         if let settings = ruleSet.settings(.shouting) {
-            for range in ShoutingDetector(acronyms: Set((settings.words ?? []).map { $0.uppercased() })).shouting(in: text.plain) {
+            for range in ShoutingDetector(acronyms: Set((settings.words ?? []).map { $0.uppercased() })).shouting(
+                in: text.plain)
+            {
                 add(.shouting, settings, range: range)
             }
         }
@@ -189,8 +213,12 @@ public struct ReplyCoach: Sendable {
             let folded = text.plain.utf8.allSatisfy({ $0 < 0x80 }) ? lowered : ByteText(PersonName.fold(text.plain))
             for question in questions {
                 let asked = ContentWords(question.text, stopWords: stopWords)
-                guard !asked.stems.isEmpty, !asked.stems.contains(where: { folded.containsWord(startingWith: $0) }) else { continue }
-                add(.unansweredQuestion, settings, message: (settings.message ?? "The customer asked a question the reply does not answer:") + " “\(question.text)”")
+                guard !asked.stems.isEmpty, !asked.stems.contains(where: { folded.containsWord(startingWith: $0) })
+                else { continue }
+                add(
+                    .unansweredQuestion, settings,
+                    message: (settings.message ?? "The customer asked a question the reply does not answer:")
+                        + " “\(question.text)”")
             }
         }
 
@@ -213,7 +241,9 @@ public struct ReplyCoach: Sendable {
     /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
     /// Each phrase is searched for only in the sentences that contain one of its trigger words
     /// (every phrase is a pattern within one sentence).
-    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, sentenceBytes: [ByteText]) -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] {
+    private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, sentenceBytes: [ByteText])
+        -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)]
+    {
         // Exceptions are only searched for in the sentence of a match, and only once one matched.
         func excepted(_ range: Range<Int>) -> Bool {
             guard let sentence = text.sentences.first(where: { $0.range.overlaps(range) }) else { return false }
@@ -225,7 +255,9 @@ public struct ReplyCoach: Sendable {
         for phrase in settings.phrases ?? [] {
             var ranges: [Range<Int>] = []
             for (index, sentence) in text.sentences.enumerated() {
-                if let triggers = phrase.triggers, !triggers.contains(where: { sentenceBytes[index].contains($0) }) { continue }
+                if let triggers = phrase.triggers, !triggers.contains(where: { sentenceBytes[index].contains($0) }) {
+                    continue
+                }
                 ranges += PatternCache.shared.matches(phrase.pattern, in: sentence)
             }
             for range in ranges where !range.isEmpty {
@@ -254,7 +286,10 @@ struct PersonName: Sendable {
     /// Whether the text uses the first name, the full name, or a title with the surname.
     func isMentioned(in text: String, lowered: ByteText, titles: [String]) -> Bool {
         // The common case, a plain ASCII name used as it is, needs no word splitting.
-        if first.utf8.allSatisfy({ $0 < 0x80 }), lowered.containsWord(startingWith: first.lowercased(), wholeWord: true) { return true }
+        if first.utf8.allSatisfy({ $0 < 0x80 }), lowered.containsWord(startingWith: first.lowercased(), wholeWord: true)
+        {
+            return true
+        }
         let words = Self.words(Self.fold(text))
         let firstWords = Self.words(Self.fold(first))
         if !firstWords.isEmpty, Self.contains(firstWords, in: words) { return true }
@@ -291,7 +326,8 @@ struct PersonName: Sendable {
             let words = line.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "-" }).map(String.init)
             guard let index = words.firstIndex(of: name) else { return false }
             // The name leads a short line: "Sam", "Sam Patel", "Sam from Support", "Best, Sam".
-            return words.count <= 6 && (index == 0 || CoachText.valedictions.contains(words[..<index].joined(separator: " ")))
+            return words.count <= 6
+                && (index == 0 || CoachText.valedictions.contains(words[..<index].joined(separator: " ")))
         }
     }
 
@@ -299,9 +335,13 @@ struct PersonName: Sendable {
     /// type them on an English keyboard ("Søren" → "soren", "Łukasz" → "lukasz").
     static func fold(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
-        var folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+        var folded = text.folding(
+            options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
         guard folded.unicodeScalars.contains(where: { !$0.isASCII }) else { return folded }
-        for (letter, plain) in [("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("ß", "ss"), ("đ", "d"), ("ł", "l"), ("þ", "th"), ("ð", "d"), ("ı", "i")] {
+        for (letter, plain) in [
+            ("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("ß", "ss"), ("đ", "d"), ("ł", "l"), ("þ", "th"), ("ð", "d"),
+            ("ı", "i"),
+        ] {
             folded = folded.replacingOccurrences(of: letter, with: plain)
         }
         return folded
@@ -320,11 +360,19 @@ struct ShoutingDetector: Sendable {
         let words = Self.letterWords(in: text)
         func isCapitals(_ word: String) -> Bool {
             // Plain ASCII words are checked byte by byte; only others need case mapping.
-            var isASCII = true, allUpper = true, count = 0
+            var isASCII = true
+            var allUpper = true
+            var count = 0
             for byte in word.utf8 {
                 count += 1
-                if byte >= 0x80 { isASCII = false; break }
-                if byte >= 0x61 && byte <= 0x7A { allUpper = false; break }
+                if byte >= 0x80 {
+                    isASCII = false
+                    break
+                }
+                if byte >= 0x61 && byte <= 0x7A {
+                    allUpper = false
+                    break
+                }
             }
             if isASCII { return allUpper && count >= 2 }
             return word.count >= 2 && word == word.uppercased() && word != word.lowercased()
@@ -334,7 +382,9 @@ struct ShoutingDetector: Sendable {
             if run.count >= Self.runLength, let first = run.first, let last = run.last {
                 ranges.append(first.range.lowerBound..<last.range.upperBound)
             } else {
-                for entry in run where entry.word.count >= Self.longWord && !acronyms.contains(entry.word) { ranges.append(entry.range) }
+                for entry in run where entry.word.count >= Self.longWord && !acronyms.contains(entry.word) {
+                    ranges.append(entry.range)
+                }
             }
             run = []
         }
@@ -352,7 +402,9 @@ struct ShoutingDetector: Sendable {
         var runStart: Int?
         var offset = 0
         for unit in text.utf16 {
-            if unit == 0x21 { runStart = runStart ?? offset } else {
+            if unit == 0x21 {
+                runStart = runStart ?? offset
+            } else {
                 if let start = runStart, offset - start >= 2 { ranges.append(start..<offset) }
                 runStart = nil
             }
@@ -377,24 +429,37 @@ struct ShoutingDetector: Sendable {
         for scalar in text.unicodeScalars {
             let width = scalar.utf16.count
             let value = scalar.value
-            let isLetter = value < 0x80 ? (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) : scalar.properties.isAlphabetic
+            let isLetter =
+                value < 0x80
+                ? (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) : scalar.properties.isAlphabetic
             if isLetter {
-                if !inWord { start = offset; inWord = true }
+                if !inWord {
+                    start = offset
+                    inWord = true
+                }
                 // Only words that may be all capitals are spelt out; "hello" stops at "h".
                 if value >= 0x61 && value <= 0x7A { hasLowercase = true }
                 if !hasLowercase { current.unicodeScalars.append(scalar) }
             } else {
-                let isCodeCharacter = value < 0x80 ? (value >= 0x30 && value <= 0x39) || value == 0x2D || value == 0x5F || value == 0x2F
+                let isCodeCharacter =
+                    value < 0x80
+                    ? (value >= 0x30 && value <= 0x39) || value == 0x2D || value == 0x5F || value == 0x2F
                     : scalar.properties.numericType != nil
                 if inWord {
-                    if !tainted && !isCodeCharacter { words.append((start..<offset, hasLowercase ? "" : current, gapIsLight)) }
+                    if !tainted && !isCodeCharacter {
+                        words.append((start..<offset, hasLowercase ? "" : current, gapIsLight))
+                    }
                     current = ""
                     inWord = false
                     hasLowercase = false
                     gapIsLight = true
                     tainted = false
                 }
-                if isCodeCharacter { tainted = true } else if !(scalar == " " || scalar == "," || scalar == "'") { gapIsLight = false }
+                if isCodeCharacter {
+                    tainted = true
+                } else if !(scalar == " " || scalar == "," || scalar == "'") {
+                    gapIsLight = false
+                }
                 if scalar == "\n" { gapIsLight = false }
             }
             if !isLetter, !inWord, tainted, value == 0x20 { tainted = false }

@@ -24,14 +24,17 @@ public struct DemoConversation: Sendable, Equatable {
 public enum DemoConversationWriter {
     public static var scenarioCount: Int { DemoScenario.all.count }
 
-    public static let devices = ["Lumen Thermostat", "Lumen Thermostat Mini", "room sensor", "Lumen Hub", "radiator valve"]
+    public static let devices = [
+        "Lumen Thermostat", "Lumen Thermostat Mini", "room sensor", "Lumen Hub", "radiator valve",
+    ]
 
     /// A conversation whose messages match `status`: a new ticket has only the customer's
     /// message, a pending one ends with the agent's question, a solved one with the resolution.
     ///
     /// `agentFirstName` names the agent who answers for a team; the scenario decides the team.
     public static func write(
-        status: TicketStatus, customerFirstName: String, agentFirstName: (_ team: String) -> String, random: inout DemoRandom
+        status: TicketStatus, customerFirstName: String, agentFirstName: (_ team: String) -> String,
+        random: inout DemoRandom
     ) -> DemoConversation {
         let scenario = random.pick(DemoScenario.all)
         let thread = random.pick(scenario.threads)
@@ -40,7 +43,8 @@ public enum DemoConversationWriter {
             "{agent}": agentFirstName(scenario.team),
             "{order}": "LM-\(Int.random(in: 10000...99999, using: &random))",
             "{device}": random.pick(devices),
-            "{amount}": String(format: "€%d.%02d", Int.random(in: 4...189, using: &random), random.pick([0, 49, 95, 99])),
+            "{amount}": String(
+                format: "€%d.%02d", Int.random(in: 4...189, using: &random), random.pick([0, 49, 95, 99])),
             "{days}": String(Int.random(in: 2...9, using: &random)),
         ]
         func fill(_ template: String) -> String {
@@ -67,7 +71,10 @@ public enum DemoConversationWriter {
                 add(.customer, .reply, thread.customerFollowUp, after: 1...20)
                 add(.agent, .reply, thread.resolution, after: 0.5...24)
                 if status == .closed, random.chance(0.5) {
-                    add(.customer, .reply, random.pick(["Thanks again!", "Much appreciated, have a good week.", "Great, thank you."]), after: 1...12)
+                    add(
+                        .customer, .reply,
+                        random.pick(["Thanks again!", "Much appreciated, have a good week.", "Great, thank you."]),
+                        after: 1...12)
                 }
             case .new:
                 break

@@ -7,7 +7,10 @@ public enum Slug {
     /// Lowercase ASCII letters and digits joined by single hyphens; accents are folded
     /// ("Café" → "cafe"). Empty when nothing usable is left.
     public static func make(_ text: String) -> String {
-        let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX")).lowercased()
+        let folded = text.folding(
+            options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive],
+            locale: Locale(identifier: "en_US_POSIX")
+        ).lowercased()
         var slug = ""
         var pendingHyphen = false
         for scalar in folded.unicodeScalars {

@@ -62,7 +62,8 @@ public struct MacroTemplate: Sendable, Equatable {
         var found: [Slot] = []
         var searchStart = text.startIndex
         while let open = text.range(of: "{{", range: searchStart..<text.endIndex),
-              let close = text.range(of: "}}", range: open.upperBound..<text.endIndex) {
+            let close = text.range(of: "}}", range: open.upperBound..<text.endIndex)
+        {
             let inner = text[open.upperBound..<close.lowerBound]
             if inner.contains("{") || inner.contains("\n") {
                 searchStart = open.upperBound

@@ -16,12 +16,14 @@ public struct LocalDay: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = TimeZone(identifier: "UTC")!
         guard let date = gregorian.date(from: DateComponents(year: year, month: month, day: day)),
-              gregorian.component(.day, from: date) == day else { return nil }
+            gregorian.component(.day, from: date) == day
+        else { return nil }
         self.init(year: year, month: month, day: day)
     }
 
@@ -36,7 +38,8 @@ public struct LocalDay: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let day = LocalDay(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a date (YYYY-MM-DD)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a date (YYYY-MM-DD)"))
         }
         self = day
     }
@@ -102,10 +105,12 @@ public enum BusinessCalendarError: Error, Sendable, Equatable, CustomStringConve
 
     public var description: String {
         switch self {
-        case let .invalidPeriod(reason): reason
-        case let .unknownTimeZone(name): "'\(name)' is not a time zone; use a name like Europe/Berlin or America/New_York"
+        case .invalidPeriod(let reason): reason
+        case .unknownTimeZone(let name):
+            "'\(name)' is not a time zone; use a name like Europe/Berlin or America/New_York"
         case .neverOpen: "a calendar must be open at least one period a week"
-        case let .invalidHoliday(line): "'\(line)' is not a holiday: write one per line as YYYY-MM-DD, optionally followed by its name"
+        case .invalidHoliday(let line):
+            "'\(line)' is not a holiday: write one per line as YYYY-MM-DD, optionally followed by its name"
         }
     }
 }
@@ -150,13 +155,16 @@ public struct BusinessCalendar: Sendable, Hashable, Codable {
 
     /// Open all day, every day, in UTC: elapsed time equals wall time.
     public static let alwaysOpen = try! BusinessCalendar(
-        timeZone: "UTC", week: Array(repeating: [try! OpeningPeriod(startMinute: 0, endMinute: 1440)], count: 7), holidays: []
+        timeZone: "UTC", week: Array(repeating: [try! OpeningPeriod(startMinute: 0, endMinute: 1440)], count: 7),
+        holidays: []
     )
 
     public init(timeZone: String, week: [[OpeningPeriod]], holidays: [Holiday]) throws(BusinessCalendarError) {
         guard TimeZone(identifier: timeZone) != nil else { throw .unknownTimeZone(timeZone) }
         guard week.count == 7, week.contains(where: { !$0.isEmpty }) else { throw .neverOpen }
-        guard holidays.count <= Self.maximumHolidays else { throw .invalidHoliday("more than \(Self.maximumHolidays) holidays") }
+        guard holidays.count <= Self.maximumHolidays else {
+            throw .invalidHoliday("more than \(Self.maximumHolidays) holidays")
+        }
         timeZoneIdentifier = timeZone
         self.week = week.map { $0.sorted { $0.startMinute < $1.startMinute } }
         self.holidays = holidays.sorted { $0.day < $1.day }
@@ -183,7 +191,8 @@ public struct BusinessCalendar: Sendable, Hashable, Codable {
 
     private func openIntervals(on day: LocalDay, calendar: Calendar, holidays: Set<LocalDay>) -> [DateInterval] {
         guard !holidays.contains(day),
-              let midnight = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) else { return [] }
+            let midnight = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))
+        else { return [] }
         // Calendar weekday: 1 = Sunday ... 7 = Saturday; the week here starts on Monday.
         let weekdayIndex = (calendar.component(.weekday, from: midnight) + 5) % 7
         return week[weekdayIndex].compactMap { period in
@@ -199,7 +208,9 @@ public struct BusinessCalendar: Sendable, Hashable, Codable {
             let midnight = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
             return calendar.date(byAdding: .day, value: 1, to: midnight)!
         }
-        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: minute / 60, minute: minute % 60))!
+        return calendar.date(
+            from: DateComponents(year: day.year, month: day.month, day: day.day, hour: minute / 60, minute: minute % 60)
+        )!
     }
 
     private func nextDay(_ day: LocalDay, calendar: Calendar) -> LocalDay {

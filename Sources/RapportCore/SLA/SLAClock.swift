@@ -28,11 +28,12 @@ public struct SLATargets: Sendable, Codable, Hashable {
     }
 
     public subscript(metric: SLAMetric) -> TimeInterval? {
-        let minutes: Int? = switch metric {
-        case .firstResponse: firstResponseMinutes
-        case .nextResponse: nextResponseMinutes
-        case .resolution: resolutionMinutes
-        }
+        let minutes: Int? =
+            switch metric {
+            case .firstResponse: firstResponseMinutes
+            case .nextResponse: nextResponseMinutes
+            case .resolution: resolutionMinutes
+            }
         return minutes.map { TimeInterval($0 * 60) }
     }
 
@@ -53,7 +54,10 @@ public struct SLAClock: Sendable, Codable, Hashable {
     public var runningSince: Date?
     public var stoppedAt: Date?
 
-    public init(target: TimeInterval, startedAt: Date, usedBeforeRun: TimeInterval = 0, runningSince: Date?, stoppedAt: Date? = nil) {
+    public init(
+        target: TimeInterval, startedAt: Date, usedBeforeRun: TimeInterval = 0, runningSince: Date?,
+        stoppedAt: Date? = nil
+    ) {
         self.target = target
         self.startedAt = startedAt
         self.usedBeforeRun = usedBeforeRun
@@ -149,11 +153,13 @@ public struct TicketSLAClocks: Sendable, Hashable {
 
     public mutating func apply(_ event: Event, at now: Date, targets: SLATargets, calendar: BusinessCalendar) {
         switch event {
-        case let .created(status, byCustomer):
-            if byCustomer, let target = targets[.firstResponse] { clocks[.firstResponse] = .started(target: target, at: now) }
+        case .created(let status, let byCustomer):
+            if byCustomer, let target = targets[.firstResponse] {
+                clocks[.firstResponse] = .started(target: target, at: now)
+            }
             if let target = targets[.resolution] { clocks[.resolution] = .started(target: target, at: now) }
             follow(status: status, at: now, calendar: calendar)
-        case let .customerMessage(statusAfter):
+        case .customerMessage(let statusAfter):
             let firstResponseOwed = clocks[.firstResponse].map { !$0.isStopped } ?? false
             if !firstResponseOwed, clocks[.nextResponse]?.isStopped ?? true, let target = targets[.nextResponse] {
                 clocks[.nextResponse] = .started(target: target, at: now)
@@ -165,11 +171,11 @@ public struct TicketSLAClocks: Sendable, Hashable {
                 clocks[.resolution] = .started(target: target, at: now)
             }
             follow(status: statusAfter, at: now, calendar: calendar)
-        case let .agentReply(statusAfter):
+        case .agentReply(let statusAfter):
             clocks[.firstResponse]?.stop(at: now, on: calendar)
             clocks[.nextResponse]?.stop(at: now, on: calendar)
             follow(status: statusAfter, at: now, calendar: calendar)
-        case let .statusChanged(status):
+        case .statusChanged(let status):
             follow(status: status, at: now, calendar: calendar)
         case .targetsChanged:
             for (metric, clock) in clocks where !clock.isStopped {
@@ -205,7 +211,10 @@ public struct SLAAlertMarks: Sendable, Hashable, Codable {
     /// The new time the latest notice gave the customer.
     public var promisedAt: Date?
 
-    public init(escalatedAt: Date? = nil, breachedAt: Date? = nil, delayNoticeAt: Date? = nil, delayNotices: Int = 0, promisedAt: Date? = nil) {
+    public init(
+        escalatedAt: Date? = nil, breachedAt: Date? = nil, delayNoticeAt: Date? = nil, delayNotices: Int = 0,
+        promisedAt: Date? = nil
+    ) {
         self.escalatedAt = escalatedAt
         self.breachedAt = breachedAt
         self.delayNoticeAt = delayNoticeAt
@@ -233,8 +242,10 @@ public enum SLAAlerts {
     /// answers a customer waits for, not for the resolution target; when the time a notice
     /// promised is about to pass too, the customer hears again (up to `maximumDelayNotices`).
     /// The caller records the new promise in `marks.promisedAt`.
-    public static func due(for metric: SLAMetric, clock: SLAClock, marks: inout SLAAlertMarks, escalationShare: Double,
-                           delayNoticeShare: Double?, at now: Date, on calendar: BusinessCalendar) -> [SLAAlert] {
+    public static func due(
+        for metric: SLAMetric, clock: SLAClock, marks: inout SLAAlertMarks, escalationShare: Double,
+        delayNoticeShare: Double?, at now: Date, on calendar: BusinessCalendar
+    ) -> [SLAAlert] {
         guard clock.isRunning else { return [] }
         let share = clock.shareUsed(at: now, on: calendar)
         var alerts: [SLAAlert] = []
@@ -242,8 +253,10 @@ public enum SLAAlerts {
             marks.escalatedAt = now
             alerts.append(.escalation)
         }
-        if metric != .resolution, let noticeShare = delayNoticeShare, let moment = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar),
-           now >= moment {
+        if metric != .resolution, let noticeShare = delayNoticeShare,
+            let moment = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar),
+            now >= moment
+        {
             marks.delayNoticeAt = now
             marks.delayNotices += 1
             alerts.append(.delayNotice)
@@ -257,13 +270,17 @@ public enum SLAAlerts {
 
     /// The next moment `due` would have something to say, for scheduling and for the inbox's
     /// "at risk" mark; nil when nothing more can happen while the clock stands still.
-    public static func nextAlertMoment(for metric: SLAMetric, clock: SLAClock, marks: SLAAlertMarks, escalationShare: Double,
-                                       delayNoticeShare: Double?, on calendar: BusinessCalendar) -> Date? {
+    public static func nextAlertMoment(
+        for metric: SLAMetric, clock: SLAClock, marks: SLAAlertMarks, escalationShare: Double,
+        delayNoticeShare: Double?, on calendar: BusinessCalendar
+    ) -> Date? {
         var shares: [Double] = []
         if marks.escalatedAt == nil { shares.append(escalationShare) }
         if marks.breachedAt == nil { shares.append(1) }
         var moments = shares.compactMap { clock.moment(atShare: $0, on: calendar) }
-        if metric != .resolution, let noticeShare = delayNoticeShare, let notice = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar) {
+        if metric != .resolution, let noticeShare = delayNoticeShare,
+            let notice = noticeMoment(clock: clock, marks: marks, share: noticeShare, on: calendar)
+        {
             moments.append(notice)
         }
         return moments.min()
@@ -271,7 +288,9 @@ public enum SLAAlerts {
 
     /// When the next delay notice is due: at `share` of the target for the first, and as long
     /// before a promised time as the first came before the deadline for each later one.
-    static func noticeMoment(clock: SLAClock, marks: SLAAlertMarks, share: Double, on calendar: BusinessCalendar) -> Date? {
+    static func noticeMoment(clock: SLAClock, marks: SLAAlertMarks, share: Double, on calendar: BusinessCalendar)
+        -> Date?
+    {
         guard clock.isRunning, marks.delayNotices < maximumDelayNotices else { return nil }
         guard marks.delayNotices > 0 else { return clock.moment(atShare: share, on: calendar) }
         guard let promised = marks.promisedAt, let last = marks.delayNoticeAt else { return nil }

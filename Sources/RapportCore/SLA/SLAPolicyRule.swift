@@ -26,8 +26,10 @@ public struct SLAPolicyRule: Sendable, Hashable {
     /// The share of a target at which the ticket is escalated, 0 < share < 1.
     public var escalationShare: Double
 
-    public init(id: Int, position: Int, organizationIDs: Set<Int> = [], customerTier: String? = nil,
-                targets: [TicketPriority: SLATargets], escalationShare: Double = 0.75) {
+    public init(
+        id: Int, position: Int, organizationIDs: Set<Int> = [], customerTier: String? = nil,
+        targets: [TicketPriority: SLATargets], escalationShare: Double = 0.75
+    ) {
         self.id = id
         self.position = position
         self.organizationIDs = organizationIDs
@@ -38,10 +40,13 @@ public struct SLAPolicyRule: Sendable, Hashable {
 
     public func covers(_ subject: SLASubject) -> Bool {
         if !organizationIDs.isEmpty {
-            guard let organization = subject.organizationID, organizationIDs.contains(organization) else { return false }
+            guard let organization = subject.organizationID, organizationIDs.contains(organization) else {
+                return false
+            }
         }
         if let tier = customerTier, !tier.isEmpty {
-            guard let customerTier = subject.customerTier, customerTier.caseInsensitiveCompare(tier) == .orderedSame else { return false }
+            guard let customerTier = subject.customerTier, customerTier.caseInsensitiveCompare(tier) == .orderedSame
+            else { return false }
         }
         return !(targets[subject.priority]?.isEmpty ?? true)
     }
@@ -61,7 +66,9 @@ public enum SLAStanding: String, Sendable, Hashable, Codable {
     case met
     case missed
 
-    public static func of(_ clock: SLAClock, escalationShare: Double, at now: Date, on calendar: BusinessCalendar) -> SLAStanding {
+    public static func of(_ clock: SLAClock, escalationShare: Double, at now: Date, on calendar: BusinessCalendar)
+        -> SLAStanding
+    {
         if let met = clock.wasMet { return met ? .met : .missed }
         let share = clock.shareUsed(at: now, on: calendar)
         if share >= 1 { return .breached }
@@ -75,9 +82,11 @@ extension TimeInterval {
     public var spokenDuration: String {
         let minutes = Int((abs(self) / 60).rounded(.up))
         if minutes < 60 { return "\(minutes) min" }
-        let hours = minutes / 60, rest = minutes % 60
+        let hours = minutes / 60
+        let rest = minutes % 60
         if hours < 48 { return rest == 0 ? "\(hours) h" : "\(hours) h \(rest) min" }
-        let days = hours / 24, restHours = hours % 24
+        let days = hours / 24
+        let restHours = hours % 24
         return restHours == 0 ? "\(days) d" : "\(days) d \(restHours) h"
     }
 }

@@ -14,7 +14,10 @@ public struct SignInThrottle: Sendable {
     private var failures: [String: [Date]] = [:]
     private var locks: [String: Date] = [:]
 
-    public init(maximumFailures: Int = 5, window: TimeInterval = 15 * 60, lockout: TimeInterval = 15 * 60, maximumTrackedKeys: Int = 10_000) {
+    public init(
+        maximumFailures: Int = 5, window: TimeInterval = 15 * 60, lockout: TimeInterval = 15 * 60,
+        maximumTrackedKeys: Int = 10_000
+    ) {
         self.maximumFailures = maximumFailures
         self.window = window
         self.lockout = lockout
@@ -54,7 +57,8 @@ public struct SignInThrottle: Sendable {
         locks = locks.filter { $0.value > now }
         if failures.count >= maximumTrackedKeys {
             // Still full of fresh entries: forget the oldest half rather than grow without bound.
-            let keep = failures.sorted { ($0.value.last ?? .distantPast) > ($1.value.last ?? .distantPast) }.prefix(maximumTrackedKeys / 2)
+            let keep = failures.sorted { ($0.value.last ?? .distantPast) > ($1.value.last ?? .distantPast) }.prefix(
+                maximumTrackedKeys / 2)
             failures = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }
     }

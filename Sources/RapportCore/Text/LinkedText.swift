@@ -11,7 +11,8 @@ public enum LinkedText {
         while let found = nextLink(in: rest) {
             result += HTMLEscaping.escape(rest[rest.startIndex..<found.range.lowerBound])
             let shown = HTMLEscaping.escape(rest[found.range])
-            result += "<a href=\"\(HTMLEscaping.escape(found.target))\" rel=\"noopener noreferrer nofollow\" target=\"_blank\">\(shown)</a>"
+            result +=
+                "<a href=\"\(HTMLEscaping.escape(found.target))\" rel=\"noopener noreferrer nofollow\" target=\"_blank\">\(shown)</a>"
             rest = rest[found.range.upperBound...]
         }
         return result + HTMLEscaping.escape(rest)
@@ -58,14 +59,19 @@ public enum LinkedText {
             while end > start.upperBound {
                 let last = text[text.index(before: end)]
                 let candidate = text[start.lowerBound..<end]
-                if ".,;:!?'\"".contains(last) || (last == ")" && !candidate.contains("(")) || (last == "]" && !candidate.contains("[")) {
+                if ".,;:!?'\"".contains(last) || (last == ")" && !candidate.contains("("))
+                    || (last == "]" && !candidate.contains("["))
+                {
                     end = text.index(before: end)
-                } else { break }
+                } else {
+                    break
+                }
             }
             let address = text[start.lowerBound..<end]
             let host = address.dropFirst(prefix.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-            guard end > start.upperBound, address.count <= maximumLength, host.contains(where: { $0.isLetter || $0.isNumber }),
-                  prefix != "www." || host.contains(".")
+            guard end > start.upperBound, address.count <= maximumLength,
+                host.contains(where: { $0.isLetter || $0.isNumber }),
+                prefix != "www." || host.contains(".")
             else {
                 searchFrom = start.upperBound
                 continue
@@ -77,7 +83,9 @@ public enum LinkedText {
     }
 
     private static func isURLCharacter(_ character: Character) -> Bool {
-        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1, scalar.isASCII else { return false }
+        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1, scalar.isASCII else {
+            return false
+        }
         switch scalar.value {
         case 0x21...0x7E: return !"<>\"`{}|\\^".unicodeScalars.contains(scalar)
         default: return false

@@ -5,7 +5,8 @@ import Foundation
 /// else is shown as text. Used on rendered Markdown, which may carry raw HTML from its author.
 public enum SafeHTML {
     static let allowedTags: Set<String> = [
-        "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+        "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4",
+        "h5", "h6",
         "a", "img", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "s",
     ]
     static let voidTags: Set<String> = ["br", "hr", "img"]
@@ -21,7 +22,9 @@ public enum SafeHTML {
                 index = html.index(after: index)
                 continue
             }
-            guard let close = html[index...].firstIndex(of: ">"), let tag = rebuild(html[html.index(after: index)..<close]) else {
+            guard let close = html[index...].firstIndex(of: ">"),
+                let tag = rebuild(html[html.index(after: index)..<close])
+            else {
                 output.append("&lt;")
                 index = html.index(after: index)
                 continue
@@ -51,7 +54,9 @@ public enum SafeHTML {
             kept.append("href=\"\(HTMLEscaping.escape(href))\"")
             if isExternal(href) { kept.append("rel=\"nofollow noopener\"") }
         case "img":
-            guard let src = attributes["src"].flatMap(safeURL), !src.lowercased().hasPrefix("mailto:") else { return "" }
+            guard let src = attributes["src"].flatMap(safeURL), !src.lowercased().hasPrefix("mailto:") else {
+                return ""
+            }
             kept.append("src=\"\(HTMLEscaping.escape(src))\"")
             kept.append("alt=\"\(HTMLEscaping.escape(attributes["alt"] ?? ""))\"")
             kept.append("loading=\"lazy\"")
@@ -93,13 +98,17 @@ public enum SafeHTML {
         let url = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         // Browsers drop tabs and newlines inside a URL ("java\tscript:"), so any of them, or any
         // other control character, makes the address suspect.
-        guard !url.isEmpty, !url.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\\" }) else { return nil }
+        guard !url.isEmpty,
+            !url.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\\" })
+        else { return nil }
         let lower = url.lowercased()
         if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") { return url }
         if lower.hasPrefix("//") { return nil }
         if url.hasPrefix("/") || url.hasPrefix("#") { return url }
         // A relative path: safe when it has no scheme before its first slash.
-        if let colon = url.firstIndex(of: ":"), url[..<colon].allSatisfy({ $0 != "/" && $0 != "?" && $0 != "#" }) { return nil }
+        if let colon = url.firstIndex(of: ":"), url[..<colon].allSatisfy({ $0 != "/" && $0 != "?" && $0 != "#" }) {
+            return nil
+        }
         return url
     }
 
@@ -112,7 +121,9 @@ public enum SafeHTML {
     /// decoded, so the URL that is checked is the one that would be followed.
     static func decodeEntities(_ text: String) -> String {
         guard text.contains("&") else { return text }
-        let named: [String: String] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "tab": "\t", "newline": "\n"]
+        let named: [String: String] = [
+            "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "tab": "\t", "newline": "\n",
+        ]
         var output = ""
         var rest = Substring(text)
         while let ampersand = rest.firstIndex(of: "&") {
@@ -121,7 +132,9 @@ public enum SafeHTML {
             let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "#" }
             var replacement: String?
             if name.hasPrefix("#x") || name.hasPrefix("#X") {
-                replacement = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                replacement = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map {
+                    String(Character($0))
+                }
             } else if name.hasPrefix("#") {
                 replacement = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
             } else {

@@ -55,7 +55,8 @@ public struct SearchQuery: Sendable, Equatable {
     /// ranking puts the documents with the most and rarest terms first.
     public var anyTerm: SearchQuery {
         let meaningful = terms.filter { !Self.commonWords.contains($0) && $0.count > 1 }
-        return SearchQuery(terms: meaningful, lastTermIsPrefix: lastTermIsPrefix && meaningful.last == terms.last, joiner: .any)
+        return SearchQuery(
+            terms: meaningful, lastTermIsPrefix: lastTermIsPrefix && meaningful.last == terms.last, joiner: .any)
     }
 
     enum Joiner: Sendable { case all, any }
@@ -79,10 +80,14 @@ public struct SearchQuery: Sendable, Equatable {
 
     /// Words too common to say what a text is about.
     static let commonWords: Set<String> = [
-        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "do", "does", "for", "from", "get", "have", "hello", "hi",
-        "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so", "that", "the", "there", "this",
-        "to", "up", "was", "we", "what", "when", "where", "why", "will", "with", "you", "your", "thanks", "thank", "help", "would", "should", "im", "dont", "cant",
-        "work", "works", "working", "need", "want", "use", "using", "know", "like", "just", "also", "got", "make", "did", "any", "some", "has", "am", "been",
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "do", "does", "for", "from",
+        "get", "have", "hello", "hi",
+        "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so",
+        "that", "the", "there", "this",
+        "to", "up", "was", "we", "what", "when", "where", "why", "will", "with", "you", "your", "thanks", "thank",
+        "help", "would", "should", "im", "dont", "cant",
+        "work", "works", "working", "need", "want", "use", "using", "know", "like", "just", "also", "got", "make",
+        "did", "any", "some", "has", "am", "been",
         "still", "all", "new", "one", "anyone", "question", "issue", "problem",
     ]
 }

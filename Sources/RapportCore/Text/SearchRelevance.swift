@@ -28,7 +28,9 @@ public enum SearchRelevance {
     public static func ticketNumber(in query: String) -> Int? {
         var text = query.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("#") { text.removeFirst() }
-        guard !text.isEmpty, text.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(text), number > 0 else { return nil }
+        guard !text.isEmpty, text.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(text),
+            number > 0
+        else { return nil }
         return number
     }
 }

@@ -22,7 +22,10 @@ public enum TagName {
         var tags: [String] = []
         var invalid: [String] = []
         for raw in raws {
-            guard let tag = normalize(raw) else { invalid.append(raw); continue }
+            guard let tag = normalize(raw) else {
+                invalid.append(raw)
+                continue
+            }
             if seen.insert(tag).inserted { tags.append(tag) }
         }
         return (tags, invalid)

@@ -2,11 +2,22 @@
 public struct TicketChange: Sendable, Equatable {
     /// What changed; stable names used in the event log and the API.
     public enum Field: String, Sendable, Codable, CaseIterable {
-        case created, subject, status, priority, assignee, team, requester, tagAdded = "tag_added",
-             tagRemoved = "tag_removed", reply, note, customerMessage = "customer_message",
-             firstResponse = "first_response", emailBounced = "email_bounced", emailFailed = "email_failed",
-             slaEscalated = "sla_escalated", slaBreached = "sla_breached", delayNotice = "delay_notice",
-             automation
+        case created, subject, status, priority, assignee, team, requester
+        case tagAdded = "tag_added"
+        case
+            tagRemoved = "tag_removed"
+        case reply, note
+        case customerMessage = "customer_message"
+        case
+            firstResponse = "first_response"
+        case emailBounced = "email_bounced"
+        case emailFailed = "email_failed"
+        case
+            slaEscalated = "sla_escalated"
+        case slaBreached = "sla_breached"
+        case delayNotice = "delay_notice"
+        case
+            automation
     }
 
     public let field: Field
@@ -20,7 +31,9 @@ public struct TicketChange: Sendable, Equatable {
     }
 
     /// A change if the value really differs, otherwise nothing: callers can record blindly.
-    public static func ifChanged<T: Equatable>(_ field: Field, from old: T?, to new: T?, describe: (T) -> String) -> TicketChange? {
+    public static func ifChanged<T: Equatable>(_ field: Field, from old: T?, to new: T?, describe: (T) -> String)
+        -> TicketChange?
+    {
         guard old != new else { return nil }
         return TicketChange(field: field, before: old.map(describe), after: new.map(describe))
     }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns bytes in a named charset into text. UTF-8, US-ASCII and ISO-8859-1 are decoded here;
@@ -23,7 +24,8 @@ public enum Charset {
         switch name {
         case "", "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "csascii", "646": return "us-ascii"
         case "utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8": return "utf-8"
-        case "latin1", "latin-1", "iso8859-1", "iso_8859-1", "iso-8859-1", "l1", "cp819", "iso-ir-100": return "iso-8859-1"
+        case "latin1", "latin-1", "iso8859-1", "iso_8859-1", "iso-8859-1", "l1", "cp819", "iso-ir-100":
+            return "iso-8859-1"
         case "latin2", "iso8859-2", "iso_8859-2", "l2": return "iso-8859-2"
         case "latin9", "latin-9", "iso8859-15", "iso_8859-15", "l9": return "iso-8859-15"
         case "cp1250", "x-cp1250", "windows1250": return "windows-1250"
@@ -39,15 +41,20 @@ public enum Charset {
     }
 
     /// Charsets that stand for "we do not know": decoded as UTF-8 when valid, else Windows-1252.
-    static let unknownNames: Set<String> = ["x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "8bit", "binary"]
+    static let unknownNames: Set<String> = [
+        "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "8bit", "binary",
+    ]
 
-    public static func decode<Bytes: Collection>(_ bytes: Bytes, charset rawName: String?) -> Decoded where Bytes.Element == UInt8 {
+    public static func decode<Bytes: Collection>(_ bytes: Bytes, charset rawName: String?) -> Decoded
+    where Bytes.Element == UInt8 {
         let name = canonicalName(rawName ?? "us-ascii")
         switch name {
         case "utf-8":
             return utf8OrFallback(Array(bytes), declared: rawName)
         case "us-ascii":
-            if bytes.allSatisfy({ $0 < 0x80 }) { return Decoded(text: String(decoding: bytes, as: UTF8.self), problem: nil) }
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                return Decoded(text: String(decoding: bytes, as: UTF8.self), problem: nil)
+            }
             return utf8OrFallback(Array(bytes), declared: rawName)
         case "iso-8859-1":
             return Decoded(text: latin1(bytes), problem: nil)
@@ -55,7 +62,11 @@ public enum Charset {
             if unknownNames.contains(name) { return utf8OrFallback(Array(bytes), declared: nil) }
             if let converted = iconvDecode(Array(bytes), from: name) { return converted }
             let fallback = utf8OrFallback(Array(bytes), declared: nil)
-            return Decoded(text: fallback.text, problem: "charset '\(rawName ?? name)' is not supported here; decoded as \(fallback.problem == nil ? "UTF-8" : "Windows-1252")")
+            return Decoded(
+                text: fallback.text,
+                problem:
+                    "charset '\(rawName ?? name)' is not supported here; decoded as \(fallback.problem == nil ? "UTF-8" : "Windows-1252")"
+            )
         }
     }
 
@@ -72,10 +83,14 @@ public enum Charset {
         if let text = String(validating: bytes, as: UTF8.self) { return Decoded(text: text, problem: nil) }
         let declaredUTF8 = declared.map { canonicalName($0) == "utf-8" } ?? false
         if declaredUTF8 {
-            return Decoded(text: String(decoding: bytes, as: UTF8.self), problem: "text declared as UTF-8 holds invalid bytes; they were replaced")
+            return Decoded(
+                text: String(decoding: bytes, as: UTF8.self),
+                problem: "text declared as UTF-8 holds invalid bytes; they were replaced")
         }
         let text = iconvDecode(bytes, from: "windows-1252")?.text ?? latin1(bytes)
-        return Decoded(text: text, problem: declared == nil ? nil : "text declared as \(declared!) holds 8-bit bytes; read as Windows-1252")
+        return Decoded(
+            text: text,
+            problem: declared == nil ? nil : "text declared as \(declared!) holds 8-bit bytes; read as Windows-1252")
     }
 
     /// Converts with iconv, replacing each undecodable byte with U+FFFD. Nil when iconv does
@@ -91,13 +106,20 @@ public enum Charset {
         let chunk = 4096
         var outBuffer = [UInt8](repeating: 0, count: chunk)
         input.withUnsafeMutableBufferPointer { inputBuffer in
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inputBuffer.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inputBuffer.baseAddress).map {
+                $0.assumingMemoryBound(to: CChar.self)
+            }
             var inLeft = inputBuffer.count
             conversion: while true {
                 let (result, produced): (Int, Int) = outBuffer.withUnsafeMutableBufferPointer { outBufferPointer in
-                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBufferPointer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(
+                        outBufferPointer.baseAddress!
+                    ).assumingMemoryBound(to: CChar.self)
                     var outLeft = chunk
-                    let result = inLeft == 0 ? iconv(descriptor, nil, nil, &outPointer, &outLeft) : iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
+                    let result =
+                        inLeft == 0
+                        ? iconv(descriptor, nil, nil, &outPointer, &outLeft)
+                        : iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
                     return (result, chunk - outLeft)
                 }
                 output.append(contentsOf: outBuffer[0..<produced])
@@ -115,6 +137,8 @@ public enum Charset {
                 if inLeft == 0 { break conversion }
             }
         }
-        return Decoded(text: String(decoding: output, as: UTF8.self), problem: replaced ? "some bytes are not valid \(charset) and were replaced" : nil)
+        return Decoded(
+            text: String(decoding: output, as: UTF8.self),
+            problem: replaced ? "some bytes are not valid \(charset) and were replaced" : nil)
     }
 }

@@ -25,16 +25,19 @@ public struct HeaderParameters: Sendable, Equatable {
         var head = ""
         while index < tokens.count, tokens[index] != .special(";") {
             switch tokens[index] {
-            case let .atom(text), let .quoted(text): head += text
+            case .atom(let text), .quoted(let text): head += text
             default: break
             }
             index += 1
         }
         var raw: [(name: String, value: String, quoted: Bool)] = []
         while index < tokens.count {
-            guard tokens[index] == .special(";") else { index += 1; continue }
+            guard tokens[index] == .special(";") else {
+                index += 1
+                continue
+            }
             index += 1
-            guard index < tokens.count, case let .atom(name) = tokens[index] else { continue }
+            guard index < tokens.count, case .atom(let name) = tokens[index] else { continue }
             index += 1
             guard index < tokens.count, tokens[index] == .special("=") else { continue }
             index += 1
@@ -44,14 +47,18 @@ public struct HeaderParameters: Sendable, Equatable {
             var pieces: [String] = []
             while index < tokens.count, tokens[index] != .special(";") {
                 switch tokens[index] {
-                case let .atom(text): pieces.append(text)
-                case let .quoted(text): pieces.append(text); quoted = true
+                case .atom(let text): pieces.append(text)
+                case .quoted(let text):
+                    pieces.append(text)
+                    quoted = true
                 case .special("="): pieces.append("=")
                 default: break
                 }
                 index += 1
             }
-            value = quoted ? pieces.joined() : pieces.joined(separator: pieces.count > 1 && !pieces.contains("=") ? " " : "")
+            value =
+                quoted
+                ? pieces.joined() : pieces.joined(separator: pieces.count > 1 && !pieces.contains("=") ? " " : "")
             raw.append((name.lowercased(), value, quoted))
         }
         return HeaderParameters(value: head.lowercased(), parameters: combine(raw))
@@ -64,7 +71,10 @@ public struct HeaderParameters: Sendable, Equatable {
         for (name, value, quoted) in raw {
             var base = name
             var extended = false
-            if base.hasSuffix("*") { extended = true; base.removeLast() }
+            if base.hasSuffix("*") {
+                extended = true
+                base.removeLast()
+            }
             if let star = base.lastIndex(of: "*"), let number = Int(base[base.index(after: star)...]) {
                 sections[String(base[..<star]), default: []].append((number, value, extended))
             } else if extended {
@@ -99,7 +109,9 @@ public struct HeaderParameters: Sendable, Equatable {
         var index = 0
         while index < utf8.count {
             if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
-               let high = TransferEncoding.hexValue(utf8[index + 1]), let low = TransferEncoding.hexValue(utf8[index + 2]) {
+                let high = TransferEncoding.hexValue(utf8[index + 1]),
+                let low = TransferEncoding.hexValue(utf8[index + 2])
+            {
                 bytes.append(high << 4 | low)
                 index += 3
             } else {

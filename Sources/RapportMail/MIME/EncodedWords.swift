@@ -52,7 +52,11 @@ public enum EncodedWords {
             // Copy up to the next blank or encoded-word start.
             var end = scanner.index(after: scanner.startIndex)
             while end < scanner.endIndex, !" \t\r\n".contains(scanner[end]) {
-                if scanner[end] == "=", scanner[scanner.index(after: end)...].hasPrefix("?"), encodedWord(at: scanner[end...]) != nil { break }
+                if scanner[end] == "=", scanner[scanner.index(after: end)...].hasPrefix("?"),
+                    encodedWord(at: scanner[end...]) != nil
+                {
+                    break
+                }
                 end = scanner.index(after: end)
             }
             result += scanner[..<end]
@@ -89,9 +93,13 @@ public enum EncodedWords {
         let singleByte = Charset.canonicalName(String(charset)) != "utf-8"
         var payloadBytes: [UInt8] = []
         for scalar in payload.unicodeScalars {
-            if scalar.isASCII { payloadBytes.append(UInt8(scalar.value)) }
-            else if singleByte, scalar.value <= 0xFF { payloadBytes.append(UInt8(scalar.value)) }
-            else { payloadBytes += Array(String(scalar).utf8) }
+            if scalar.isASCII {
+                payloadBytes.append(UInt8(scalar.value))
+            } else if singleByte, scalar.value <= 0xFF {
+                payloadBytes.append(UInt8(scalar.value))
+            } else {
+                payloadBytes += Array(String(scalar).utf8)
+            }
         }
         let bytes: [UInt8]
         switch encoding {
@@ -107,7 +115,9 @@ public enum EncodedWords {
     /// The text as it may appear in a header: unchanged when it is ASCII, otherwise encoded
     /// words in UTF-8 base64, each short enough to keep lines under 76 characters.
     public static func encodeIfNeeded(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value > 126 || ($0.value < 32 && $0 != "\t") }) else { return text }
+        guard text.unicodeScalars.contains(where: { $0.value > 126 || ($0.value < 32 && $0 != "\t") }) else {
+            return text
+        }
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {

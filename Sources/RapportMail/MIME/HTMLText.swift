@@ -18,7 +18,10 @@ public enum HTMLText {
             var trailing = 0
             for character in output.reversed() { if character == "\n" { trailing += 1 } else { break } }
             if output.isEmpty { return }
-            while trailing < count { output.append("\n"); trailing += 1 }
+            while trailing < count {
+                output.append("\n")
+                trailing += 1
+            }
         }
         func appendText(_ text: Substring) {
             for character in text {
@@ -59,12 +62,18 @@ public enum HTMLText {
             case "br":
                 output.append("\n")
                 pendingSpace = false
-            case "p", "div", "table", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "section", "article", "header", "footer", "form", "center":
+            case "p", "div", "table", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "section",
+                "article", "header", "footer", "form", "center":
                 newline(name == "p" || name.hasPrefix("h") || name == "blockquote" ? 2 : 1)
             case "tr", "dt", "dd", "address":
                 newline()
             case "li":
-                if !isClosing { newline(); output.append("- ") } else { newline() }
+                if !isClosing {
+                    newline()
+                    output.append("- ")
+                } else {
+                    newline()
+                }
             case "td", "th":
                 if !isClosing, let last = output.last, last != "\n" { output.append(" ") }
             case "hr":
@@ -80,7 +89,7 @@ public enum HTMLText {
                 } else if let target = linkTarget, let start = linkTextStart {
                     let linkText = output[start...].trimmingCharacters(in: .whitespaces)
                     let shown = target.hasPrefix("mailto:") ? String(target.dropFirst(7)) : target
-                    if (target.hasPrefix("http") || target.hasPrefix("mailto:")), !linkText.isEmpty, linkText != shown {
+                    if target.hasPrefix("http") || target.hasPrefix("mailto:"), !linkText.isEmpty, linkText != shown {
                         output.append(" <\(shown)>")
                     }
                     linkTarget = nil
@@ -127,9 +136,12 @@ public enum HTMLText {
     static let entities: [String: String] = [
         "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®", "trade": "™",
         "hellip": "…", "mdash": "—", "ndash": "–", "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•",
-        "euro": "€", "pound": "£", "yen": "¥", "cent": "¢", "sect": "§", "deg": "°", "middot": "·", "laquo": "«", "raquo": "»",
-        "auml": "ä", "ouml": "ö", "uuml": "ü", "Auml": "Ä", "Ouml": "Ö", "Uuml": "Ü", "szlig": "ß", "eacute": "é", "egrave": "è",
-        "agrave": "à", "aacute": "á", "ccedil": "ç", "ntilde": "ñ", "oacute": "ó", "iacute": "í", "uacute": "ú", "times": "×",
+        "euro": "€", "pound": "£", "yen": "¥", "cent": "¢", "sect": "§", "deg": "°", "middot": "·", "laquo": "«",
+        "raquo": "»",
+        "auml": "ä", "ouml": "ö", "uuml": "ü", "Auml": "Ä", "Ouml": "Ö", "Uuml": "Ü", "szlig": "ß", "eacute": "é",
+        "egrave": "è",
+        "agrave": "à", "aacute": "á", "ccedil": "ç", "ntilde": "ñ", "oacute": "ó", "iacute": "í", "uacute": "ú",
+        "times": "×",
         "zwnj": "", "zwj": "", "shy": "",
     ]
 
@@ -145,7 +157,8 @@ public enum HTMLText {
             var replacement: String?
             if name.hasPrefix("#") {
                 let digits = name.dropFirst()
-                let value = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+                let value =
+                    digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
                 if let value, let scalar = Unicode.Scalar(value), value != 0 { replacement = String(Character(scalar)) }
             } else {
                 replacement = entities[String(name)]

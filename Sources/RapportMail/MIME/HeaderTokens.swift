@@ -16,7 +16,10 @@ enum HeaderToken: Equatable {
         var tokens: [HeaderToken] = []
         var atom = ""
         func flushAtom() {
-            if !atom.isEmpty { tokens.append(.atom(atom)); atom = "" }
+            if !atom.isEmpty {
+                tokens.append(.atom(atom))
+                atom = ""
+            }
         }
         var index = text.startIndex
         while index < text.endIndex {

@@ -13,7 +13,9 @@ public struct MIMEPart: Sendable {
     public var content: [UInt8]
 
     public var isMultipart: Bool { contentType.type == "multipart" }
-    public var isEmbeddedMessage: Bool { contentType.value == "message/rfc822" || contentType.value == "message/global" }
+    public var isEmbeddedMessage: Bool {
+        contentType.value == "message/rfc822" || contentType.value == "message/global"
+    }
     public var isAttachment: Bool { disposition?.value == "attachment" }
     public var charset: String? { contentType["charset"] }
     public var filename: String? {
@@ -26,7 +28,8 @@ public struct MIMEPart: Sendable {
     public func text() -> Charset.Decoded {
         let decoded = Charset.decode(content, charset: charset)
         guard decoded.text.contains("\r") else { return decoded }
-        return Charset.Decoded(text: decoded.text.replacingOccurrences(of: "\r\n", with: "\n"), problem: decoded.problem)
+        return Charset.Decoded(
+            text: decoded.text.replacingOccurrences(of: "\r\n", with: "\n"), problem: decoded.problem)
     }
 
     /// Every part of the tree, depth first, this one included.
@@ -45,19 +48,25 @@ public enum MIMEParser {
         parsePart(bytes[...], defaultType: "text/plain", depth: 0, warnings: &warnings)
     }
 
-    static func parsePart(_ bytes: ArraySlice<UInt8>, defaultType: String, depth: Int, warnings: inout [String]) -> MIMEPart {
+    static func parsePart(_ bytes: ArraySlice<UInt8>, defaultType: String, depth: Int, warnings: inout [String])
+        -> MIMEPart
+    {
         let (headers, bodyStart) = MailHeaders.parse(bytes, warnings: &warnings)
         let body = bytes[bodyStart...]
         var contentType = HeaderParameters.parse(headers["Content-Type"] ?? defaultType)
         if contentType.type.isEmpty || contentType.subtype.isEmpty {
             if headers["Content-Type"] != nil {
-                warnings.append("Content-Type '\(headers["Content-Type"]!.prefix(60))' is not valid; read as text/plain")
+                warnings.append(
+                    "Content-Type '\(headers["Content-Type"]!.prefix(60))' is not valid; read as text/plain")
             }
             contentType = HeaderParameters(value: "text/plain", parameters: contentType.parameters)
         }
         let disposition = headers["Content-Disposition"].map(HeaderParameters.parse)
-        let encoding = (headers["Content-Transfer-Encoding"] ?? "7bit").trimmingCharacters(in: .whitespaces).lowercased()
-        var part = MIMEPart(headers: headers, contentType: contentType, disposition: disposition, transferEncoding: encoding, children: [], content: [])
+        let encoding = (headers["Content-Transfer-Encoding"] ?? "7bit").trimmingCharacters(in: .whitespaces)
+            .lowercased()
+        var part = MIMEPart(
+            headers: headers, contentType: contentType, disposition: disposition, transferEncoding: encoding,
+            children: [], content: [])
 
         if contentType.type == "multipart" {
             guard depth < maximumDepth else {
@@ -74,18 +83,23 @@ public enum MIMEParser {
             let childType = contentType.subtype == "digest" ? "message/rfc822" : "text/plain"
             let sections = split(body, boundary: boundary, warnings: &warnings)
             guard let sections else {
-                warnings.append("no boundary line '--\(boundary.prefix(60))' was found; the multipart content was read as text")
+                warnings.append(
+                    "no boundary line '--\(boundary.prefix(60))' was found; the multipart content was read as text")
                 part.contentType = HeaderParameters(value: "text/plain", parameters: [:])
                 part.content = Array(body)
                 return part
             }
-            part.children = sections.map { parsePart($0, defaultType: childType, depth: depth + 1, warnings: &warnings) }
+            part.children = sections.map {
+                parsePart($0, defaultType: childType, depth: depth + 1, warnings: &warnings)
+            }
             return part
         }
 
         part.content = decodeTransfer(body, encoding: encoding, warnings: &warnings)
         if part.isEmbeddedMessage, depth < maximumDepth {
-            part.children = [parsePart(part.content[...], defaultType: "text/plain", depth: depth + 1, warnings: &warnings)]
+            part.children = [
+                parsePart(part.content[...], defaultType: "text/plain", depth: depth + 1, warnings: &warnings)
+            ]
         }
         return part
     }
@@ -98,7 +112,8 @@ public enum MIMEParser {
         default:
             if encoding.contains("base64") { return TransferEncoding.decodeBase64(body) }
             if encoding.contains("quoted") { return TransferEncoding.decodeQuotedPrintable(body) }
-            warnings.append("Content-Transfer-Encoding '\(encoding.prefix(40))' is unknown; the content was kept as it is")
+            warnings.append(
+                "Content-Transfer-Encoding '\(encoding.prefix(40))' is unknown; the content was kept as it is")
             return Array(body)
         }
     }
@@ -119,7 +134,9 @@ public enum MIMEParser {
                 var after = lineStart + delimiter.count
                 let isClose = after + 2 <= lineEnd && body[after] == 0x2D && body[after + 1] == 0x2D
                 if isClose { after += 2 }
-                let restIsBlank = body[min(after, lineEnd)..<lineEnd].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+                let restIsBlank = body[min(after, lineEnd)..<lineEnd].allSatisfy {
+                    $0 == 0x20 || $0 == 0x09 || $0 == 0x0D
+                }
                 if restIsBlank {
                     if let start = sectionStart {
                         // The line break before a boundary belongs to the boundary.

@@ -24,7 +24,9 @@ struct MIMEWriter {
             }
             lines.append("--\(boundary)--")
             lines.append("")
-            return Part(headers: ["Content-Type: multipart/\(subtype); boundary=\"\(boundary)\""], body: lines.joined(separator: "\r\n"))
+            return Part(
+                headers: ["Content-Type: multipart/\(subtype); boundary=\"\(boundary)\""],
+                body: lines.joined(separator: "\r\n"))
         }
     }
 
@@ -33,15 +35,21 @@ struct MIMEWriter {
     /// readers old and new understand.
     static func parameter(_ name: String, _ value: String) -> String {
         let printable = value.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }
-        let fallback = String(value.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && scalar != "\"" && scalar != "\\" ? Character(scalar) : "_"
-        })
+        let fallback = String(
+            value.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && scalar != "\"" && scalar != "\\"
+                    ? Character(scalar) : "_"
+            })
         guard !printable || value.contains("\"") || value.contains("\\") else { return "\(name)=\"\(value)\"" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$&+-.^_`|~"))
         var encoded = ""
         for byte in value.utf8 {
             let scalar = Unicode.Scalar(byte)
-            if byte < 0x80, allowed.contains(scalar) { encoded.unicodeScalars.append(scalar) } else { encoded += String(format: "%%%02X", byte) }
+            if byte < 0x80, allowed.contains(scalar) {
+                encoded.unicodeScalars.append(scalar)
+            } else {
+                encoded += String(format: "%%%02X", byte)
+            }
         }
         return "\(name)=\"\(fallback)\"; \(name)*=UTF-8''\(encoded)"
     }

@@ -16,7 +16,10 @@ public struct MailAddress: Sendable, Equatable, Hashable, Codable {
         let encoded = EncodedWords.encodeIfNeeded(name)
         if encoded != name { return "\(encoded) <\(address)>" }
         let needsQuotes = name.contains(where: { "()<>[]:;@\\,.\"".contains($0) })
-        let quoted = needsQuotes ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : name
+        let quoted =
+            needsQuotes
+            ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\"" : name
         return "\(quoted) <\(address)>"
     }
 }
@@ -59,7 +62,12 @@ public enum MailAddressList {
             let token = tokens[index]
             index += 1
             if angle != nil, !angleClosed {
-                if token == .special(">") { angleClosed = true } else if case .comment = token {} else { angle!.append(token) }
+                if token == .special(">") {
+                    angleClosed = true
+                } else if case .comment = token {
+                } else {
+                    angle!.append(token)
+                }
                 continue
             }
             switch token {
@@ -68,8 +76,11 @@ public enum MailAddressList {
             case .special(";"): finishMailbox()
             case .special(":"):
                 // A group's name ends at the colon; its members follow.
-                if angle == nil { phrase = []; comments = [] }
-            case let .comment(text): comments.append(text)
+                if angle == nil {
+                    phrase = []
+                    comments = []
+                }
+            case .comment(let text): comments.append(text)
             default:
                 phrase.append(token)  // after "<addr>" too: a misplaced name is still a name
             }
@@ -91,12 +102,12 @@ public enum MailAddressList {
         var text = ""
         for token in tokens {
             switch token {
-            case let .atom(atom): text += atom
-            case let .quoted(quoted):
+            case .atom(let atom): text += atom
+            case .quoted(let quoted):
                 let plain = quoted.allSatisfy { $0.isLetter || $0.isNumber || "!#$%&'*+-/=?^_`{|}~.".contains($0) }
                 text += plain ? quoted : "\"" + quoted.replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            case let .domainLiteral(literal): text += "[" + literal + "]"
-            case let .special(character) where character == "@" || character == ".": text.append(character)
+            case .domainLiteral(let literal): text += "[" + literal + "]"
+            case .special(let character) where character == "@" || character == ".": text.append(character)
             default: break
             }
         }
@@ -107,10 +118,14 @@ public enum MailAddressList {
         var words: [String] = []
         for token in tokens {
             switch token {
-            case let .atom(atom): words.append(atom)
-            case let .quoted(quoted): words.append(quoted)
-            case let .special(character) where character == "." || character == "@": 
-                if let last = words.popLast() { words.append(last + String(character)) } else { words.append(String(character)) }
+            case .atom(let atom): words.append(atom)
+            case .quoted(let quoted): words.append(quoted)
+            case .special(let character) where character == "." || character == "@":
+                if let last = words.popLast() {
+                    words.append(last + String(character))
+                } else {
+                    words.append(String(character))
+                }
             default: break
             }
         }

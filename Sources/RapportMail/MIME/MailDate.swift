@@ -15,14 +15,19 @@ public struct MailDate: Sendable, Equatable {
         calendar.timeZone = TimeZone(secondsFromGMT: offset) ?? TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let sign = offset < 0 ? "-" : "+"
-        let zone = offset == 0 && utcOffset != nil ? "Z" : String(format: "%@%02d:%02d", sign, abs(offset) / 3600, abs(offset) % 3600 / 60)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!) + (utcOffset == nil ? "Z" : zone)
+        let zone =
+            offset == 0 && utcOffset != nil
+            ? "Z" : String(format: "%@%02d:%02d", sign, abs(offset) / 3600, abs(offset) % 3600 / 60)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+            parts.second!) + (utcOffset == nil ? "Z" : zone)
     }
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     private static let dayNames: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     private static let namedZones: [String: Int] = [
-        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "edt": -4, "est": -5, "cdt": -5, "cst": -6, "mdt": -6, "mst": -7, "pdt": -7, "pst": -8,
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "edt": -4, "est": -5, "cdt": -5, "cst": -6, "mdt": -6, "mst": -7,
+        "pdt": -7, "pst": -8,
         "bst": 1, "cet": 1, "cest": 2, "met": 1, "mest": 2, "eet": 2, "eest": 3, "jst": 9, "ist": 5,
     ]
 
@@ -32,31 +37,49 @@ public struct MailDate: Sendable, Equatable {
         var text = ""
         var depth = 0
         for character in raw {
-            if character == "(" { depth += 1; continue }
-            if character == ")" { depth = max(0, depth - 1); continue }
+            if character == "(" {
+                depth += 1
+                continue
+            }
+            if character == ")" {
+                depth = max(0, depth - 1)
+                continue
+            }
             if depth == 0 { text.append(character == "," ? " " : character) }
         }
-        var words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).map { String($0) }
+        var words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).map {
+            String($0)
+        }
         if let first = words.first, dayNames.contains(String(first.lowercased().prefix(3))) {
             words.removeFirst()
         }
         // ISO-like "2006-10-01 12:00:00" or "2006-10-01T12:00:00Z".
-        if let first = words.first, first.count >= 10, first.filter({ $0 == "-" }).count == 2, first.first?.isNumber == true {
+        if let first = words.first, first.count >= 10, first.filter({ $0 == "-" }).count == 2,
+            first.first?.isNumber == true
+        {
             let pieces = first.split(separator: "T", maxSplits: 1).map(String.init)
             words = [pieces[0]] + (pieces.count > 1 ? [pieces[1]] : []) + words.dropFirst()
             let dateParts = words[0].split(separator: "-").compactMap { Int($0) }
             guard dateParts.count == 3 else { return nil }
             return build(year: dateParts[0], month: dateParts[1], day: dateParts[2], rest: Array(words.dropFirst()))
         }
-        var day: Int?, month: Int?, year: Int?
+        var day: Int?
+        var month: Int?
+        var year: Int?
         var rest: [String] = []
         for word in words {
             let lower = word.lowercased()
-            if month == nil, let index = months.firstIndex(where: { lower.hasPrefix($0) }), word.first?.isLetter == true {
+            if month == nil, let index = months.firstIndex(where: { lower.hasPrefix($0) }), word.first?.isLetter == true
+            {
                 month = index + 1
-            } else if day == nil, let number = Int(word.trimmingCharacters(in: CharacterSet(charactersIn: "."))), number >= 1, number <= 31, year == nil {
+            } else if day == nil, let number = Int(word.trimmingCharacters(in: CharacterSet(charactersIn: "."))),
+                number >= 1, number <= 31, year == nil
+            {
                 day = number
-            } else if year == nil, month != nil || day != nil, let number = Int(word.trimmingCharacters(in: CharacterSet(charactersIn: "."))), word.count >= 2, !word.contains(":") {
+            } else if year == nil, month != nil || day != nil,
+                let number = Int(word.trimmingCharacters(in: CharacterSet(charactersIn: "."))), word.count >= 2,
+                !word.contains(":")
+            {
                 year = number
             } else if day != nil || month != nil {
                 rest.append(word)
@@ -68,7 +91,9 @@ public struct MailDate: Sendable, Equatable {
     }
 
     private static func build(year: Int, month: Int, day: Int, rest: [String]) -> MailDate? {
-        var hour = 0, minute = 0, second = 0
+        var hour = 0
+        var minute = 0
+        var second = 0
         var offset: Int?
         var sawTime = false
         for word in rest {
@@ -90,7 +115,9 @@ public struct MailDate: Sendable, Equatable {
                 offset = zone
             }
         }
-        guard (1...12).contains(month), (1...31).contains(day), (0...24).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), (0...24).contains(hour), (0...59).contains(minute),
+            (0...60).contains(second)
+        else { return nil }
         var components = DateComponents()
         components.year = year
         components.month = month

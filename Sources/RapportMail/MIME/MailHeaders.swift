@@ -92,8 +92,9 @@ public struct MailHeaders: Sendable, Equatable {
                 continue
             }
             if let colon = line.firstIndex(of: UInt8(ascii: ":")),
-               case let nameBytes = line[line.startIndex..<colon],
-               !nameBytes.isEmpty, isFieldName(nameBytes) {
+                case let nameBytes = line[line.startIndex..<colon],
+                !nameBytes.isEmpty, isFieldName(nameBytes)
+            {
                 finish()
                 currentName = String(decoding: nameBytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 currentValue = Array(line[(colon + 1)...])

@@ -19,8 +19,15 @@ public struct MailParseReport: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case subject, from, to, cc, replyTo = "reply_to", date, messageID = "message_id", inReplyTo = "in_reply_to", references
-        case parts, text, hasHTML = "has_html", classification, warnings
+        case subject, from, to, cc
+        case replyTo = "reply_to"
+        case date
+        case messageID = "message_id"
+        case inReplyTo = "in_reply_to"
+        case references
+        case parts, text
+        case hasHTML = "has_html"
+        case classification, warnings
     }
 
     public init(_ message: ParsedEmail) {
@@ -60,7 +67,8 @@ public struct MailParseReport: Codable, Sendable, Equatable {
 
     public func json(pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

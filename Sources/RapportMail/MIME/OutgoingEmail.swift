@@ -84,10 +84,12 @@ public struct OutgoingEmail: Sendable {
         var body = MIMEWriter()
         let alternative = body.boundary("alt")
         let alternativeParts = [
-            MIMEWriter.Part(headers: ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
-                            body: TransferEncoding.encodeQuotedPrintable(text)),
-            MIMEWriter.Part(headers: ["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
-                            body: TransferEncoding.encodeQuotedPrintable(Self.html(for: text, inlineImages: inline))),
+            MIMEWriter.Part(
+                headers: ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+                body: TransferEncoding.encodeQuotedPrintable(text)),
+            MIMEWriter.Part(
+                headers: ["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+                body: TransferEncoding.encodeQuotedPrintable(Self.html(for: text, inlineImages: inline))),
         ]
         var top = MIMEWriter.Part.multipart("alternative", boundary: alternative, parts: alternativeParts)
         if !inline.isEmpty {
@@ -123,14 +125,19 @@ public struct OutgoingEmail: Sendable {
     static func html(for text: String, inlineImages: [OutgoingAttachment] = []) -> String {
         let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
         let paragraphsHTML = paragraphs.map { paragraph -> String in
-            let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map { LinkedText.html(String($0)) }.joined(separator: "<br>\n")
+            let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map {
+                LinkedText.html(String($0))
+            }.joined(separator: "<br>\n")
             return "<p>\(escaped)</p>"
         }.joined(separator: "\n")
         let images = inlineImages.compactMap { image in
-            image.contentID.map { "<p><img src=\"cid:\(HTMLEscaping.escape($0))\" alt=\"\(HTMLEscaping.escape(image.filename))\" style=\"max-width: 100%\"></p>" }
+            image.contentID.map {
+                "<p><img src=\"cid:\(HTMLEscaping.escape($0))\" alt=\"\(HTMLEscaping.escape(image.filename))\" style=\"max-width: 100%\"></p>"
+            }
         }
         let body = ([paragraphsHTML] + images).joined(separator: "\n")
-        return "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; font-size: 15px; line-height: 1.5\">\n\(body)\n</body></html>"
+        return
+            "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; font-size: 15px; line-height: 1.5\">\n\(body)\n</body></html>"
     }
 
     /// Folds a header line at blanks so no line is longer than 78 characters where possible.

@@ -19,7 +19,8 @@ public struct MailPartSummary: Sendable, Codable, Equatable {
     public let depth: Int
 
     enum CodingKeys: String, CodingKey {
-        case contentType = "content_type", charset, filename, size, depth
+        case contentType = "content_type"
+        case charset, filename, size, depth
     }
 }
 
@@ -65,12 +66,17 @@ public struct ParsedEmail: Sendable {
         cc = headers.all("Cc").flatMap(MailAddressList.parse)
         replyTo = headers["Reply-To"].map(MailAddressList.parse) ?? []
         date = MailDate.parse(headers["Date"])
-        if headers["Date"] != nil, date == nil { warnings.append("the Date header '\(headers["Date"]!.prefix(60))' could not be read") }
+        if headers["Date"] != nil, date == nil {
+            warnings.append("the Date header '\(headers["Date"]!.prefix(60))' could not be read")
+        }
         messageID = MessageIDList.parse(headers["Message-ID"]).first
         inReplyTo = MessageIDList.parse(headers["In-Reply-To"])
         references = MessageIDList.parse(headers["References"])
-        if headers["From"] == nil { warnings.append("the message has no From header") }
-        else if from.isEmpty { warnings.append("the From header '\(headers["From"]!.prefix(80))' holds no address") }
+        if headers["From"] == nil {
+            warnings.append("the message has no From header")
+        } else if from.isEmpty {
+            warnings.append("the From header '\(headers["From"]!.prefix(80))' holds no address")
+        }
 
         let plainPart = BodyChooser.body(of: root, preferring: ["plain", "html"])
         let htmlPart = BodyChooser.body(of: root, preferring: ["html"])
@@ -100,11 +106,17 @@ public struct ParsedEmail: Sendable {
         self.warnings = warnings
     }
 
-    private static func collect(_ part: MIMEPart, path: [Int], depth: Int, used: Set<[Int]>, files: inout [MailAttachment], summaries: inout [MailPartSummary]) {
-        summaries.append(MailPartSummary(
-            contentType: part.contentType.value, charset: part.contentType.type == "text" ? (part.charset ?? "us-ascii").lowercased() : part.charset?.lowercased(),
-            filename: part.filename, size: part.content.count, depth: depth
-        ))
+    private static func collect(
+        _ part: MIMEPart, path: [Int], depth: Int, used: Set<[Int]>, files: inout [MailAttachment],
+        summaries: inout [MailPartSummary]
+    ) {
+        summaries.append(
+            MailPartSummary(
+                contentType: part.contentType.value,
+                charset: part.contentType.type == "text"
+                    ? (part.charset ?? "us-ascii").lowercased() : part.charset?.lowercased(),
+                filename: part.filename, size: part.content.count, depth: depth
+            ))
         if part.isMultipart {
             for (index, child) in part.children.enumerated() {
                 collect(child, path: path + [index], depth: depth + 1, used: used, files: &files, summaries: &summaries)
@@ -114,17 +126,21 @@ public struct ParsedEmail: Sendable {
         guard !used.contains(path) else { return }
         if part.content.isEmpty, part.filename == nil { return }
         let number = files.count + 1
-        let filename = part.filename.map(sanitizedFilename) ?? "part-\(number).\(fileExtension(for: part.contentType.value))"
-        files.append(MailAttachment(
-            filename: filename, contentType: part.contentType.value, data: Data(part.content),
-            contentID: part.contentID, isInline: part.disposition?.value == "inline" || (part.contentID != nil && !part.isAttachment)
-        ))
+        let filename =
+            part.filename.map(sanitizedFilename) ?? "part-\(number).\(fileExtension(for: part.contentType.value))"
+        files.append(
+            MailAttachment(
+                filename: filename, contentType: part.contentType.value, data: Data(part.content),
+                contentID: part.contentID,
+                isInline: part.disposition?.value == "inline" || (part.contentID != nil && !part.isAttachment)
+            ))
     }
 
     /// A name safe to store and offer for download: no directories, no control characters.
     public static func sanitizedFilename(_ raw: String) -> String {
         let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
-        let clean = String(base.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }.map(Character.init)).trimmingCharacters(in: .whitespaces)
+        let clean = String(base.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }.map(Character.init))
+            .trimmingCharacters(in: .whitespaces)
         let name = clean.isEmpty || clean == "." || clean == ".." ? "attachment" : clean
         return String(name.prefix(200))
     }
@@ -172,7 +188,8 @@ enum BodyChooser {
     @discardableResult
     private static func search(_ part: MIMEPart, path: [Int], subtypes: [String], offer: (Int, Found) -> Bool) -> Bool {
         if part.isAttachment { return false }
-        let type = part.contentType.type, subtype = part.contentType.subtype
+        let type = part.contentType.type
+        let subtype = part.contentType.subtype
         if type == "text" {
             if let priority = subtypes.firstIndex(of: subtype) { return offer(priority, Found(part: part, path: path)) }
             return false
@@ -181,7 +198,8 @@ enum BodyChooser {
         if subtype == "related" {
             var rootIndex = 0
             if let start = part.contentType["start"].flatMap({ MessageIDList.parse($0).first ?? $0 }),
-               let index = part.children.firstIndex(where: { $0.contentID == start }) {
+                let index = part.children.firstIndex(where: { $0.contentID == start })
+            {
                 rootIndex = index
             }
             return search(part.children[rootIndex], path: path + [rootIndex], subtypes: subtypes, offer: offer)

@@ -27,9 +27,11 @@ public struct ReplyText: Sendable, Equatable {
         }
     }
 
-    private static let separators = ["-----original message-----", "----- original message -----", "-------- original message --------",
-                                     "________________________________", "-----ursprüngliche nachricht-----", "-------- message d'origine --------",
-                                     "-----mensaje original-----", "begin forwarded message:"]
+    private static let separators = [
+        "-----original message-----", "----- original message -----", "-------- original message --------",
+        "________________________________", "-----ursprüngliche nachricht-----", "-------- message d'origine --------",
+        "-----mensaje original-----", "begin forwarded message:",
+    ]
 
     static func historyStart(_ lines: [String]) -> Int? {
         for (index, raw) in lines.enumerated() {
@@ -39,13 +41,18 @@ public struct ReplyText: Sendable, Equatable {
             // "On <date>, <name> wrote:" possibly wrapped over two lines.
             if isAttribution(lower) { return index }
             if index + 1 < lines.count, lower.hasPrefix("on ") || lower.hasPrefix("am ") || lower.hasPrefix("le "),
-               isAttribution(lower + " " + lines[index + 1].trimmingCharacters(in: .whitespaces).lowercased()),
-               lines[index + 1].hasPrefix(">") == false {
+                isAttribution(lower + " " + lines[index + 1].trimmingCharacters(in: .whitespaces).lowercased()),
+                lines[index + 1].hasPrefix(">") == false
+            {
                 return index
             }
             // Outlook: "From: ..." followed within three lines by "Sent:" or "Date:".
             if lower.hasPrefix("from:"), index > 0,
-               lines[(index + 1)..<min(lines.count, index + 4)].contains(where: { let l = $0.lowercased(); return l.hasPrefix("sent:") || l.hasPrefix("date:") }) {
+                lines[(index + 1)..<min(lines.count, index + 4)].contains(where: {
+                    let l = $0.lowercased()
+                    return l.hasPrefix("sent:") || l.hasPrefix("date:")
+                })
+            {
                 return index
             }
         }
@@ -60,8 +67,11 @@ public struct ReplyText: Sendable, Equatable {
 
     private static func isAttribution(_ lower: String) -> Bool {
         guard lower.count < 300 else { return false }
-        let starts = lower.hasPrefix("on ") || lower.hasPrefix("am ") || lower.hasPrefix("le ") || lower.hasPrefix("el ")
-        let ends = lower.hasSuffix("wrote:") || lower.hasSuffix("schrieb:") || lower.hasSuffix("a écrit :") || lower.hasSuffix("a écrit:") || lower.hasSuffix("escribió:")
+        let starts =
+            lower.hasPrefix("on ") || lower.hasPrefix("am ") || lower.hasPrefix("le ") || lower.hasPrefix("el ")
+        let ends =
+            lower.hasSuffix("wrote:") || lower.hasSuffix("schrieb:") || lower.hasSuffix("a écrit :")
+            || lower.hasSuffix("a écrit:") || lower.hasSuffix("escribió:")
         return starts && ends
     }
 }

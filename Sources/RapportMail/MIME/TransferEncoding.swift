@@ -49,7 +49,8 @@ public enum TransferEncoding {
     }
 
     /// Quoted-printable. `header` selects the RFC 2047 "Q" variant, where `_` is a space.
-    public static func decodeQuotedPrintable<Bytes: Collection>(_ input: Bytes, header: Bool = false) -> [UInt8] where Bytes.Element == UInt8 {
+    public static func decodeQuotedPrintable<Bytes: Collection>(_ input: Bytes, header: Bool = false) -> [UInt8]
+    where Bytes.Element == UInt8 {
         let bytes = Array(input)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -69,9 +70,18 @@ public enum TransferEncoding {
             // Soft line break: "=" then optional trailing blanks, then CRLF or LF.
             var look = index + 1
             while look < bytes.count, bytes[look] == 0x20 || bytes[look] == 0x09 { look += 1 }
-            if look < bytes.count, bytes[look] == 0x0A { index = look + 1; continue }
-            if look + 1 < bytes.count, bytes[look] == 0x0D, bytes[look + 1] == 0x0A { index = look + 2; continue }
-            if look == bytes.count { index = look; continue }
+            if look < bytes.count, bytes[look] == 0x0A {
+                index = look + 1
+                continue
+            }
+            if look + 1 < bytes.count, bytes[look] == 0x0D, bytes[look + 1] == 0x0A {
+                index = look + 2
+                continue
+            }
+            if look == bytes.count {
+                index = look
+                continue
+            }
             if index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
                 output.append(high << 4 | low)
                 index += 3
@@ -97,7 +107,8 @@ public enum TransferEncoding {
     /// Quoted-printable for a text body, lines at most 76 characters, CRLF line ends.
     public static func encodeQuotedPrintable(_ text: String) -> String {
         var result = ""
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false)
         for (lineIndex, line) in lines.enumerated() {
             var current = ""
             let bytes = Array(line.utf8)

@@ -12,8 +12,10 @@ public struct IMAPConfiguration: Sendable, Codable, Equatable {
     public var verifyCertificates: Bool
     public var timeoutSeconds: Int
 
-    public init(host: String, port: Int, security: MailSecurity, username: String, password: String, folder: String = "INBOX",
-                verifyCertificates: Bool = true, timeoutSeconds: Int = 30) {
+    public init(
+        host: String, port: Int, security: MailSecurity, username: String, password: String, folder: String = "INBOX",
+        verifyCertificates: Bool = true, timeoutSeconds: Int = 30
+    ) {
         self.host = host
         self.port = port
         self.security = security
@@ -61,7 +63,9 @@ public final class IMAPSession: @unchecked Sendable {
     }
 
     private func start(_ configuration: IMAPConfiguration) async throws {
-        steps.append("connected to \(configuration.host):\(configuration.port)" + (configuration.security == .tls ? " with TLS" : ""))
+        steps.append(
+            "connected to \(configuration.host):\(configuration.port)"
+                + (configuration.security == .tls ? " with TLS" : ""))
         connection.setStage("waiting for the greeting")
         let greeting = try await connection.readLine()
         guard greeting.hasPrefix("* OK") || greeting.hasPrefix("* PREAUTH") else {
@@ -69,7 +73,9 @@ public final class IMAPSession: @unchecked Sendable {
         }
         try await refreshCapabilities()
         if configuration.security == .startTLS {
-            guard capabilities.contains("STARTTLS") else { throw MailTransportError.tls(reason: "the server does not offer STARTTLS; choose TLS or no encryption") }
+            guard capabilities.contains("STARTTLS") else {
+                throw MailTransportError.tls(reason: "the server does not offer STARTTLS; choose TLS or no encryption")
+            }
             let reply = try await run("STARTTLS", stage: "starting TLS")
             guard reply.ok else { throw MailTransportError.tls(reason: "STARTTLS refused: \(reply.status)") }
             try await connection.startTLS()
@@ -77,7 +83,9 @@ public final class IMAPSession: @unchecked Sendable {
             try await refreshCapabilities()
         }
         if !greeting.hasPrefix("* PREAUTH") {
-            let login = try await run("LOGIN \(Self.quoted(configuration.username)) \(Self.quoted(configuration.password))", stage: "signing in")
+            let login = try await run(
+                "LOGIN \(Self.quoted(configuration.username)) \(Self.quoted(configuration.password))",
+                stage: "signing in")
             guard login.ok else { throw MailTransportError.authentication(reply: login.status) }
             steps.append("signed in as \(configuration.username)")
             try await refreshCapabilities()
@@ -110,7 +118,9 @@ public final class IMAPSession: @unchecked Sendable {
     /// UIDs of messages not yet seen (or every message, for move-after-import folders).
     public func search(unseenOnly: Bool) async throws -> [UInt32] {
         let reply = try await run("UID SEARCH " + (unseenOnly ? "UNSEEN" : "ALL"), stage: "searching for new messages")
-        guard reply.ok else { throw MailTransportError.rejected(command: "SEARCH", reply: reply.status, permanent: false) }
+        guard reply.ok else {
+            throw MailTransportError.rejected(command: "SEARCH", reply: reply.status, permanent: false)
+        }
         return reply.untagged.filter { $0.text.uppercased().hasPrefix("SEARCH") }
             .flatMap { $0.text.split(separator: " ").dropFirst().compactMap { UInt32($0) } }.sorted()
     }
@@ -118,13 +128,17 @@ public final class IMAPSession: @unchecked Sendable {
     /// The raw message, fetched with BODY.PEEK so that it stays unseen until we say so.
     public func fetch(uid: UInt32) async throws -> [UInt8]? {
         let reply = try await run("UID FETCH \(uid) (UID BODY.PEEK[])", stage: "fetching message \(uid)")
-        guard reply.ok else { throw MailTransportError.rejected(command: "FETCH", reply: reply.status, permanent: false) }
+        guard reply.ok else {
+            throw MailTransportError.rejected(command: "FETCH", reply: reply.status, permanent: false)
+        }
         return reply.untagged.first { $0.text.uppercased().contains("FETCH") && !$0.literals.isEmpty }?.literals.first
     }
 
     public func markSeen(uid: UInt32) async throws {
         let reply = try await run("UID STORE \(uid) +FLAGS.SILENT (\\Seen)", stage: "marking message \(uid) seen")
-        guard reply.ok else { throw MailTransportError.rejected(command: "STORE", reply: reply.status, permanent: false) }
+        guard reply.ok else {
+            throw MailTransportError.rejected(command: "STORE", reply: reply.status, permanent: false)
+        }
     }
 
     /// Moves a message to another folder: MOVE (RFC 6851) where offered, else COPY, flag
@@ -138,7 +152,8 @@ public final class IMAPSession: @unchecked Sendable {
         let copy = try await run("UID COPY \(uid) \(Self.quoted(folder))", stage: "copying message \(uid)")
         guard copy.ok else { throw MailTransportError.folder(name: folder, reply: copy.status) }
         _ = try await run("UID STORE \(uid) +FLAGS.SILENT (\\Deleted \\Seen)", stage: "flagging message \(uid)")
-        _ = try await run(capabilities.contains("UIDPLUS") ? "UID EXPUNGE \(uid)" : "EXPUNGE", stage: "expunging message \(uid)")
+        _ = try await run(
+            capabilities.contains("UIDPLUS") ? "UID EXPUNGE \(uid)" : "EXPUNGE", stage: "expunging message \(uid)")
     }
 
     public func logout() async {
@@ -177,7 +192,8 @@ public final class IMAPSession: @unchecked Sendable {
             if line.text.hasPrefix("* ") {
                 untagged.append(ResponseLine(text: String(line.text.dropFirst(2)), literals: line.literals))
             } else if line.text.hasPrefix("+") {
-                throw MailTransportError.protocolViolation("the server asked for more input after '\(command.prefix(20))'")
+                throw MailTransportError.protocolViolation(
+                    "the server asked for more input after '\(command.prefix(20))'")
             }
         }
     }
@@ -189,9 +205,11 @@ public final class IMAPSession: @unchecked Sendable {
         while true {
             let line = try await connection.readLine()
             if line.hasSuffix("}"), let open = line.lastIndex(of: "{"),
-               let count = Int(line[line.index(after: open)..<line.index(before: line.endIndex)].filter { $0 != "+" }) {
+                let count = Int(line[line.index(after: open)..<line.index(before: line.endIndex)].filter { $0 != "+" })
+            {
                 guard count <= Self.maximumMessageSize else {
-                    throw MailTransportError.protocolViolation("a message of \(count) bytes is larger than the limit of \(Self.maximumMessageSize)")
+                    throw MailTransportError.protocolViolation(
+                        "a message of \(count) bytes is larger than the limit of \(Self.maximumMessageSize)")
                 }
                 text += line[..<open] + "{}"
                 literals.append(try await connection.readBytes(count))

@@ -29,15 +29,17 @@ public enum MailTransportError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String {
         switch self {
-        case let .dns(host): "DNS: the name \(host) could not be resolved; check the host name"
-        case let .tcp(host, port, reason): "TCP: could not connect to \(host) port \(port) (\(reason)); check the port and that the server is running"
-        case let .tls(reason): "TLS: the secure connection failed (\(reason)); check the security setting and the server's certificate"
-        case let .timeout(stage): "timeout: the server did not answer while \(stage)"
-        case let .closed(stage): "the server closed the connection while \(stage)"
-        case let .authentication(reply): "authentication: the server refused the user name or password (\(reply))"
-        case let .folder(name, reply): "folder: '\(name)' could not be opened (\(reply)); check the folder name"
-        case let .rejected(command, reply, _): "the server refused \(command): \(reply)"
-        case let .protocolViolation(detail): "the server's answer could not be understood: \(detail)"
+        case .dns(let host): "DNS: the name \(host) could not be resolved; check the host name"
+        case .tcp(let host, let port, let reason):
+            "TCP: could not connect to \(host) port \(port) (\(reason)); check the port and that the server is running"
+        case .tls(let reason):
+            "TLS: the secure connection failed (\(reason)); check the security setting and the server's certificate"
+        case .timeout(let stage): "timeout: the server did not answer while \(stage)"
+        case .closed(let stage): "the server closed the connection while \(stage)"
+        case .authentication(let reply): "authentication: the server refused the user name or password (\(reply))"
+        case .folder(let name, let reply): "folder: '\(name)' could not be opened (\(reply)); check the folder name"
+        case .rejected(let command, let reply, _): "the server refused \(command): \(reply)"
+        case .protocolViolation(let detail): "the server's answer could not be understood: \(detail)"
         }
     }
 
@@ -56,7 +58,7 @@ public enum MailTransportError: Error, Sendable, Equatable, CustomStringConverti
     /// Whether trying again later cannot help (SMTP 5xx, bad credentials).
     public var isPermanent: Bool {
         switch self {
-        case let .rejected(_, _, permanent): permanent
+        case .rejected(_, _, let permanent): permanent
         case .authentication: true
         default: false
         }
@@ -75,14 +77,19 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
 
     static let sharedGroup = MultiThreadedEventLoopGroup.singleton
 
-    private init(channel: any Channel, incoming: AsyncThrowingStream<ByteBuffer, any Error>, host: String, verifyCertificates: Bool) {
+    private init(
+        channel: any Channel, incoming: AsyncThrowingStream<ByteBuffer, any Error>, host: String,
+        verifyCertificates: Bool
+    ) {
         self.channel = channel
         self.incoming = incoming.makeAsyncIterator()
         self.host = host
         self.verifyCertificates = verifyCertificates
     }
 
-    static func connect(host: String, port: Int, tls: Bool, verifyCertificates: Bool, timeout: TimeAmount) async throws -> MailConnection {
+    static func connect(host: String, port: Int, tls: Bool, verifyCertificates: Bool, timeout: TimeAmount) async throws
+        -> MailConnection
+    {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self, throwing: (any Error).self)
         let sslContext = tls ? try makeTLSContext(verify: verifyCertificates) : nil
         let bootstrap = ClientBootstrap(group: sharedGroup)
@@ -90,7 +97,8 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIPAddress(host) ? nil : host))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: sslContext, serverHostname: isIPAddress(host) ? nil : host))
                     }
                     try channel.pipeline.syncOperations.addHandler(ProgressTimeout(timeout: timeout))
                     try channel.pipeline.syncOperations.addHandler(IncomingBytes(continuation: continuation))
@@ -101,7 +109,8 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch let error as NIOConnectionError {
             if error.connectionErrors.isEmpty { throw MailTransportError.dns(host: host) }
-            throw MailTransportError.tcp(host: host, port: port, reason: error.connectionErrors.map { "\($0.error)" }.first ?? "refused")
+            throw MailTransportError.tcp(
+                host: host, port: port, reason: error.connectionErrors.map { "\($0.error)" }.first ?? "refused")
         } catch is SocketAddressError {
             throw MailTransportError.dns(host: host)
         } catch let error as ChannelError {
@@ -116,7 +125,9 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
     private static func makeTLSContext(verify: Bool) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if !verify { configuration.certificateVerification = .none }
-        do { return try NIOSSLContext(configuration: configuration) } catch { throw MailTransportError.tls(reason: "\(error)") }
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw MailTransportError.tls(reason: "\(error)")
+        }
     }
 
     private static func isIPAddress(_ host: String) -> Bool {
@@ -125,12 +136,15 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
 
     /// Upgrades the connection to TLS after the server agreed to STARTTLS.
     func startTLS() async throws {
-        guard buffer.readableBytes == 0 else { throw MailTransportError.protocolViolation("data arrived before the TLS handshake") }
+        guard buffer.readableBytes == 0 else {
+            throw MailTransportError.protocolViolation("data arrived before the TLS handshake")
+        }
         let context = try Self.makeTLSContext(verify: verifyCertificates)
         let serverName = Self.isIPAddress(host) ? nil : host
         let channel = self.channel
         try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
         }.get()
     }
 
@@ -144,7 +158,9 @@ final class MailConnection: @unchecked Sendable {  // used by one session at a t
                 if bytes.last == 0x0D { bytes.removeLast() }
                 return String(decoding: bytes, as: UTF8.self)
             }
-            if buffer.readableBytes > maximumLength { throw MailTransportError.protocolViolation("a line longer than \(maximumLength) bytes") }
+            if buffer.readableBytes > maximumLength {
+                throw MailTransportError.protocolViolation("a line longer than \(maximumLength) bytes")
+            }
             try await fill()
         }
     }

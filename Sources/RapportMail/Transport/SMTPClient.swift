@@ -14,8 +14,10 @@ public struct SMTPConfiguration: Sendable, Codable, Equatable {
     public var verifyCertificates: Bool
     public var timeoutSeconds: Int
 
-    public init(host: String, port: Int, security: MailSecurity, username: String? = nil, password: String? = nil,
-                heloName: String = "localhost", verifyCertificates: Bool = true, timeoutSeconds: Int = 30) {
+    public init(
+        host: String, port: Int, security: MailSecurity, username: String? = nil, password: String? = nil,
+        heloName: String = "localhost", verifyCertificates: Bool = true, timeoutSeconds: Int = 30
+    ) {
         self.host = host
         self.port = port
         self.security = security
@@ -43,7 +45,9 @@ public struct SMTPClient: Sendable {
     /// Sends one message. Throws when no recipient was accepted or the message was refused;
     /// `MailTransportError.isPermanent` says whether a retry can help.
     public func send(_ message: [UInt8], from sender: String, to recipients: [String]) async throws -> SMTPDelivery {
-        guard !recipients.isEmpty else { throw MailTransportError.protocolViolation("a message needs at least one recipient") }
+        guard !recipients.isEmpty else {
+            throw MailTransportError.protocolViolation("a message needs at least one recipient")
+        }
         let session = try await open()
         do {
             let delivery = try await session.deliver(message, from: sender, to: recipients)
@@ -98,9 +102,14 @@ final class SMTPSession: @unchecked Sendable {
     }
 
     func start() async throws {
-        steps.append("connected to \(configuration.host):\(configuration.port)" + (configuration.security == .tls ? " with TLS" : ""))
+        steps.append(
+            "connected to \(configuration.host):\(configuration.port)"
+                + (configuration.security == .tls ? " with TLS" : ""))
         let greeting = try await read(while: "waiting for the greeting")
-        guard greeting.code == 220 else { throw MailTransportError.rejected(command: "the connection", reply: greeting.summary, permanent: greeting.code >= 500) }
+        guard greeting.code == 220 else {
+            throw MailTransportError.rejected(
+                command: "the connection", reply: greeting.summary, permanent: greeting.code >= 500)
+        }
         try await ehlo()
         if configuration.security == .startTLS {
             guard extensions.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else {
@@ -123,12 +132,16 @@ final class SMTPSession: @unchecked Sendable {
         if reply.code >= 500 {
             reply = try await command("HELO \(configuration.heloName)", stage: "saying HELO")
         }
-        guard reply.code == 250 else { throw MailTransportError.rejected(command: "EHLO", reply: reply.summary, permanent: reply.code >= 500) }
+        guard reply.code == 250 else {
+            throw MailTransportError.rejected(command: "EHLO", reply: reply.summary, permanent: reply.code >= 500)
+        }
         extensions = Array(reply.lines.dropFirst())
     }
 
     private func authenticate(username: String, password: String) async throws {
-        let mechanisms = extensions.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").dropFirst().map(String.init) ?? []
+        let mechanisms =
+            extensions.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").dropFirst().map(
+                String.init) ?? []
         if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
             let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
             let reply = try await command("AUTH PLAIN \(token)", stage: "signing in")
@@ -148,13 +161,18 @@ final class SMTPSession: @unchecked Sendable {
         let sizeOption = extensions.contains { $0.uppercased().hasPrefix("SIZE") } ? " SIZE=\(message.count)" : ""
         let bodyOption = eightBit && extensions.contains { $0.uppercased() == "8BITMIME" } ? " BODY=8BITMIME" : ""
         let mail = try await command("MAIL FROM:<\(sender)>\(sizeOption)\(bodyOption)", stage: "giving the sender")
-        guard mail.code == 250 else { throw MailTransportError.rejected(command: "the sender <\(sender)>", reply: mail.summary, permanent: mail.code >= 500) }
+        guard mail.code == 250 else {
+            throw MailTransportError.rejected(
+                command: "the sender <\(sender)>", reply: mail.summary, permanent: mail.code >= 500)
+        }
         var accepted: [String] = []
         var refused: [String: String] = [:]
         var anyTemporary = false
         for recipient in recipients {
             let reply = try await command("RCPT TO:<\(recipient)>", stage: "giving the recipients")
-            if reply.code == 250 || reply.code == 251 { accepted.append(recipient) } else {
+            if reply.code == 250 || reply.code == 251 {
+                accepted.append(recipient)
+            } else {
                 refused[recipient] = reply.summary
                 if reply.code < 500 { anyTemporary = true }
             }
@@ -164,7 +182,9 @@ final class SMTPSession: @unchecked Sendable {
             throw MailTransportError.rejected(command: "every recipient", reply: detail, permanent: !anyTemporary)
         }
         let data = try await command("DATA", stage: "starting the message")
-        guard data.code == 354 else { throw MailTransportError.rejected(command: "DATA", reply: data.summary, permanent: data.code >= 500) }
+        guard data.code == 354 else {
+            throw MailTransportError.rejected(command: "DATA", reply: data.summary, permanent: data.code >= 500)
+        }
         connection.setStage("sending the message")
         try await connection.write(Self.dotStuffed(message))
         // The last bytes written may still be on their way; RFC 5321 §4.5.3.2.6 gives the
@@ -173,7 +193,9 @@ final class SMTPSession: @unchecked Sendable {
         await connection.allowIdle(.seconds(max(Int64(configuration.timeoutSeconds), 600)))
         let done = try await read(while: "waiting for the server to accept the message")
         await connection.allowIdle(nil)
-        guard done.code == 250 else { throw MailTransportError.rejected(command: "the message", reply: done.summary, permanent: done.code >= 500) }
+        guard done.code == 250 else {
+            throw MailTransportError.rejected(command: "the message", reply: done.summary, permanent: done.code >= 500)
+        }
         steps.append("message accepted: \(done.summary)")
         return SMTPDelivery(accepted: accepted, refused: refused)
     }
@@ -194,9 +216,13 @@ final class SMTPSession: @unchecked Sendable {
         var lines: [String] = []
         while true {
             let line = try await connection.readLine()
-            guard line.count >= 3, let code = Int(line.prefix(3)) else { throw MailTransportError.protocolViolation("'\(line.prefix(80))' is not an SMTP reply") }
+            guard line.count >= 3, let code = Int(line.prefix(3)) else {
+                throw MailTransportError.protocolViolation("'\(line.prefix(80))' is not an SMTP reply")
+            }
             lines.append(String(line.dropFirst(4)))
-            if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] != "-" { return Reply(code: code, lines: lines) }
+            if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] != "-" {
+                return Reply(code: code, lines: lines)
+            }
         }
     }
 
@@ -218,4 +244,3 @@ final class SMTPSession: @unchecked Sendable {
         return out
     }
 }
-

@@ -11,19 +11,28 @@ public enum RapportAdministration {
         public let email: String
     }
 
-    public static func createAgent(_ app: Application, name: String, email: String, isAdmin: Bool, password: String) async throws -> CreatedAgent {
+    public static func createAgent(_ app: Application, name: String, email: String, isAdmin: Bool, password: String)
+        async throws -> CreatedAgent
+    {
         do {
-            let id = try await app.rapport.agents.create(NewAgent(name: name, email: email, role: isAdmin ? .admin : .agent, password: password), on: app.db)
-            guard let agent = try await Agent.find(id, on: app.db) else { throw RapportMessageError("The agent was not saved.") }
+            let id = try await app.rapport.agents.create(
+                NewAgent(name: name, email: email, role: isAdmin ? .admin : .agent, password: password), on: app.db)
+            guard let agent = try await Agent.find(id, on: app.db) else {
+                throw RapportMessageError("The agent was not saved.")
+            }
             return CreatedAgent(id: id, email: agent.email)
         } catch let error as RapportError {
-            throw RapportMessageError(([error.reason] + error.fields.sorted(by: { $0.key < $1.key }).map { "  \($0.key): \($0.value)" }).joined(separator: "\n"))
+            throw RapportMessageError(
+                ([error.reason] + error.fields.sorted(by: { $0.key < $1.key }).map { "  \($0.key): \($0.value)" })
+                    .joined(separator: "\n"))
         }
     }
 
     /// Issues an API token for the agent with this email.
     public static func issueToken(_ app: Application, email: String, name: String) async throws -> String {
-        guard let agent = try await Agent.query(on: app.db).filter(\.$email == email.lowercased()).first(), agent.isActive else {
+        guard let agent = try await Agent.query(on: app.db).filter(\.$email == email.lowercased()).first(),
+            agent.isActive
+        else {
             throw RapportMessageError("No active agent signs in as \(email). Create one with 'rapport user create'.")
         }
         return try await app.rapport.apiTokens.issue(forAgent: try agent.requireID, name: name, on: app.db).token

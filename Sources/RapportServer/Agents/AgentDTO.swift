@@ -21,15 +21,20 @@ struct AgentDTO: Content {
         if let ids { query = query.filter(\.$id ~~ ids) }
         let agents = try await query.all()
         let agentIDs = agents.compactMap(\.id)
-        let memberships = agentIDs.isEmpty ? [] : try await TeamMembership.query(on: db).filter(\.$agentID ~~ agentIDs).all()
+        let memberships =
+            agentIDs.isEmpty ? [] : try await TeamMembership.query(on: db).filter(\.$agentID ~~ agentIDs).all()
         let teamIDs = Set(memberships.map(\.teamID))
         let teams = teamIDs.isEmpty ? [] : try await Team.query(on: db).filter(\.$id ~~ teamIDs).sort(\.$name).all()
         let teamsByAgent = Dictionary(grouping: memberships, by: \.agentID).mapValues { Set($0.map(\.teamID)) }
         return agents.compactMap { agent in
             guard let id = agent.id else { return nil }
-            let mine = teams.filter { teamsByAgent[id]?.contains($0.id ?? 0) ?? false }.compactMap { t in t.id.map { NamedReferenceDTO(id: $0, name: t.name) } }
-            return AgentDTO(id: id, name: agent.name, email: agent.email, role: agent.role, ticketAccess: agent.ticketScope, signature: agent.signature,
-                            isActive: agent.isActive, teams: mine, createdAt: agent.createdAt)
+            let mine = teams.filter { teamsByAgent[id]?.contains($0.id ?? 0) ?? false }.compactMap { t in
+                t.id.map { NamedReferenceDTO(id: $0, name: t.name) }
+            }
+            return AgentDTO(
+                id: id, name: agent.name, email: agent.email, role: agent.role, ticketAccess: agent.ticketScope,
+                signature: agent.signature,
+                isActive: agent.isActive, teams: mine, createdAt: agent.createdAt)
         }
     }
 }

@@ -39,7 +39,9 @@ struct AgentRoutes: RouteCollection {
 
     func read(req: Request) async throws -> AgentDTO {
         let id = try req.idParameter("id", naming: "Agent")
-        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Agent \(id)") }
+        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else {
+            throw RapportError.notFound("Agent \(id)")
+        }
         return agent
     }
 
@@ -50,9 +52,13 @@ struct AgentRoutes: RouteCollection {
         let role = parseChoice(input.role, AgentRole.self, field: "role", into: &problems) ?? .agent
         let scope = parseChoice(input.ticketAccess, TicketScope.self, field: "ticket_access", into: &problems) ?? .all
         try problems.throwIfAny()
-        let id = try await req.rapport.agents.create(NewAgent(name: input.name, email: input.email, role: role, ticketScope: scope, password: input.password,
-                                                              signature: input.signature ?? ""), on: req.db)
-        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Agent \(id)") }
+        let id = try await req.rapport.agents.create(
+            NewAgent(
+                name: input.name, email: input.email, role: role, ticketScope: scope, password: input.password,
+                signature: input.signature ?? ""), on: req.db)
+        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else {
+            throw RapportError.notFound("Agent \(id)")
+        }
         return try await agent.created(at: "/api/v1/agents/\(id)", for: req)
     }
 
@@ -63,16 +69,21 @@ struct AgentRoutes: RouteCollection {
         if !me.isAdmin {
             guard me.id == id else { throw RapportError.adminOnly }
             if input.role != nil || input.isActive != nil || input.email != nil || input.ticketAccess != nil {
-                throw RapportError(.forbidden, code: "forbidden", reason: "Only admins can change an agent's role, ticket access, email or active flag.")
+                throw RapportError(
+                    .forbidden, code: "forbidden",
+                    reason: "Only admins can change an agent's role, ticket access, email or active flag.")
             }
         }
         var problems = FieldErrors()
         let role = parseChoice(input.role, AgentRole.self, field: "role", into: &problems)
         let scope = parseChoice(input.ticketAccess, TicketScope.self, field: "ticket_access", into: &problems)
         try problems.throwIfAny()
-        try await req.rapport.agents.update(agentID: id, with: AgentUpdate(
-            name: input.name, email: input.email, role: role, ticketScope: scope, signature: input.signature, isActive: input.isActive, password: input.password
-        ), on: req.db)
+        try await req.rapport.agents.update(
+            agentID: id,
+            with: AgentUpdate(
+                name: input.name, email: input.email, role: role, ticketScope: scope, signature: input.signature,
+                isActive: input.isActive, password: input.password
+            ), on: req.db)
         return try await read(req: req)
     }
 }

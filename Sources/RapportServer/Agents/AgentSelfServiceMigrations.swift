@@ -26,9 +26,12 @@ struct CreateAgentInvitations: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("expires_at", .datetime, .required)
             .field("used_at", .datetime)
-            .foreignKey("agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_agent_invitations_agent")
+            .foreignKey(
+                "agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_agent_invitations_agent"
+            )
             .create()
-        try await database.createIndex("uq_agent_invitations_token", on: AgentInvitation.schema, columns: ["token_digest"], unique: true)
+        try await database.createIndex(
+            "uq_agent_invitations_token", on: AgentInvitation.schema, columns: ["token_digest"], unique: true)
         try await database.createIndex("idx_agent_invitations_agent", on: AgentInvitation.schema, columns: ["agent_id"])
     }
 
@@ -41,7 +44,9 @@ struct CreateAgentInvitations: AsyncMigration {
 /// until an admin narrows it.
 struct AddAgentTicketScope: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Agent.schema).field("ticket_scope", .string, .required, .sql(.default(TicketScope.all.rawValue))).update()
+        try await database.schema(Agent.schema).field(
+            "ticket_scope", .string, .required, .sql(.default(TicketScope.all.rawValue))
+        ).update()
     }
 
     func revert(on database: any Database) async throws {

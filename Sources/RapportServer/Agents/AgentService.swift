@@ -57,13 +57,21 @@ struct AgentService: Sendable {
         var problems = FieldErrors()
         let name = changes.name.map { problems.requiredText($0, field: "name", maximumLength: 200) }
         let email = changes.email.flatMap { Self.validEmail($0, into: &problems) }
-        if let password = changes.password, let problem = PasswordHashing.problem(with: password) { problems.add("password", problem) }
-        if let signature = changes.signature, signature.count > 2_000 { problems.add("signature", "must be at most 2000 characters") }
+        if let password = changes.password, let problem = PasswordHashing.problem(with: password) {
+            problems.add("password", problem)
+        }
+        if let signature = changes.signature, signature.count > 2_000 {
+            problems.add("signature", "must be at most 2000 characters")
+        }
         try problems.throwIfAny()
-        guard let agent = try await Agent.find(agentID, on: database) else { throw RapportError.notFound("Agent \(agentID)") }
+        guard let agent = try await Agent.find(agentID, on: database) else {
+            throw RapportError.notFound("Agent \(agentID)")
+        }
         if let email { try await Self.ensureEmailUnused(email, except: agentID, on: database) }
         let losesAdmin = (changes.role == .agent || changes.isActive == false) && agent.role == .admin && agent.isActive
-        if losesAdmin, try await Agent.query(on: database).filter(\.$role == .admin).filter(\.$isActive == true).count() <= 1 {
+        if losesAdmin,
+            try await Agent.query(on: database).filter(\.$role == .admin).filter(\.$isActive == true).count() <= 1
+        {
             throw RapportError.conflict("This is the last active admin; make another agent an admin first.")
         }
         if let name { agent.name = name }
@@ -97,9 +105,15 @@ struct AgentService: Sendable {
         }
     }
 
-    private static func ensureEmailUnused(_ email: EmailAddress, except agentID: Int?, on database: any Database) async throws {
-        if let other = try await Agent.query(on: database).filter(\.$email == email.normalized).first(), other.id != agentID {
-            throw RapportError.conflict("Another agent already signs in as \(email.normalized).", fields: ["email": "is already used by agent \(other.id ?? 0)"])
+    private static func ensureEmailUnused(_ email: EmailAddress, except agentID: Int?, on database: any Database)
+        async throws
+    {
+        if let other = try await Agent.query(on: database).filter(\.$email == email.normalized).first(),
+            other.id != agentID
+        {
+            throw RapportError.conflict(
+                "Another agent already signs in as \(email.normalized).",
+                fields: ["email": "is already used by agent \(other.id ?? 0)"])
         }
     }
 }

@@ -21,11 +21,16 @@ struct NotificationPreferences: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = NotificationPreferences()
         assigned = try container.decodeIfPresent(Channels.self, forKey: .assigned) ?? defaults.assigned
-        customerReplied = try container.decodeIfPresent(Channels.self, forKey: .customerReplied) ?? defaults.customerReplied
+        customerReplied =
+            try container.decodeIfPresent(Channels.self, forKey: .customerReplied) ?? defaults.customerReplied
         sla = try container.decodeIfPresent(Channels.self, forKey: .sla) ?? defaults.sla
     }
 
-    enum CodingKeys: String, CodingKey { case assigned, customerReplied = "customer_replied", sla }
+    enum CodingKeys: String, CodingKey {
+        case assigned
+        case customerReplied = "customer_replied"
+        case sla
+    }
 
     static func decode(_ stored: String?) -> NotificationPreferences {
         guard let stored, let data = stored.data(using: .utf8) else { return NotificationPreferences() }

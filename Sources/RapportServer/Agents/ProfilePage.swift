@@ -58,7 +58,9 @@ struct ProfilePage: RouteCollection {
             try await req.rapport.agents.update(agentID: try req.agent.id, with: change, on: req.db)
             return req.redirect(to: "/profile", notice: .profileSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, profileError: FormErrorWording.sentence(error), name: form.name, signature: form.signature, status: .unprocessableEntity)
+            return try await render(
+                req, profileError: FormErrorWording.sentence(error), name: form.name, signature: form.signature,
+                status: .unprocessableEntity)
         }
     }
 
@@ -66,14 +68,19 @@ struct ProfilePage: RouteCollection {
         var currentPassword: String?
         var newPassword: String?
         var passwordConfirmation: String?
-        enum CodingKeys: String, CodingKey { case currentPassword = "current_password", newPassword = "new_password", passwordConfirmation = "password_confirmation" }
+        enum CodingKeys: String, CodingKey {
+            case currentPassword = "current_password"
+            case newPassword = "new_password"
+            case passwordConfirmation = "password_confirmation"
+        }
     }
 
     func changePassword(req: Request) async throws -> Response {
         let form = try req.content.decode(PasswordForm.self)
         do {
-            try await req.rapport.agentAccess.changePassword(agentID: try req.agent.id, current: form.currentPassword ?? "", new: form.newPassword ?? "",
-                                                              confirmation: form.passwordConfirmation ?? "", keepingSession: req.webSession?.sessionID, on: req.db)
+            try await req.rapport.agentAccess.changePassword(
+                agentID: try req.agent.id, current: form.currentPassword ?? "", new: form.newPassword ?? "",
+                confirmation: form.passwordConfirmation ?? "", keepingSession: req.webSession?.sessionID, on: req.db)
             return req.redirect(to: "/profile", notice: .passwordChanged)
         } catch let error as RapportError where error.isFormProblem {
             return try await render(req, passwordError: FormErrorWording.sentence(error), status: .unprocessableEntity)
@@ -84,7 +91,8 @@ struct ProfilePage: RouteCollection {
         let form = try req.content.decode([String: String].self)
         var preferences = NotificationPreferences()
         preferences.assigned = .init(inApp: form["assigned_in_app"] == "true", email: form["assigned_email"] == "true")
-        preferences.customerReplied = .init(inApp: form["replied_in_app"] == "true", email: form["replied_email"] == "true")
+        preferences.customerReplied = .init(
+            inApp: form["replied_in_app"] == "true", email: form["replied_email"] == "true")
         preferences.sla = .init(inApp: form["sla_in_app"] == "true", email: form["sla_email"] == "true")
         let agent = try await Agent.find(try req.agent.id, orNotFound: "Agent", on: req.db)
         agent.notificationPreferencesJSON = preferences.encoded
@@ -93,11 +101,15 @@ struct ProfilePage: RouteCollection {
         return req.redirect(to: "/profile", notice: .notificationSettingsSaved)
     }
 
-    private func render(_ req: Request, profileError: String? = nil, passwordError: String? = nil, name: String? = nil, signature: String? = nil,
-                        status: HTTPStatus = .ok) async throws -> Response {
+    private func render(
+        _ req: Request, profileError: String? = nil, passwordError: String? = nil, name: String? = nil,
+        signature: String? = nil,
+        status: HTTPStatus = .ok
+    ) async throws -> Response {
         let agent = try await Agent.find(try req.agent.id, orNotFound: "Agent", on: req.db)
         let context = Context(
-            page: try req.chrome(title: "Your profile", section: "profile"), name: name ?? agent.name, email: agent.email,
+            page: try req.chrome(title: "Your profile", section: "profile"), name: name ?? agent.name,
+            email: agent.email,
             signature: signature ?? agent.signature, preferences: Preferences(agent.notificationPreferences),
             profileError: profileError, passwordError: passwordError
         )

@@ -30,7 +30,9 @@ struct CreateAttachments: AsyncMigration {
             .field("sha256", .string, .required)
             .field("created_at", .datetime, .required)
             .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_attachments_ticket")
-            .foreignKey("message_id", references: Message.schema, "id", onDelete: .cascade, name: "fk_attachments_message")
+            .foreignKey(
+                "message_id", references: Message.schema, "id", onDelete: .cascade, name: "fk_attachments_message"
+            )
             .create()
         try await database.createIndex("idx_attachments_message", on: Attachment.schema, columns: ["message_id"])
         try await database.createIndex("idx_attachments_ticket", on: Attachment.schema, columns: ["ticket_id"])

@@ -9,8 +9,12 @@ struct AttachmentRoutes: RouteCollection {
 
     func download(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Attachment")
-        guard let attachment = try await Attachment.find(id, on: req.db) else { throw RapportError.notFound("Attachment \(id)") }
-        do { try await req.requireTicketAccess(attachment.ticketID) } catch { throw RapportError.notFound("Attachment \(id)") }
+        guard let attachment = try await Attachment.find(id, on: req.db) else {
+            throw RapportError.notFound("Attachment \(id)")
+        }
+        do { try await req.requireTicketAccess(attachment.ticketID) } catch {
+            throw RapportError.notFound("Attachment \(id)")
+        }
         return try await req.rapport.attachments.download(attachment, for: req)
     }
 }

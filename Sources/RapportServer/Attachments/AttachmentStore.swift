@@ -25,10 +25,11 @@ struct AttachmentStore: Sendable {
         for file in files {
             let digest = SHA256.hex(of: file.data)
             try await write(file.data, as: digest)
-            stored.append(StoredAttachment(
-                filename: Self.safeFilename(file.filename), contentType: Self.safeContentType(file.contentType),
-                size: file.data.count, sha256: digest
-            ))
+            stored.append(
+                StoredAttachment(
+                    filename: Self.safeFilename(file.filename), contentType: Self.safeContentType(file.contentType),
+                    size: file.data.count, sha256: digest
+                ))
         }
         return stored
     }
@@ -39,11 +40,16 @@ struct AttachmentStore: Sendable {
     func check(_ files: [NewAttachment], totalLimited: Bool) throws {
         var problems = FieldErrors()
         for (index, file) in files.enumerated() where file.data.count > maximumBytes {
-            problems.add("attachments[\(index)]", Self.tooLarge(Self.safeFilename(file.filename), size: file.data.count, limit: maximumBytes))
+            problems.add(
+                "attachments[\(index)]",
+                Self.tooLarge(Self.safeFilename(file.filename), size: file.data.count, limit: maximumBytes))
         }
         let total = files.reduce(0) { $0 + $1.data.count }
         if problems.isEmpty, totalLimited, total > maximumBytes {
-            problems.add("attachments", "together the files are \(FileSize.text(total)); one message can carry at most \(FileSize.text(maximumBytes)). Send some of them in a second reply.")
+            problems.add(
+                "attachments",
+                "together the files are \(FileSize.text(total)); one message can carry at most \(FileSize.text(maximumBytes)). Send some of them in a second reply."
+            )
         }
         try problems.throwIfAny()
     }
@@ -54,7 +60,8 @@ struct AttachmentStore: Sendable {
 
     func url(forSHA256 digest: String) -> URL? {
         guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else { return nil }
-        return directory
+        return
+            directory
             .appendingPathComponent(String(digest.prefix(2)))
             .appendingPathComponent(String(digest.dropFirst(2).prefix(2)))
             .appendingPathComponent(digest)
@@ -66,7 +73,8 @@ struct AttachmentStore: Sendable {
             let manager = FileManager.default
             if manager.fileExists(atPath: destination.path) { return }
             try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(digest).\(UUID().uuidString).tmp")
+            let temporary = destination.deletingLastPathComponent().appendingPathComponent(
+                ".\(digest).\(UUID().uuidString).tmp")
             try data.write(to: temporary)
             if rename(temporary.path, destination.path) != 0 {
                 try? manager.removeItem(at: temporary)
@@ -80,8 +88,10 @@ struct AttachmentStore: Sendable {
     /// A filename safe to show and to put in a download header: no path, no control characters.
     static func safeFilename(_ raw: String) -> String {
         let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let cleaned = String(lastComponent.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
+        let cleaned = String(
+            lastComponent.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(Character.init)
+        )
+        .trimmingCharacters(in: .whitespaces)
         let name = cleaned.isEmpty || cleaned == "." || cleaned == ".." ? "attachment" : cleaned
         return String(name.prefix(200))
     }
@@ -91,7 +101,9 @@ struct AttachmentStore: Sendable {
         let base = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let parts = base.split(separator: "/")
         let token = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$&^_.+-"))
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(token.contains) }), base.count <= 100 else {
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(token.contains) }),
+            base.count <= 100
+        else {
             return "application/octet-stream"
         }
         return base

@@ -39,15 +39,21 @@ struct ApiTokenService: Sendable {
             let name: String
             let role: AgentRole
         }
-        guard let row = try await database.sql.raw("""
-            SELECT k.id AS "tokenID", k.last_used_at AS "lastUsedAt", a.id AS "agentID", a.name AS "name", a.role AS "role"
-            FROM api_tokens k JOIN agents a ON a.id = k.agent_id
-            WHERE k.token_hash = \(bind: Self.digest(secret)) AND a.is_active = \(bind: true)
-            """).first(decoding: Row.self) else { return nil }
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT k.id AS "tokenID", k.last_used_at AS "lastUsedAt", a.id AS "agentID", a.name AS "name", a.role AS "role"
+                FROM api_tokens k JOIN agents a ON a.id = k.agent_id
+                WHERE k.token_hash = \(bind: Self.digest(secret)) AND a.is_active = \(bind: true)
+                """
+            ).first(decoding: Row.self)
+        else { return nil }
         // Written at most once a minute, so busy integrations do not turn every read into a write.
         let now = clock.now()
         if row.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try await database.sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: row.tokenID)").run()
+            try await database.sql.raw(
+                "UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: row.tokenID)"
+            ).run()
         }
         return AuthenticatedAgent(id: row.agentID, name: row.name, role: row.role, tokenID: row.tokenID)
     }

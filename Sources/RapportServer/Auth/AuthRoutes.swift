@@ -1,5 +1,5 @@
-import RapportCore
 import Fluent
+import RapportCore
 import Vapor
 
 struct CreateTokenRequest: Decodable {
@@ -35,18 +35,26 @@ struct AuthRoutes: RouteCollection {
         let signInGuard = req.rapport.signInGuard
         if let until = await signInGuard.lockedUntil(input.email) {
             let seconds = max(1, Int(until.timeIntervalSince(req.rapport.settings.clock.now()).rounded(.up)))
-            let error = RapportError(.tooManyRequests, code: "too_many_attempts",
-                                     reason: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.")
-            let response = try await RapportErrorMiddleware.Body(error: error.code, reason: error.reason, fields: [:]).encodeResponse(status: error.status, for: req)
+            let error = RapportError(
+                .tooManyRequests, code: "too_many_attempts",
+                reason: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.")
+            let response = try await RapportErrorMiddleware.Body(error: error.code, reason: error.reason, fields: [:])
+                .encodeResponse(status: error.status, for: req)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
             return response
         }
-        guard let agent = try await req.rapport.agents.verifyLogin(email: input.email, password: input.password, on: req.db) else {
+        guard
+            let agent = try await req.rapport.agents.verifyLogin(
+                email: input.email, password: input.password, on: req.db)
+        else {
             await signInGuard.recordFailure(input.email)
-            throw RapportError(.unauthorized, code: "invalid_credentials", reason: "The email or password is not right, or the account is deactivated.")
+            throw RapportError(
+                .unauthorized, code: "invalid_credentials",
+                reason: "The email or password is not right, or the account is deactivated.")
         }
         await signInGuard.recordSuccess(input.email)
-        let issued = try await req.rapport.apiTokens.issue(forAgent: try agent.requireID, name: input.name ?? "API token", on: req.db)
+        let issued = try await req.rapport.apiTokens.issue(
+            forAgent: try agent.requireID, name: input.name ?? "API token", on: req.db)
         return try await IssuedTokenDTO(
             token: issued.token, prefix: issued.prefix,
             agent: PersonReferenceDTO(id: try agent.requireID, name: agent.name, email: agent.email)
@@ -55,12 +63,16 @@ struct AuthRoutes: RouteCollection {
 
     func me(req: Request) async throws -> MeDTO {
         let id = try req.agent.id
-        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else { throw RapportError.unauthenticated }
+        guard let agent = try await AgentDTO.load(ids: [id], on: req.db).first else {
+            throw RapportError.unauthenticated
+        }
         return MeDTO(agent: agent)
     }
 
     func revokeCurrent(req: Request) async throws -> HTTPStatus {
-        guard let tokenID = try req.agent.tokenID else { throw RapportError.badRequest("This request was not made with an API token.") }
+        guard let tokenID = try req.agent.tokenID else {
+            throw RapportError.badRequest("This request was not made with an API token.")
+        }
         try await req.rapport.apiTokens.revoke(tokenID: tokenID, on: req.db)
         return .noContent
     }

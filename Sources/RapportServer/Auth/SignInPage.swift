@@ -24,7 +24,9 @@ struct SignInPage: RouteCollection {
     }
 
     func show(req: Request) async throws -> Response {
-        if req.webSession != nil { return req.redirect(to: SignInRedirect.safePath(req.queryString("next")) ?? "/inbox") }
+        if req.webSession != nil {
+            return req.redirect(to: SignInRedirect.safePath(req.queryString("next")) ?? "/inbox")
+        }
         return try await render(req, email: "", next: req.queryString("next") ?? "", error: nil, status: .ok)
     }
 
@@ -39,30 +41,39 @@ struct SignInPage: RouteCollection {
         let form = try req.content.decode(SignInForm.self)
         try CSRFProtectionMiddleware.checkOrigin(req)
         guard let expected = req.cookies[Self.formCookie]?.string, let provided = form._csrf,
-              CSRFProtectionMiddleware.constantTimeEquals(expected, provided) else {
-            return try await render(req, email: form.email ?? "", next: form.next ?? "",
-                                    error: "The sign-in form had expired. Please try again.", status: .forbidden)
+            CSRFProtectionMiddleware.constantTimeEquals(expected, provided)
+        else {
+            return try await render(
+                req, email: form.email ?? "", next: form.next ?? "",
+                error: "The sign-in form had expired. Please try again.", status: .forbidden)
         }
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let guardian = req.rapport.signInGuard
         if let until = await guardian.lockedUntil(email) {
             let minutes = max(1, Int((until.timeIntervalSince(req.rapport.settings.clock.now()) / 60).rounded(.up)))
-            return try await render(req, email: email, next: form.next ?? "",
-                                    error: "Too many wrong passwords for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s"), or ask an admin to reset your password.",
-                                    status: .tooManyRequests)
+            return try await render(
+                req, email: email, next: form.next ?? "",
+                error:
+                    "Too many wrong passwords for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s"), or ask an admin to reset your password.",
+                status: .tooManyRequests)
         }
         guard !email.isEmpty, let password = form.password, !password.isEmpty, password.utf8.count <= 1_000,
-              let agent = try await req.rapport.agents.verifyLogin(email: email, password: password, on: req.db) else {
+            let agent = try await req.rapport.agents.verifyLogin(email: email, password: password, on: req.db)
+        else {
             if !email.isEmpty { await guardian.recordFailure(email) }
-            return try await render(req, email: email, next: form.next ?? "",
-                                    error: "That email and password do not match an active account. Check both and try again.",
-                                    status: .unauthorized)
+            return try await render(
+                req, email: email, next: form.next ?? "",
+                error: "That email and password do not match an active account. Check both and try again.",
+                status: .unauthorized)
         }
         await guardian.recordSuccess(email)
-        let started = try await req.rapport.webSessions.start(agentID: try agent.requireID, userAgent: req.headers.first(name: .userAgent) ?? "", on: req.db)
+        let started = try await req.rapport.webSessions.start(
+            agentID: try agent.requireID, userAgent: req.headers.first(name: .userAgent) ?? "", on: req.db)
         let response = req.redirect(to: SignInRedirect.safePath(form.next) ?? "/inbox", redirectType: .normal)
         response.cookies[WebSessionAuthenticator.cookieName] = WebSessionAuthenticator.cookie(started.token, for: req)
-        response.cookies[Self.formCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/sign-in", isHTTPOnly: true, sameSite: .lax)
+        response.cookies[Self.formCookie] = HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/sign-in", isHTTPOnly: true,
+            sameSite: .lax)
         return response
     }
 
@@ -76,15 +87,20 @@ struct SignInPage: RouteCollection {
         return response
     }
 
-    private func render(_ req: Request, email: String, next: String, error: String?, status: HTTPStatus) async throws -> Response {
-        let token = (req.cookies[Self.formCookie]?.string).flatMap { $0.count >= 20 && $0.count < 100 ? $0 : nil } ?? WebSessionService.randomToken()
+    private func render(_ req: Request, email: String, next: String, error: String?, status: HTTPStatus) async throws
+        -> Response
+    {
+        let token =
+            (req.cookies[Self.formCookie]?.string).flatMap { $0.count >= 20 && $0.count < 100 ? $0 : nil }
+            ?? WebSessionService.randomToken()
         let context = SignInPageContext(
             csrfToken: token, email: String(email.prefix(320)), next: SignInRedirect.safePath(next) ?? "",
             error: error, notice: req.queryString("notice").flatMap(PageNotice.text(for:))
         )
         let response = try await req.page("sign-in", context, status: status)
         response.cookies[Self.formCookie] = HTTPCookies.Value(
-            string: token, maxAge: 3600, path: "/sign-in", isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .strict
+            string: token, maxAge: 3600, path: "/sign-in", isSecure: req.isSecureConnection, isHTTPOnly: true,
+            sameSite: .strict
         )
         return response
     }

@@ -31,7 +31,8 @@ struct CreateWebSessions: AsyncMigration {
             .field("expires_at", .datetime, .required)
             .foreignKey("agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_web_sessions_agent")
             .create()
-        try await database.createIndex("uq_web_sessions_token", on: WebSession.schema, columns: ["token_hash"], unique: true)
+        try await database.createIndex(
+            "uq_web_sessions_token", on: WebSession.schema, columns: ["token_hash"], unique: true)
         try await database.createIndex("idx_web_sessions_agent", on: WebSession.schema, columns: ["agent_id"])
     }
 

@@ -22,7 +22,8 @@ struct WebSessionAuthenticator: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[Self.cookieName]?.string,
-           let active = try await request.rapport.webSessions.authenticate(token, on: request.db) {
+            let active = try await request.rapport.webSessions.authenticate(token, on: request.db)
+        {
             request.auth.login(active.agent)
             request.webSession = WebSessionContext(sessionID: active.sessionID, csrfToken: active.csrfToken)
         }
@@ -39,8 +40,9 @@ struct WebSessionAuthenticator: AsyncMiddleware {
     }
 
     static func expiredCookie(for request: Request) -> HTTPCookies.Value {
-        HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
-                          isSecure: request.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
+            isSecure: request.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
     }
 }
 
@@ -49,7 +51,8 @@ struct RequireSignedInMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.webSession != nil, request.auth.has(AuthenticatedAgent.self) else {
             if request.headers.first(name: .accept)?.contains("application/json") == true {
-                throw RapportError(.unauthorized, code: "unauthenticated", reason: "Your session has ended; sign in again.")
+                throw RapportError(
+                    .unauthorized, code: "unauthenticated", reason: "Your session has ended; sign in again.")
             }
             var target = "/sign-in"
             if request.method == .GET, let next = SignInRedirect.safePath(request.url.string), next != "/" {

@@ -58,12 +58,16 @@ struct WebSessionService: Sendable {
             let role: AgentRole
             let isActive: Bool
         }
-        guard let row = try await database.sql.raw("""
-            SELECT s.id AS "sessionID", s.csrf_token AS "csrfToken", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
-                s.expires_at AS "expiresAt", a.id AS "agentID", a.name AS "name", a.role AS "role", a.is_active AS "isActive"
-            FROM web_sessions s JOIN agents a ON a.id = s.agent_id
-            WHERE s.token_hash = \(bind: Self.digest(token))
-            """).first(decoding: Row.self) else { return nil }
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT s.id AS "sessionID", s.csrf_token AS "csrfToken", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
+                    s.expires_at AS "expiresAt", a.id AS "agentID", a.name AS "name", a.role AS "role", a.is_active AS "isActive"
+                FROM web_sessions s JOIN agents a ON a.id = s.agent_id
+                WHERE s.token_hash = \(bind: Self.digest(token))
+                """
+            ).first(decoding: Row.self)
+        else { return nil }
         let now = clock.now()
         guard row.expiresAt > now else {
             try await WebSession.query(on: database).filter(\.$id == row.sessionID).delete()
@@ -71,13 +75,17 @@ struct WebSessionService: Sendable {
         }
         guard row.isActive else { return nil }
         if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
-            let expiresAt = min(now.addingTimeInterval(Self.idleLifetime), row.createdAt.addingTimeInterval(Self.absoluteLifetime))
-            try await database.sql.raw("""
+            let expiresAt = min(
+                now.addingTimeInterval(Self.idleLifetime), row.createdAt.addingTimeInterval(Self.absoluteLifetime))
+            try await database.sql.raw(
+                """
                 UPDATE web_sessions SET last_seen_at = \(bind: now), expires_at = \(bind: expiresAt) WHERE id = \(bind: row.sessionID)
-                """).run()
+                """
+            ).run()
         }
-        return Active(sessionID: row.sessionID, csrfToken: row.csrfToken,
-                      agent: AuthenticatedAgent(id: row.agentID, name: row.name, role: row.role, tokenID: nil))
+        return Active(
+            sessionID: row.sessionID, csrfToken: row.csrfToken,
+            agent: AuthenticatedAgent(id: row.agentID, name: row.name, role: row.role, tokenID: nil))
     }
 
     func end(sessionID: Int, on database: any Database) async throws {

@@ -21,7 +21,8 @@ struct AutomationAdmin: Sendable {
         let name = problems.requiredText(input.name, field: "name", maximumLength: 120)
         for (index, problem) in input.definition.problems.enumerated() { problems.add("rule.\(index)", problem) }
         try problems.throwIfAny()
-        let rule: AutomationRule = if let id { try await AutomationRule.find(id, orNotFound: "Rule", on: db) } else { AutomationRule() }
+        let rule: AutomationRule =
+            if let id { try await AutomationRule.find(id, orNotFound: "Rule", on: db) } else { AutomationRule() }
         let now = clock.now()
         rule.name = name
         rule.enabled = input.enabled

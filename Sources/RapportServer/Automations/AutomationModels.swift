@@ -27,7 +27,9 @@ final class AutomationRule: Model, @unchecked Sendable {
 
     var definition: AutomationRuleDefinition {
         get {
-            let stored = (try? JSONDecoder().decode(StoredDefinition.self, from: Data(definitionJSON.utf8))) ?? StoredDefinition(conditions: [], actions: [])
+            let stored =
+                (try? JSONDecoder().decode(StoredDefinition.self, from: Data(definitionJSON.utf8)))
+                ?? StoredDefinition(conditions: [], actions: [])
             return AutomationRuleDefinition(trigger: trigger, conditions: stored.conditions, actions: stored.actions)
         }
         set {
@@ -71,7 +73,8 @@ struct CreateAutomations: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .create()
-        try await database.createIndex("idx_automation_rules_trigger", on: AutomationRule.schema, columns: ["trigger", "enabled", "position"])
+        try await database.createIndex(
+            "idx_automation_rules_trigger", on: AutomationRule.schema, columns: ["trigger", "enabled", "position"])
 
         try await database.schema(AutomationFiring.schema)
             .intID()
@@ -79,10 +82,17 @@ struct CreateAutomations: AsyncMigration {
             .field("ticket_id", .int, .required)
             .field("anchor", .datetime, .required)
             .field("created_at", .datetime, .required)
-            .foreignKey("rule_id", references: AutomationRule.schema, "id", onDelete: .cascade, name: "fk_automation_firings_rule")
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_automation_firings_ticket")
+            .foreignKey(
+                "rule_id", references: AutomationRule.schema, "id", onDelete: .cascade,
+                name: "fk_automation_firings_rule"
+            )
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_automation_firings_ticket"
+            )
             .create()
-        try await database.createIndex("uq_automation_firings", on: AutomationFiring.schema, columns: ["rule_id", "ticket_id", "anchor"], unique: true)
+        try await database.createIndex(
+            "uq_automation_firings", on: AutomationFiring.schema, columns: ["rule_id", "ticket_id", "anchor"],
+            unique: true)
     }
 
     func revert(on database: any Database) async throws {

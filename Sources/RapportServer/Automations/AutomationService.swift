@@ -24,7 +24,9 @@ struct AutomationService: Sendable {
         let rules = try await AutomationRule.query(on: db).filter(\.$enabled == true).filter(\.$trigger == job.trigger)
             .sort(\.$position).sort(\.$id).all()
         for rule in rules {
-            guard let facts = try await facts(for: [job.ticketID], on: db).first, facts.status != .closed else { return }
+            guard let facts = try await facts(for: [job.ticketID], on: db).first, facts.status != .closed else {
+                return
+            }
             guard rule.definition.matches(facts) else { continue }
             try await apply(rule, to: facts, in: tx)
         }
@@ -45,10 +47,13 @@ struct AutomationService: Sendable {
             for ticketID in try await timeRuleCandidates(rule, definition: definition, limit: limit, on: db) {
                 let acted = try await db.write { tx -> Bool in
                     guard let facts = try await facts(for: [ticketID], on: tx.db).first, definition.matches(facts),
-                          let anchor = definition.anchor(for: facts) else { return false }
+                        let anchor = definition.anchor(for: facts)
+                    else { return false }
                     let ruleID = try rule.requireID
-                    let already = try await AutomationFiring.query(on: tx.db).filter(\.$ruleID == ruleID).filter(\.$ticketID == ticketID)
-                        .filter(\.$anchor == anchor).count()
+                    let already = try await AutomationFiring.query(on: tx.db).filter(\.$ruleID == ruleID).filter(
+                        \.$ticketID == ticketID
+                    )
+                    .filter(\.$anchor == anchor).count()
                     guard already == 0 else { return false }
                     let firing = AutomationFiring()
                     firing.ruleID = ruleID
@@ -66,7 +71,9 @@ struct AutomationService: Sendable {
     }
 
     /// Tickets a time-based rule may act on, narrowed in SQL by its status and waiting conditions.
-    private func timeRuleCandidates(_ rule: AutomationRule, definition: AutomationRuleDefinition, limit: Int, on db: any Database) async throws -> [Int] {
+    private func timeRuleCandidates(
+        _ rule: AutomationRule, definition: AutomationRuleDefinition, limit: Int, on db: any Database
+    ) async throws -> [Int] {
         let now = clock.now()
         let ruleID = try rule.requireID
         var conditions: [SQLQueryString] = ["t.status <> 'closed'"]
@@ -86,12 +93,18 @@ struct AutomationService: Sendable {
         // Tickets already handled for the waiting period the rule measures are left out.
         switch definition.conditions.first(where: { $0.field.isDuration && $0.op == .atLeast })?.field {
         case .hoursInStatus?:
-            conditions.append("NOT EXISTS (SELECT 1 FROM automation_firings f WHERE f.rule_id = \(bind: ruleID) AND f.ticket_id = t.id AND f.anchor = t.status_changed_at)")
+            conditions.append(
+                "NOT EXISTS (SELECT 1 FROM automation_firings f WHERE f.rule_id = \(bind: ruleID) AND f.ticket_id = t.id AND f.anchor = t.status_changed_at)"
+            )
         case .hoursSinceUpdate?:
-            conditions.append("NOT EXISTS (SELECT 1 FROM automation_firings f WHERE f.rule_id = \(bind: ruleID) AND f.ticket_id = t.id AND f.anchor = t.updated_at)")
+            conditions.append(
+                "NOT EXISTS (SELECT 1 FROM automation_firings f WHERE f.rule_id = \(bind: ruleID) AND f.ticket_id = t.id AND f.anchor = t.updated_at)"
+            )
         default: break
         }
-        let rows = try await db.sql.raw("SELECT t.id AS id FROM tickets t WHERE \(conditions.joined(separator: " AND ")) ORDER BY t.id LIMIT \(bind: limit)").all()
+        let rows = try await db.sql.raw(
+            "SELECT t.id AS id FROM tickets t WHERE \(conditions.joined(separator: " AND ")) ORDER BY t.id LIMIT \(bind: limit)"
+        ).all()
         return try rows.map { try $0.decode(column: "id", as: Int.self) }
     }
 
@@ -106,7 +119,8 @@ struct AutomationService: Sendable {
     /// Which of the most recently updated open tickets (and, for time-based rules, solved ones)
     /// the rule would act on now.
     func preview(_ definition: AutomationRuleDefinition, on db: any Database) async throws -> Preview {
-        let statuses: [TicketStatus] = definition.trigger == .timeBased ? [.new, .open, .pending, .solved] : [.new, .open, .pending]
+        let statuses: [TicketStatus] =
+            definition.trigger == .timeBased ? [.new, .open, .pending, .solved] : [.new, .open, .pending]
         let ids = try await Ticket.query(on: db).filter(\.$status ~~ statuses).sort(\.$updatedAt, .descending)
             .limit(Self.previewScope).all(\.$id)
         let facts = try await facts(for: ids, on: db)
@@ -134,8 +148,10 @@ struct AutomationService: Sendable {
             case .removeTag: changes.removeTags.append(action.value)
             case .emailCustomer, .addNote:
                 if values == nil { values = try await placeholders(ticketID: ticketID, on: tx.db) }
-                messages.append(TicketService.systemMessage(action.kind == .emailCustomer ? .reply : .note,
-                                                            body: MailOutbox.fill(action.value, values ?? [:])))
+                messages.append(
+                    TicketService.systemMessage(
+                        action.kind == .emailCustomer ? .reply : .note,
+                        body: MailOutbox.fill(action.value, values ?? [:])))
             }
         }
         let ruleName = rule.name
@@ -144,17 +160,26 @@ struct AutomationService: Sendable {
             // A status the ticket cannot move to from where it is now, an agent who left or a team
             // that was deleted is skipped, not an error: the rest of the rule still applies.
             let current = write.ticket.status
-            if let status = changes.status, !TicketLifecycle.canTransition(from: current, to: status) || current == .closed {
-                logger.info("rule “\(ruleName)” cannot move ticket #\(ticketID) from \(current.rawValue) to \(status.rawValue); skipped that action")
+            if let status = changes.status,
+                !TicketLifecycle.canTransition(from: current, to: status) || current == .closed
+            {
+                logger.info(
+                    "rule “\(ruleName)” cannot move ticket #\(ticketID) from \(current.rawValue) to \(status.rawValue); skipped that action"
+                )
                 changes.status = nil
             }
             let directory = write.configuration.directory
-            if case let .set(agentID?) = changes.assigneeID, directory.agents.first(where: { $0.id == agentID })?.isActive != true {
+            if case .set(let agentID?) = changes.assigneeID,
+                directory.agents.first(where: { $0.id == agentID })?.isActive != true
+            {
                 changes.assigneeID = .unchanged
             }
-            if case let .set(teamID?) = changes.teamID, !directory.teams.contains(where: { $0.id == teamID }) { changes.teamID = .unchanged }
+            if case .set(let teamID?) = changes.teamID, !directory.teams.contains(where: { $0.id == teamID }) {
+                changes.teamID = .unchanged
+            }
             try await write.apply(changes)
-            write.record(TicketChange(field: .automation, before: rule.id.map(String.init), after: ruleName), by: .system)
+            write.record(
+                TicketChange(field: .automation, before: rule.id.map(String.init), after: ruleName), by: .system)
         }
         rule.firedCount += 1
         rule.lastFiredAt = clock.now()
@@ -166,7 +191,8 @@ struct AutomationService: Sendable {
         let customer = try await Customer.find(ticket.requesterID, on: db)
         let assignee = ticket.assigneeID == nil ? nil : try await Agent.find(ticket.assigneeID, on: db)
         let mail = try await mailSettings.current(on: db)
-        var values = MailOutbox.placeholders(customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
+        var values = MailOutbox.placeholders(
+            customer: customer, ticketID: ticketID, subject: ticket.subject, workspace: mail.fromName)
         values["ticket.status"] = ticket.status.rawValue
         values["agent.name"] = assignee?.name ?? mail.fromName
         return values
@@ -189,18 +215,28 @@ struct AutomationService: Sendable {
         guard !ticketIDs.isEmpty else { return [] }
         let now = clock.now()
         var result: [AutomationFacts] = []
-        for chunk in stride(from: 0, to: ticketIDs.count, by: 500).map({ Array(ticketIDs[$0..<min($0 + 500, ticketIDs.count)]) }) {
+        for chunk in stride(from: 0, to: ticketIDs.count, by: 500).map({
+            Array(ticketIDs[$0..<min($0 + 500, ticketIDs.count)])
+        }) {
             let tickets = try await Ticket.query(on: db).filter(\.$id ~~ chunk).all()
-            let tags = Dictionary(grouping: try await TicketTag.query(on: db).filter(\.$ticketID ~~ chunk).all(), by: \.ticketID)
+            let tags = Dictionary(
+                grouping: try await TicketTag.query(on: db).filter(\.$ticketID ~~ chunk).all(), by: \.ticketID)
             let customerIDs = Array(Set(tickets.map(\.requesterID)))
-            let customers = Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$id ~~ customerIDs).all().compactMap { c in c.id.map { ($0, c) } })
-            let emails = Dictionary(grouping: try await CustomerEmail.query(on: db).filter(\.$customerID ~~ customerIDs).all(), by: \.customerID)
-            let latest = try await db.sql.raw("""
+            let customers = Dictionary(
+                uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$id ~~ customerIDs).all().compactMap {
+                    c in c.id.map { ($0, c) }
+                })
+            let emails = Dictionary(
+                grouping: try await CustomerEmail.query(on: db).filter(\.$customerID ~~ customerIDs).all(),
+                by: \.customerID)
+            let latest = try await db.sql.raw(
+                """
                 SELECT m.ticket_id AS "ticketID", m.body AS "body", m.created_at AS "createdAt", m.mood_sentiment AS "moodSentiment",
                        m.mood_upset AS "moodUpset", m.mood_churn_risk AS "moodChurnRisk", m.mood_urgent AS "moodUrgent"
                 FROM messages m WHERE m.id IN (
                     SELECT MAX(x.id) FROM messages x WHERE x.ticket_id IN (\(binds: chunk)) AND x.author_kind = 'customer' GROUP BY x.ticket_id)
-                """).all(decoding: LatestCustomerMessage.self)
+                """
+            ).all(decoding: LatestCustomerMessage.self)
             let latestByTicket = Dictionary(latest.map { ($0.ticketID, $0) }, uniquingKeysWith: { first, _ in first })
             let order = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { ($1, $0) })
             for ticket in tickets.sorted(by: { (order[$0.id ?? 0] ?? 0) < (order[$1.id ?? 0] ?? 0) }) {
@@ -211,13 +247,17 @@ struct AutomationService: Sendable {
                 if message?.moodChurnRisk == true { moods.insert(.churnRisk) }
                 if message?.moodUrgent == true { moods.insert(.urgent) }
                 if let sentiment = message?.moodSentiment, sentiment <= -0.25 { moods.insert(.negative) }
-                result.append(AutomationFacts(
-                    ticketID: id, status: ticket.status, priority: ticket.priority, channel: ticket.channel, teamID: ticket.teamID,
-                    assigneeID: ticket.assigneeID, organizationID: customers[ticket.requesterID]?.organizationID,
-                    tags: (tags[id] ?? []).map(\.tag), subject: ticket.subject, latestCustomerText: message?.body, moods: moods,
-                    customerEmails: (emails[ticket.requesterID] ?? []).map(\.address), updatedAt: ticket.updatedAt,
-                    statusChangedAt: ticket.statusChangedAt ?? ticket.updatedAt, lastCustomerMessageAt: message?.createdAt, now: now
-                ))
+                result.append(
+                    AutomationFacts(
+                        ticketID: id, status: ticket.status, priority: ticket.priority, channel: ticket.channel,
+                        teamID: ticket.teamID,
+                        assigneeID: ticket.assigneeID, organizationID: customers[ticket.requesterID]?.organizationID,
+                        tags: (tags[id] ?? []).map(\.tag), subject: ticket.subject, latestCustomerText: message?.body,
+                        moods: moods,
+                        customerEmails: (emails[ticket.requesterID] ?? []).map(\.address), updatedAt: ticket.updatedAt,
+                        statusChangedAt: ticket.statusChangedAt ?? ticket.updatedAt,
+                        lastCustomerMessageAt: message?.createdAt, now: now
+                    ))
             }
         }
         return result

@@ -36,24 +36,33 @@ public struct BenchmarkSeeder: Sendable {
     public func seed(_ app: Application, progress: @escaping @Sendable (String) -> Void) async throws -> Summary {
         let started = ContinuousClock.now
         guard try await Ticket.query(on: app.db).count() == 0 else {
-            throw RapportMessageError("The database already holds tickets. Seed into a fresh --data-dir, or an empty PostgreSQL database in DATABASE_URL.")
+            throw RapportMessageError(
+                "The database already holds tickets. Seed into a fresh --data-dir, or an empty PostgreSQL database in DATABASE_URL."
+            )
         }
         let passwordHash = try await PasswordHashing(cost: passwordHashCost).hash(SyntheticDesk.agentPassword)
-        let writer: any BenchmarkRowWriter = switch app.db.flavor {
-        case .sqlite: SQLiteRowWriter(database: app.db)
-        case .postgres: try await PostgresRowWriter.connect(url: app.rapport.settings.databaseURL ?? "", eventLoop: app.eventLoopGroup.any(), logger: app.logger)
-        }
+        let writer: any BenchmarkRowWriter =
+            switch app.db.flavor {
+            case .sqlite: SQLiteRowWriter(database: app.db)
+            case .postgres:
+                try await PostgresRowWriter.connect(
+                    url: app.rapport.settings.databaseURL ?? "", eventLoop: app.eventLoopGroup.any(), logger: app.logger
+                )
+            }
         do {
             try await writer.begin()
             try await writer.writePeople(desk: desk, passwordHash: passwordHash)
-            progress("\(desk.customerCount) customers, \(SyntheticDesk.agentCount) agents and \(SyntheticDesk.teamNames.count) teams written")
+            progress(
+                "\(desk.customerCount) customers, \(SyntheticDesk.agentCount) agents and \(SyntheticDesk.teamNames.count) teams written"
+            )
 
             var messages = 0
             let starts = Array(stride(from: 1, through: desk.ticketCount, by: Self.chunkSize))
             var queued: [Task<TicketChunk, Never>] = []
             let desk = desk
             func generate(_ index: Int) -> Task<TicketChunk, Never> {
-                let first = starts[index], last = min(first + Self.chunkSize - 1, desk.ticketCount)
+                let first = starts[index]
+                let last = min(first + Self.chunkSize - 1, desk.ticketCount)
                 return Task.detached { TicketChunk(desk: desk, ids: first...last) }
             }
             // Two chunks are generated ahead of the one being written: generation is the
@@ -67,15 +76,18 @@ public struct BenchmarkSeeder: Sendable {
                 messages += chunk.messageCount
                 if ContinuousClock.now - lastReport > .seconds(10) {
                     lastReport = .now
-                    progress("\(chunk.ids.upperBound) of \(desk.ticketCount) tickets written (\(Int((ContinuousClock.now - started).inSeconds)) s)")
+                    progress(
+                        "\(chunk.ids.upperBound) of \(desk.ticketCount) tickets written (\(Int((ContinuousClock.now - started).inSeconds)) s)"
+                    )
                 }
             }
             progress("Indexing and analysing …")
             try await writer.finish(desk: desk)
             try await writer.close()
             await app.rapport.configuration.forget()
-            return Summary(tickets: desk.ticketCount, messages: messages, customers: desk.customerCount,
-                           agents: SyntheticDesk.agentCount, seconds: (ContinuousClock.now - started).inSeconds)
+            return Summary(
+                tickets: desk.ticketCount, messages: messages, customers: desk.customerCount,
+                agents: SyntheticDesk.agentCount, seconds: (ContinuousClock.now - started).inSeconds)
         } catch {
             try? await writer.close()
             throw error

@@ -1,7 +1,8 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
-import RapportCore
+    import Glibc
+    import RapportCore
 #endif
 
 /// A free TCP port on 127.0.0.1, found by letting the kernel pick one and releasing it, for
@@ -9,7 +10,9 @@ import RapportCore
 public enum LoopbackPort {
     public static func free() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw RapportMessageError("Could not open a socket to find a free loopback port.") }
+        guard descriptor >= 0 else {
+            throw RapportMessageError("Could not open a socket to find a free loopback port.")
+        }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

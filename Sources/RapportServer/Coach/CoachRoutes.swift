@@ -26,15 +26,20 @@ struct CoachRoutes: RouteCollection {
     func reply(req: Request) async throws -> ReplyAnalysis {
         let input = try req.decodeJSON(CoachReplyRequest.self)
         var problems = FieldErrors()
-        if input.draft.count > CoachService.maximumTextLength { problems.add("draft", "must be at most \(CoachService.maximumTextLength) characters") }
-        if (input.customerMessage?.count ?? 0) > CoachService.maximumTextLength { problems.add("customer_message", "must be at most \(CoachService.maximumTextLength) characters") }
+        if input.draft.count > CoachService.maximumTextLength {
+            problems.add("draft", "must be at most \(CoachService.maximumTextLength) characters")
+        }
+        if (input.customerMessage?.count ?? 0) > CoachService.maximumTextLength {
+            problems.add("customer_message", "must be at most \(CoachService.maximumTextLength) characters")
+        }
         if input.customerName.count > 200 { problems.add("customer_name", "must be at most 200 characters") }
         if input.agentName.count > 200 { problems.add("agent_name", "must be at most 200 characters") }
         try problems.throwIfAny()
-        return req.rapport.coach.coach.analyze(ReplyContext(
-            draft: input.draft, customerName: input.customerName, agentName: input.agentName,
-            customerMessage: input.customerMessage, customerUpset: input.customerUpset ?? false
-        ))
+        return req.rapport.coach.coach.analyze(
+            ReplyContext(
+                draft: input.draft, customerName: input.customerName, agentName: input.agentName,
+                customerMessage: input.customerMessage, customerUpset: input.customerUpset ?? false
+            ))
     }
 
     func inbound(req: Request) async throws -> InboundMood {

@@ -18,7 +18,9 @@ struct CoachService: Sendable {
         if FileManager.default.fileExists(atPath: workspaceFile.path) {
             let extra = try CoachRuleSet.load(from: workspaceFile)
             if let (rule, patterns) = extra.invalidPatterns.first {
-                throw RapportMessageError("\(workspaceFile.path): the rule '\(rule)' has patterns that are not valid regular expressions: \(patterns.joined(separator: ", ")). Fix or remove them.")
+                throw RapportMessageError(
+                    "\(workspaceFile.path): the rule '\(rule)' has patterns that are not valid regular expressions: \(patterns.joined(separator: ", ")). Fix or remove them."
+                )
             }
             rules = rules.merged(with: extra)
         }
@@ -48,11 +50,16 @@ public struct MoodPriorityRule: Sendable, Equatable {
         }
         for part in trimmed.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2 else { throw RapportMessageError("RAPPORT_MOOD_PRIORITY: '\(part)' should look like upset=high") }
+            guard pair.count == 2 else {
+                throw RapportMessageError("RAPPORT_MOOD_PRIORITY: '\(part)' should look like upset=high")
+            }
             let priority: TicketPriority?
-            if pair[1] == "off" || pair[1] == "none" { priority = nil } else {
+            if pair[1] == "off" || pair[1] == "none" {
+                priority = nil
+            } else {
                 guard let value = TicketPriority(rawValue: pair[1]) else {
-                    throw RapportMessageError("RAPPORT_MOOD_PRIORITY: '\(pair[1])' is not a priority (low, normal, high, urgent, or off)")
+                    throw RapportMessageError(
+                        "RAPPORT_MOOD_PRIORITY: '\(pair[1])' is not a priority (low, normal, high, urgent, or off)")
                 }
                 priority = value
             }

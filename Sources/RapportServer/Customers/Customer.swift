@@ -64,7 +64,10 @@ struct CreateCustomers: AsyncMigration {
             .field("organization_id", .int)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
-            .foreignKey("organization_id", references: Organization.schema, "id", onDelete: .setNull, name: "fk_customers_organization")
+            .foreignKey(
+                "organization_id", references: Organization.schema, "id", onDelete: .setNull,
+                name: "fk_customers_organization"
+            )
             .create()
         try await database.createIndex("idx_customers_organization", on: Customer.schema, columns: ["organization_id"])
         try await database.createIndex("idx_customers_updated", on: Customer.schema, columns: ["updated_at", "id"])
@@ -76,10 +79,15 @@ struct CreateCustomers: AsyncMigration {
             .field("normalized", .string, .required)
             .field("is_primary", .bool, .required)
             .field("created_at", .datetime, .required)
-            .foreignKey("customer_id", references: Customer.schema, "id", onDelete: .cascade, name: "fk_customer_emails_customer")
+            .foreignKey(
+                "customer_id", references: Customer.schema, "id", onDelete: .cascade,
+                name: "fk_customer_emails_customer"
+            )
             .create()
-        try await database.createIndex("uq_customer_emails_normalized", on: CustomerEmail.schema, columns: ["normalized"], unique: true)
-        try await database.createIndex("idx_customer_emails_customer", on: CustomerEmail.schema, columns: ["customer_id"])
+        try await database.createIndex(
+            "uq_customer_emails_normalized", on: CustomerEmail.schema, columns: ["normalized"], unique: true)
+        try await database.createIndex(
+            "idx_customer_emails_customer", on: CustomerEmail.schema, columns: ["customer_id"])
     }
 
     func revert(on database: any Database) async throws {

@@ -22,7 +22,11 @@ struct CustomerForm: Encodable, Decodable, Sendable {
     var isOrgManager: String?
     var notes: String?
 
-    enum CodingKeys: String, CodingKey { case name, emails, phone, tier, organization, isOrgManager = "is_org_manager", notes }
+    enum CodingKeys: String, CodingKey {
+        case name, emails, phone, tier, organization
+        case isOrgManager = "is_org_manager"
+        case notes
+    }
 }
 
 struct CustomerProfileContext: Encodable, Sendable {
@@ -66,10 +70,13 @@ struct CustomerPages: RouteCollection {
         let form = try req.content.decode(NewCustomerForm.self)
         do {
             let email = (form.email ?? "").trimmingCharacters(in: .whitespaces)
-            let id = try await req.rapport.customers.create(NewCustomer(name: form.name ?? "", emails: email.isEmpty ? [] : [email], phone: form.phone), on: req.db)
+            let id = try await req.rapport.customers.create(
+                NewCustomer(name: form.name ?? "", emails: email.isEmpty ? [] : [email], phone: form.phone), on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderList(req, createError: FormErrorWording.sentence(error), newName: form.name ?? "", newEmail: form.email ?? "", status: .unprocessableEntity)
+            return try await renderList(
+                req, createError: FormErrorWording.sentence(error), newName: form.name ?? "",
+                newEmail: form.email ?? "", status: .unprocessableEntity)
         }
     }
 
@@ -84,7 +91,8 @@ struct CustomerPages: RouteCollection {
         do {
             var changes = CustomerUpdate()
             changes.name = form.name ?? ""
-            changes.emails = (form.emails ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == " " }).map(String.init)
+            changes.emails = (form.emails ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == " " }).map(
+                String.init)
             changes.phone = .set(form.phone)
             changes.tier = .set(form.tier)
             changes.isOrgManager = form.isOrgManager == "true"
@@ -93,49 +101,72 @@ struct CustomerPages: RouteCollection {
             try await req.rapport.customers.update(customerID: id, with: changes, on: req.db)
             return req.redirect(to: "/customers/\(id)", notice: .customerSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderProfile(req, id: id, submitted: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await renderProfile(
+                req, id: id, submitted: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
-    private func renderList(_ req: Request, createError: String?, newName: String, newEmail: String, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderList(
+        _ req: Request, createError: String?, newName: String, newEmail: String, status: HTTPStatus = .ok
+    ) async throws -> Response {
         let search = req.queryString("q").map { String($0.prefix(200)) }
         let cursor = req.queryString("cursor").flatMap(PageCursor.init(encoded:))
-        let result = try await CustomerQueries.page(search: search, organizationID: nil, after: cursor, limit: 50, on: req.db)
+        let result = try await CustomerQueries.page(
+            search: search, organizationID: nil, after: cursor, limit: 50, on: req.db)
         let now = req.rapport.settings.clock.now()
         var next: String?
         if let nextCursor = result.next {
             var components = URLComponents()
             components.path = "/customers"
-            components.queryItems = (search.map { [URLQueryItem(name: "q", value: $0)] } ?? []) + [URLQueryItem(name: "cursor", value: nextCursor.encoded)]
+            components.queryItems =
+                (search.map { [URLQueryItem(name: "q", value: $0)] } ?? []) + [
+                    URLQueryItem(name: "cursor", value: nextCursor.encoded)
+                ]
             next = components.string
         }
         let context = CustomerListContext(
             page: try req.chrome(title: "Customers", section: "customers"), query: search ?? "",
             rows: result.customers.map {
-                CustomerListRow(name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, phone: $0.phone, organizationName: $0.organization?.name,
-                                updated: PageDates.relative($0.updatedAt, now: now))
+                CustomerListRow(
+                    name: $0.name, url: "/customers/\($0.id)", email: $0.emails.first, phone: $0.phone,
+                    organizationName: $0.organization?.name,
+                    updated: PageDates.relative($0.updatedAt, now: now))
             },
-            hasRows: !result.customers.isEmpty, nextPageURL: next, createError: createError, newName: newName, newEmail: newEmail
+            hasRows: !result.customers.isEmpty, nextPageURL: next, createError: createError, newName: newName,
+            newEmail: newEmail
         )
         return try await req.page("customers", context, status: status)
     }
 
-    private func renderProfile(_ req: Request, id: Int, submitted: CustomerForm?, error: String?, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderProfile(
+        _ req: Request, id: Int, submitted: CustomerForm?, error: String?, status: HTTPStatus = .ok
+    ) async throws -> Response {
         let detail = try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db)
         let customer = detail.customer
         let organizations = try await Organization.query(on: req.db).sort(\.$name).limit(1_000).all()
         let now = req.rapport.settings.clock.now()
-        let form = submitted ?? CustomerForm(
-            name: customer.name, emails: customer.emails.joined(separator: "\n"), phone: customer.phone ?? "", tier: customer.tier ?? "",
-            organization: customer.organization.map { String($0.id) } ?? "none", isOrgManager: customer.isOrgManager ? "true" : nil, notes: customer.notes
-        )
+        let form =
+            submitted
+            ?? CustomerForm(
+                name: customer.name, emails: customer.emails.joined(separator: "\n"), phone: customer.phone ?? "",
+                tier: customer.tier ?? "",
+                organization: customer.organization.map { String($0.id) } ?? "none",
+                isOrgManager: customer.isOrgManager ? "true" : nil, notes: customer.notes
+            )
         let selectedOrganization = form.organization.flatMap(Int.init)
         let context = CustomerProfileContext(
             page: try req.chrome(title: customer.name, section: "customers"), id: id, name: customer.name,
             since: PageDates.full(customer.createdAt), form: form,
-            organizationOptions: [SelectOption(value: "none", label: "No organization", selected: selectedOrganization == nil)]
-                + organizations.compactMap { org in org.id.map { SelectOption(value: String($0), label: org.name, selected: $0 == selectedOrganization) } },
-            organizationName: customer.organization?.name, organizationURL: customer.organization.map { "/organizations/\($0.id)" },
+            organizationOptions: [
+                SelectOption(value: "none", label: "No organization", selected: selectedOrganization == nil)
+            ]
+                + organizations.compactMap { org in
+                    org.id.map {
+                        SelectOption(value: String($0), label: org.name, selected: $0 == selectedOrganization)
+                    }
+                },
+            organizationName: customer.organization?.name,
+            organizationURL: customer.organization.map { "/organizations/\($0.id)" },
             tickets: detail.tickets.map { TicketListRow($0, now: now) },
             hasTickets: !detail.tickets.isEmpty,
             primaryEmail: customer.emails.first?.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",

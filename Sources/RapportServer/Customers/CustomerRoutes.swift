@@ -87,30 +87,39 @@ struct CustomerRoutes: RouteCollection {
         let search = req.queryString("q")
         if let search, search.count > 200 { problems.add("q", "must be at most 200 characters") }
         try problems.throwIfAny()
-        let page = try await CustomerQueries.page(search: search, organizationID: organization, after: cursor, limit: limit, on: req.db)
+        let page = try await CustomerQueries.page(
+            search: search, organizationID: organization, after: cursor, limit: limit, on: req.db)
         return CustomerPageDTO(customers: page.customers, nextCursor: page.next?.encoded)
     }
 
     func create(req: Request) async throws -> Response {
         let input = try req.decodeJSON(CreateCustomerRequest.self)
-        let id = try await req.rapport.customers.create(NewCustomer(
-            name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
-            notes: input.notes ?? "", organizationID: input.organizationID
-        ), on: req.db)
-        return try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db).created(at: "/api/v1/customers/\(id)", for: req)
+        let id = try await req.rapport.customers.create(
+            NewCustomer(
+                name: input.name, emails: input.emails, phone: input.phone, locale: input.locale,
+                timeZone: input.timeZone,
+                notes: input.notes ?? "", organizationID: input.organizationID
+            ), on: req.db)
+        return try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db)
+            .created(at: "/api/v1/customers/\(id)", for: req)
     }
 
     func read(req: Request) async throws -> CustomerDetailDTO {
-        try await CustomerQueries.detail(customerID: try req.idParameter("id", naming: "Customer"), access: try await req.ticketAccess(), on: req.db)
+        try await CustomerQueries.detail(
+            customerID: try req.idParameter("id", naming: "Customer"), access: try await req.ticketAccess(), on: req.db)
     }
 
     func update(req: Request) async throws -> CustomerDetailDTO {
         let id = try req.idParameter("id", naming: "Customer")
         let input = try req.decodeJSON(UpdateCustomerRequest.self)
-        try await req.rapport.customers.update(customerID: id, with: CustomerUpdate(
-            name: input.name, emails: input.emails, phone: input.phone, locale: input.locale, timeZone: input.timeZone,
-            notes: input.notes, organizationID: input.organizationID, tier: input.tier, isOrgManager: input.isOrgManager
-        ), on: req.db)
+        try await req.rapport.customers.update(
+            customerID: id,
+            with: CustomerUpdate(
+                name: input.name, emails: input.emails, phone: input.phone, locale: input.locale,
+                timeZone: input.timeZone,
+                notes: input.notes, organizationID: input.organizationID, tier: input.tier,
+                isOrgManager: input.isOrgManager
+            ), on: req.db)
         return try await CustomerQueries.detail(customerID: id, access: try await req.ticketAccess(), on: req.db)
     }
 }

@@ -40,7 +40,8 @@ struct CustomerService: Sendable {
         let name = problems.requiredText(input.name, field: "name", maximumLength: 200)
         let hasPhone = input.phone.flatMap(Self.nonEmpty) != nil
         let emails = Self.validEmails(input.emails, required: !hasPhone, into: &problems)
-        Self.validateOptional(phone: input.phone, locale: input.locale, timeZone: input.timeZone, notes: input.notes, into: &problems)
+        Self.validateOptional(
+            phone: input.phone, locale: input.locale, timeZone: input.timeZone, notes: input.notes, into: &problems)
         try problems.throwIfAny()
         try await Self.validateOrganization(input.organizationID, on: database)
 
@@ -62,7 +63,9 @@ struct CustomerService: Sendable {
             try await customer.create(on: db)
             let id = try customer.requireID
             for (index, email) in emails.enumerated() {
-                try await CustomerEmail(customerID: id, address: email.value, normalized: email.normalized, isPrimary: index == 0, now: now).create(on: db)
+                try await CustomerEmail(
+                    customerID: id, address: email.value, normalized: email.normalized, isPrimary: index == 0, now: now
+                ).create(on: db)
             }
             return id
         }
@@ -73,30 +76,38 @@ struct CustomerService: Sendable {
         let name = changes.name.map { problems.requiredText($0, field: "name", maximumLength: 200) }
         // A customer needs a way to be reached: an address, or a phone number (a caller).
         let keepsPhone: Bool
-        if case let .set(phone) = changes.phone { keepsPhone = phone.flatMap(Self.nonEmpty) != nil } else {
+        if case .set(let phone) = changes.phone {
+            keepsPhone = phone.flatMap(Self.nonEmpty) != nil
+        } else {
             keepsPhone = try await Customer.find(customerID, on: database)?.phone.flatMap(Self.nonEmpty) != nil
         }
         let emails = changes.emails.map { Self.validEmails($0, required: !keepsPhone, into: &problems) }
-        func value(_ update: FieldUpdate<String>) -> String? { if case let .set(v) = update { v } else { nil } }
-        Self.validateOptional(phone: value(changes.phone), locale: value(changes.locale), timeZone: value(changes.timeZone), notes: changes.notes ?? "", into: &problems)
+        func value(_ update: FieldUpdate<String>) -> String? { if case .set(let v) = update { v } else { nil } }
+        Self.validateOptional(
+            phone: value(changes.phone), locale: value(changes.locale), timeZone: value(changes.timeZone),
+            notes: changes.notes ?? "", into: &problems)
         if let tier = value(changes.tier), tier.count > 60 { problems.add("tier", "must be at most 60 characters") }
         try problems.throwIfAny()
-        if case let .set(organization) = changes.organizationID { try await Self.validateOrganization(organization, on: database) }
+        if case .set(let organization) = changes.organizationID {
+            try await Self.validateOrganization(organization, on: database)
+        }
 
         try await database.write { tx in
             let db = tx.db
-            guard let customer = try await Customer.find(customerID, on: db) else { throw RapportError.notFound("Customer \(customerID)") }
+            guard let customer = try await Customer.find(customerID, on: db) else {
+                throw RapportError.notFound("Customer \(customerID)")
+            }
             let now = clock.now()
             if let name { customer.name = name }
-            if case let .set(phone) = changes.phone {
+            if case .set(let phone) = changes.phone {
                 customer.phone = phone.flatMap(Self.nonEmpty)
                 customer.phoneNormalized = customer.phone.flatMap(PhoneNumber.normalized)
             }
-            if case let .set(locale) = changes.locale { customer.locale = locale.flatMap(Self.nonEmpty) }
-            if case let .set(zone) = changes.timeZone { customer.timeZone = zone.flatMap(Self.nonEmpty) }
+            if case .set(let locale) = changes.locale { customer.locale = locale.flatMap(Self.nonEmpty) }
+            if case .set(let zone) = changes.timeZone { customer.timeZone = zone.flatMap(Self.nonEmpty) }
             if let notes = changes.notes { customer.notes = notes }
-            if case let .set(organization) = changes.organizationID { customer.organizationID = organization }
-            if case let .set(tier) = changes.tier { customer.tier = tier.flatMap(Self.nonEmpty) }
+            if case .set(let organization) = changes.organizationID { customer.organizationID = organization }
+            if case .set(let tier) = changes.tier { customer.tier = tier.flatMap(Self.nonEmpty) }
             if let manager = changes.isOrgManager { customer.isOrgManager = manager }
             customer.updatedAt = now
             try await customer.update(on: db)
@@ -104,7 +115,10 @@ struct CustomerService: Sendable {
                 try await Self.ensureUnused(emails, except: customerID, on: db)
                 try await CustomerEmail.query(on: db).filter(\.$customerID == customerID).delete()
                 for (index, email) in emails.enumerated() {
-                    try await CustomerEmail(customerID: customerID, address: email.value, normalized: email.normalized, isPrimary: index == 0, now: now).create(on: db)
+                    try await CustomerEmail(
+                        customerID: customerID, address: email.value, normalized: email.normalized,
+                        isPrimary: index == 0, now: now
+                    ).create(on: db)
                 }
             }
             if name != nil || emails != nil {
@@ -133,15 +147,19 @@ struct CustomerService: Sendable {
         let customer = Customer()
         customer.isOrgManager = false
         let trimmedName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        customer.name = trimmedName.isEmpty ? String(email.value.prefix(while: { $0 != "@" })) : String(trimmedName.prefix(200))
+        customer.name =
+            trimmedName.isEmpty ? String(email.value.prefix(while: { $0 != "@" })) : String(trimmedName.prefix(200))
         customer.notes = ""
         // Someone new writing from a company's domain belongs to that company.
-        customer.organizationID = try await Organization.query(on: db).filter(\.$domain == String(email.domain)).first()?.id
+        customer.organizationID = try await Organization.query(on: db).filter(\.$domain == String(email.domain))
+            .first()?.id
         customer.createdAt = now
         customer.updatedAt = now
         try await customer.create(on: db)
         let id = try customer.requireID
-        try await CustomerEmail(customerID: id, address: email.value, normalized: email.normalized, isPrimary: true, now: now).create(on: db)
+        try await CustomerEmail(
+            customerID: id, address: email.value, normalized: email.normalized, isPrimary: true, now: now
+        ).create(on: db)
         return id
     }
 
@@ -158,7 +176,8 @@ struct CustomerService: Sendable {
     /// The customer a caller is already known as: by address first, then by number.
     static func existing(_ contact: CallerContact, on db: any Database) async throws -> Int? {
         if contact.hasEmail, let email = try? EmailAddress(contact.email ?? ""),
-           let found = try await CustomerEmail.query(on: db).filter(\.$normalized == email.normalized).first() {
+            let found = try await CustomerEmail.query(on: db).filter(\.$normalized == email.normalized).first()
+        {
             return found.customerID
         }
         if contact.hasPhone, let number = PhoneNumber.normalized(contact.phone ?? "") {
@@ -175,9 +194,14 @@ struct CustomerService: Sendable {
         var problems = FieldErrors()
         let number = contact.hasPhone ? PhoneNumber.normalized(contact.phone ?? "") : nil
         if contact.hasPhone, number == nil {
-            problems.add("requester.phone", "'\((contact.phone ?? "").prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'")
+            problems.add(
+                "requester.phone",
+                "'\((contact.phone ?? "").prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'"
+            )
         }
-        if !contact.hasEmail, !contact.hasPhone { problems.add("requester", "give the caller's email address or phone number (or both)") }
+        if !contact.hasEmail, !contact.hasPhone {
+            problems.add("requester", "give the caller's email address or phone number (or both)")
+        }
         try problems.throwIfAny()
         let phone = contact.phone?.trimmingCharacters(in: .whitespacesAndNewlines)
         if contact.hasEmail {
@@ -190,7 +214,9 @@ struct CustomerService: Sendable {
             }
             return id
         }
-        guard let number else { throw RapportError.invalid(["requester": "give the caller's email address or phone number"]) }
+        guard let number else {
+            throw RapportError.invalid(["requester": "give the caller's email address or phone number"])
+        }
         if db.flavor == .postgres {
             try await db.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "phone:" + number)))").run()
         }
@@ -217,8 +243,12 @@ struct CustomerService: Sendable {
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    private static func validEmails(_ raws: [String], required: Bool, into problems: inout FieldErrors) -> [EmailAddress] {
-        if required, raws.isEmpty { problems.add("emails", "at least one email address is required (or a phone number)") }
+    private static func validEmails(_ raws: [String], required: Bool, into problems: inout FieldErrors)
+        -> [EmailAddress]
+    {
+        if required, raws.isEmpty {
+            problems.add("emails", "at least one email address is required (or a phone number)")
+        }
         if raws.count > maximumEmails { problems.add("emails", "at most \(maximumEmails) addresses") }
         var seen = Set<String>()
         var result: [EmailAddress] = []
@@ -233,16 +263,23 @@ struct CustomerService: Sendable {
         return result
     }
 
-    private static func validateOptional(phone: String?, locale: String?, timeZone: String?, notes: String, into problems: inout FieldErrors) {
+    private static func validateOptional(
+        phone: String?, locale: String?, timeZone: String?, notes: String, into problems: inout FieldErrors
+    ) {
         if let phone, phone.count > 40 { problems.add("phone", "must be at most 40 characters") }
         if let phone, !phone.trimmingCharacters(in: .whitespaces).isEmpty, PhoneNumber.normalized(phone) == nil {
-            problems.add("phone", "'\(phone.prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'")
+            problems.add(
+                "phone",
+                "'\(phone.prefix(40))' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+'")
         }
-        if let locale, !locale.isEmpty, locale.count > 20 || !locale.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) {
+        if let locale, !locale.isEmpty,
+            locale.count > 20 || !locale.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" })
+        {
             problems.add("locale", "must be a language tag like en or pt-BR")
         }
         if let timeZone, !timeZone.isEmpty, TimeZone(identifier: timeZone) == nil {
-            problems.add("time_zone", "'\(timeZone.prefix(60))' is not a known time zone; use a name like Europe/Berlin")
+            problems.add(
+                "time_zone", "'\(timeZone.prefix(60))' is not a known time zone; use a name like Europe/Berlin")
         }
         if notes.count > 20_000 { problems.add("notes", "must be at most 20000 characters") }
     }
@@ -254,11 +291,15 @@ struct CustomerService: Sendable {
         }
     }
 
-    private static func ensureUnused(_ emails: [EmailAddress], except customerID: Int?, on db: any Database) async throws {
+    private static func ensureUnused(_ emails: [EmailAddress], except customerID: Int?, on db: any Database)
+        async throws
+    {
         guard !emails.isEmpty else { return }
         let taken = try await CustomerEmail.query(on: db).filter(\.$normalized ~~ emails.map(\.normalized)).all()
         if let clash = taken.first(where: { $0.customerID != customerID }) {
-            throw RapportError.conflict("The address \(clash.address) already belongs to customer \(clash.customerID).", fields: ["emails": "\(clash.address) is already used by customer \(clash.customerID)"])
+            throw RapportError.conflict(
+                "The address \(clash.address) already belongs to customer \(clash.customerID).",
+                fields: ["emails": "\(clash.address) is already used by customer \(clash.customerID)"])
         }
     }
 }

@@ -42,12 +42,17 @@ extension Database {
         return result
     }
 
-    private func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    private func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T)
+        async throws -> T
+    {
         // A nested one would wait for the write lock its caller holds, for ever (on SQLite) or
         // open a second, independent transaction (on PostgreSQL): both are bugs, so say so.
         guard !WriteTransactionScope.isActive else {
-            throw RapportError(.internalServerError, code: "nested_write_transaction",
-                               reason: "A write transaction was started inside another; use the service method that takes the caller's transaction.")
+            throw RapportError(
+                .internalServerError, code: "nested_write_transaction",
+                reason:
+                    "A write transaction was started inside another; use the service method that takes the caller's transaction."
+            )
         }
         return try await WriteTransactionScope.$isActive.withValue(true) {
             switch flavor {
@@ -61,7 +66,9 @@ extension Database {
         }
     }
 
-    private func sqliteTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    private func sqliteTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T)
+        async throws -> T
+    {
         try await withConnection { connection in
             try await connection.sql.raw("BEGIN IMMEDIATE").run()
             do {

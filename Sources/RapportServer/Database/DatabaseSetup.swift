@@ -3,9 +3,9 @@ import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import RapportCore
 import SQLKit
 import Vapor
-import RapportCore
 
 enum DatabaseSetup {
     /// Connects Fluent to PostgreSQL when a URL is configured, otherwise to the SQLite file.
@@ -15,14 +15,21 @@ enum DatabaseSetup {
                 let configuration = try SQLPostgresConfiguration(url: url)
                 // A burst of writes to one ticket queues on its row lock while holding connections;
                 // the others wait for one as long as SQLite's writers wait for the lock, not 10 s.
-                app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30),
-                                            sqlLogLevel: .debug), as: .psql)
+                app.databases.use(
+                    .postgres(
+                        configuration: configuration, maxConnectionsPerEventLoop: 4,
+                        connectionPoolTimeout: .seconds(30),
+                        sqlLogLevel: .debug), as: .psql)
             } catch {
-                throw RapportMessageError("DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database")
+                throw RapportMessageError(
+                    "DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database"
+                )
             }
         } else {
             try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
-            app.databases.use(.sqlite(.file(settings.sqliteFile.path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .sqlite)
+            app.databases.use(
+                .sqlite(.file(settings.sqliteFile.path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug),
+                as: .sqlite)
             try await tuneSQLiteConnections(app)
         }
     }

@@ -51,14 +51,18 @@ struct HelpCenterPages: RouteCollection {
         let cards = categories.compactMap { category -> CategoryCard? in
             let inCategory = articles.filter { $0.categoryID == category.id }
             guard !inCategory.isEmpty else { return nil }
-            return CategoryCard(name: category.name, description: category.description, url: "/help/categories/\(category.slug)",
-                                articles: inCategory.prefix(5).map(Self.link),
-                                countText: inCategory.count == 1 ? "1 article" : "All \(inCategory.count) articles")
+            return CategoryCard(
+                name: category.name, description: category.description, url: "/help/categories/\(category.slug)",
+                articles: inCategory.prefix(5).map(Self.link),
+                countText: inCategory.count == 1 ? "1 article" : "All \(inCategory.count) articles")
         }
         let uncategorized = articles.filter { $0.categoryID == nil }.prefix(10).map(Self.link)
-        return try await req.helpPage("help-home", HomeContext(help: try await req.helpChrome(title: "Help center"), categories: cards,
-                                                               hasCategories: !cards.isEmpty, uncategorized: Array(uncategorized),
-                                                               hasUncategorized: !uncategorized.isEmpty))
+        return try await req.helpPage(
+            "help-home",
+            HomeContext(
+                help: try await req.helpChrome(title: "Help center"), categories: cards,
+                hasCategories: !cards.isEmpty, uncategorized: Array(uncategorized),
+                hasUncategorized: !uncategorized.isEmpty))
     }
 
     struct CategoryContext: Encodable {
@@ -70,10 +74,16 @@ struct HelpCenterPages: RouteCollection {
 
     func category(req: Request) async throws -> Response {
         let slug = req.parameters.get("slug") ?? ""
-        guard let category = try await KBCategory.query(on: req.db).filter(\.$slug == slug).first() else { throw RapportError.notFound("This help topic") }
-        let articles = try await PublishedArticles.list(categoryID: try category.requireID, locale: Self.locale(req), on: req.db)
-        return try await req.helpPage("help-category", CategoryContext(help: try await req.helpChrome(title: category.name), name: category.name,
-                                                                       description: category.description, articles: articles.map(Self.link)))
+        guard let category = try await KBCategory.query(on: req.db).filter(\.$slug == slug).first() else {
+            throw RapportError.notFound("This help topic")
+        }
+        let articles = try await PublishedArticles.list(
+            categoryID: try category.requireID, locale: Self.locale(req), on: req.db)
+        return try await req.helpPage(
+            "help-category",
+            CategoryContext(
+                help: try await req.helpChrome(title: category.name), name: category.name,
+                description: category.description, articles: articles.map(Self.link)))
     }
 
     struct LanguageLink: Encodable {
@@ -100,16 +110,25 @@ struct HelpCenterPages: RouteCollection {
 
     func article(req: Request) async throws -> Response {
         let slug = req.parameters.get("slug") ?? ""
-        guard let article = try await KBArticle.query(on: req.db).filter(\.$slug == slug).filter(\.$isInternal == false).first() else {
+        guard
+            let article = try await KBArticle.query(on: req.db).filter(\.$slug == slug).filter(\.$isInternal == false)
+                .first()
+        else {
             throw RapportError.notFound("This article")
         }
         let articleID = try article.requireID
-        let published = try await KBTranslation.query(on: req.db).filter(\.$articleID == articleID).filter(\.$publishedAt != nil).sort(\.$locale).all()
+        let published = try await KBTranslation.query(on: req.db).filter(\.$articleID == articleID).filter(
+            \.$publishedAt != nil
+        ).sort(\.$locale).all()
         let wanted = Self.locale(req)
         let language = wanted.split(separator: "-").first.map(String.init) ?? wanted
-        guard let translation = published.first(where: { $0.locale == wanted }) ?? published.first(where: { $0.locale == language })
+        guard
+            let translation = published.first(where: { $0.locale == wanted }) ?? published.first(where: {
+                $0.locale == language
+            })
                 ?? published.first(where: { $0.locale == KnowledgeBaseService.defaultLocale }) ?? published.first,
-              let title = translation.publishedTitle, let body = translation.publishedBody else {
+            let title = translation.publishedTitle, let body = translation.publishedBody
+        else {
             throw RapportError.notFound("This article")
         }
         try await req.rapport.knowledgeBase.recordView(articleID: articleID, on: req.db)
@@ -118,9 +137,14 @@ struct HelpCenterPages: RouteCollection {
         let context = ArticleContext(
             help: try await req.helpChrome(title: title), title: title, bodyHTML: ArticleMarkdown.html(body),
             updated: PageDates.full(translation.publishedAt ?? article.updatedAt), locale: translation.locale,
-            languages: published.map { LanguageLink(locale: $0.locale, url: "/help/articles/\(slug)?lang=\($0.locale)", isCurrent: $0.locale == translation.locale) },
+            languages: published.map {
+                LanguageLink(
+                    locale: $0.locale, url: "/help/articles/\(slug)?lang=\($0.locale)",
+                    isCurrent: $0.locale == translation.locale)
+            },
             hasLanguages: published.count > 1,
-            related: related.map { ArticleLink(title: $0.title, url: "/help/articles/\($0.slug)", snippetHTML: "") }, hasRelated: !related.isEmpty,
+            related: related.map { ArticleLink(title: $0.title, url: "/help/articles/\($0.slug)", snippetHTML: "") },
+            hasRelated: !related.isEmpty,
             slug: slug, categoryName: category?.name, categoryURL: category.map { "/help/categories/\($0.slug)" },
             thanked: req.queryString("thanks") != nil
         )
@@ -137,11 +161,15 @@ struct HelpCenterPages: RouteCollection {
         let slug = req.parameters.get("slug") ?? ""
         let form = try req.content.decode(FeedbackForm.self)
         let visitor = try HelpVisitor.check(req, submitted: form.visit)
-        guard let article = try await KBArticle.query(on: req.db).filter(\.$slug == slug).filter(\.$isInternal == false).first() else {
+        guard
+            let article = try await KBArticle.query(on: req.db).filter(\.$slug == slug).filter(\.$isInternal == false)
+                .first()
+        else {
             throw RapportError.notFound("This article")
         }
         if try await req.rapport.sharedLimits.allow("vote-\(slug)", from: visitor, limit: 1, per: 86_400, on: req.db) {
-            try await req.rapport.knowledgeBase.recordFeedback(articleID: try article.requireID, helpful: form.helpful == "yes", on: req.db)
+            try await req.rapport.knowledgeBase.recordFeedback(
+                articleID: try article.requireID, helpful: form.helpful == "yes", on: req.db)
         }
         return req.redirect(to: "/help/articles/\(slug)?thanks=1", redirectType: .normal)
     }
@@ -157,9 +185,12 @@ struct HelpCenterPages: RouteCollection {
     func search(req: Request) async throws -> Response {
         let text = String((req.queryString("q") ?? "").prefix(200))
         let hits = try await req.rapport.knowledgeBase.search(SearchQuery(text), limit: 30, on: req.db)
-        let context = SearchContext(help: try await req.helpChrome(title: text.isEmpty ? "Search" : "Search: \(text)"), query: text,
-                                    results: hits.map { ArticleLink(title: $0.title, url: "/help/articles/\($0.slug)", snippetHTML: $0.snippetHTML) },
-                                    hasResults: !hits.isEmpty, searched: !SearchQuery(text).isEmpty)
+        let context = SearchContext(
+            help: try await req.helpChrome(title: text.isEmpty ? "Search" : "Search: \(text)"), query: text,
+            results: hits.map {
+                ArticleLink(title: $0.title, url: "/help/articles/\($0.slug)", snippetHTML: $0.snippetHTML)
+            },
+            hasResults: !hits.isEmpty, searched: !SearchQuery(text).isEmpty)
         return try await req.helpPage("help-search", context)
     }
 
@@ -176,27 +207,36 @@ struct HelpCenterPages: RouteCollection {
     /// `GET /help/suggestions?q=` — articles that may answer what the visitor is typing.
     func suggestions(req: Request) async throws -> SuggestionList {
         let text = String((req.queryString("q") ?? "").prefix(300))
-        guard await req.rapport.visitorLimits.allow("suggest", from: HelpVisitor.address(req), limit: 120, per: 60) else {
+        guard await req.rapport.visitorLimits.allow("suggest", from: HelpVisitor.address(req), limit: 120, per: 60)
+        else {
             throw RapportError(.tooManyRequests, code: "slow_down", reason: "Too many searches; wait a moment.")
         }
         let hits = try await req.rapport.knowledgeBase.suggestions(for: text, on: req.db)
-        return SuggestionList(articles: hits.map { Suggestion(id: $0.articleID, title: $0.title, url: "/help/articles/\($0.slug)") })
+        return SuggestionList(
+            articles: hits.map { Suggestion(id: $0.articleID, title: $0.title, url: "/help/articles/\($0.slug)") })
     }
 
     struct OpenedForm: Decodable {
         var visit: String?
         var articleID: Int?
-        enum CodingKeys: String, CodingKey { case visit, articleID = "article_id" }
+        enum CodingKeys: String, CodingKey {
+            case visit
+            case articleID = "article_id"
+        }
     }
 
     /// `POST /help/suggestions/opened` — the contact form's script says a suggestion was opened.
     func suggestionOpened(req: Request) async throws -> HTTPStatus {
         let form = try req.content.decode(OpenedForm.self)
         let visit = try HelpVisitor.check(req, submitted: form.visit)
-        guard let articleID = form.articleID, try await KBArticle.query(on: req.db).filter(\.$id == articleID).filter(\.$isInternal == false).count() == 1 else {
+        guard let articleID = form.articleID,
+            try await KBArticle.query(on: req.db).filter(\.$id == articleID).filter(\.$isInternal == false).count() == 1
+        else {
             return .noContent
         }
-        guard await req.rapport.visitorLimits.allow("opened", from: visit, limit: 30, per: 3600) else { return .noContent }
+        guard await req.rapport.visitorLimits.allow("opened", from: visit, limit: 30, per: 3600) else {
+            return .noContent
+        }
         let open = KBSuggestionOpen()
         open.visit = visit
         open.articleID = articleID
@@ -229,10 +269,14 @@ struct HelpCenterPages: RouteCollection {
         var form = ContactForm()
         if let portal = try await req.portalCustomer() {
             form.name = portal.customer.name
-            form.email = try await CustomerEmail.query(on: req.db).filter(\.$customerID == portal.customer.requireID).sort(\.$isPrimary, .descending).first()?.address
+            form.email = try await CustomerEmail.query(on: req.db).filter(\.$customerID == portal.customer.requireID)
+                .sort(\.$isPrimary, .descending).first()?.address
         }
         form.subject = req.queryString("subject").map { String($0.prefix(200)) }
-        return try await req.helpPage("help-contact", ContactContext(help: try await req.helpChrome(title: "Contact us"), form: form, problems: [], hasProblems: false))
+        return try await req.helpPage(
+            "help-contact",
+            ContactContext(
+                help: try await req.helpChrome(title: "Contact us"), form: form, problems: [], hasProblems: false))
     }
 
     struct SentContext: Encodable {
@@ -248,40 +292,61 @@ struct HelpCenterPages: RouteCollection {
         form.website = nil
         // A bot filled in the hidden field: thank it and keep nothing.
         if !trap.isEmpty {
-            return try await req.helpPage("help-contact-sent", SentContext(help: try await req.helpChrome(title: "Thank you"), number: nil, email: form.email ?? ""))
+            return try await req.helpPage(
+                "help-contact-sent",
+                SentContext(help: try await req.helpChrome(title: "Thank you"), number: nil, email: form.email ?? ""))
         }
-        guard try await req.rapport.sharedLimits.allow("contact", from: HelpVisitor.address(req), limit: 5, per: 600, on: req.db) else {
-            return try await req.helpPage("help-contact", ContactContext(
-                help: try await req.helpChrome(title: "Contact us"), form: form,
-                problems: ["You have sent several requests in the last few minutes. Please wait ten minutes and send this one again; your text is still here."],
-                hasProblems: true), status: .tooManyRequests)
+        guard
+            try await req.rapport.sharedLimits.allow(
+                "contact", from: HelpVisitor.address(req), limit: 5, per: 600, on: req.db)
+        else {
+            return try await req.helpPage(
+                "help-contact",
+                ContactContext(
+                    help: try await req.helpChrome(title: "Contact us"), form: form,
+                    problems: [
+                        "You have sent several requests in the last few minutes. Please wait ten minutes and send this one again; your text is still here."
+                    ],
+                    hasProblems: true), status: .tooManyRequests)
         }
         var problems: [String] = []
         let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let subject = (form.subject ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let message = (form.message ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        if (try? EmailAddress(email)) == nil { problems.append("Your email address: we need it to answer you (like name@example.com).") }
+        let message = (form.message ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        if (try? EmailAddress(email)) == nil {
+            problems.append("Your email address: we need it to answer you (like name@example.com).")
+        }
         if subject.isEmpty { problems.append("Subject: tell us in a few words what it is about.") }
-        if subject.count > TicketLimits.subjectMaximumLength { problems.append("Subject: at most \(TicketLimits.subjectMaximumLength) characters.") }
+        if subject.count > TicketLimits.subjectMaximumLength {
+            problems.append("Subject: at most \(TicketLimits.subjectMaximumLength) characters.")
+        }
         if message.isEmpty { problems.append("Message: describe what happened, so we can help the first time.") }
         if message.count > 20_000 { problems.append("Message: at most 20,000 characters.") }
         if name.count > 200 { problems.append("Name: at most 200 characters.") }
         guard problems.isEmpty else {
-            return try await req.helpPage("help-contact", ContactContext(help: try await req.helpChrome(title: "Contact us"), form: form,
-                                                                         problems: problems, hasProblems: true), status: .unprocessableEntity)
+            return try await req.helpPage(
+                "help-contact",
+                ContactContext(
+                    help: try await req.helpChrome(title: "Contact us"), form: form,
+                    problems: problems, hasProblems: true), status: .unprocessableEntity)
         }
-        let ticket = NewTicket(subject: subject, requester: .email(email, name: name.isEmpty ? nil : name),
-                               firstMessage: NewMessage(kind: .reply, author: .customer, body: message), channel: .web)
+        let ticket = NewTicket(
+            subject: subject, requester: .email(email, name: name.isEmpty ? nil : name),
+            firstMessage: NewMessage(kind: .reply, author: .customer, body: message), channel: .web)
         let tickets = req.rapport.tickets
         let prepared = try await tickets.prepare(ticket, by: .system, on: req.db)
         let number = try await req.db.write { tx in
-            let written = try await tickets.create(prepared, by: .system, acknowledge: AcknowledgementRequest(inReplyTo: nil), in: tx)
+            let written = try await tickets.create(
+                prepared, by: .system, acknowledge: AcknowledgementRequest(inReplyTo: nil), in: tx)
             // The suggestions this visitor opened did not answer them.
             try await KBSuggestionOpen.query(on: tx.db).filter(\.$visit == visit).set(\.$submitted, to: true).update()
             return written.ticketID
         }
-        return try await req.helpPage("help-contact-sent", SentContext(help: try await req.helpChrome(title: "Thank you"), number: number, email: email))
+        return try await req.helpPage(
+            "help-contact-sent",
+            SentContext(help: try await req.helpChrome(title: "Thank you"), number: number, email: email))
     }
 
     // MARK: Logo
@@ -289,7 +354,9 @@ struct HelpCenterPages: RouteCollection {
     func logo(req: Request) async throws -> Response {
         let branding = try await HelpCenterBranding.load(on: req.db)
         guard let file = branding.logoFile, let type = branding.logoContentType,
-              let data = FileManager.default.contents(atPath: req.rapport.settings.dataDirectory.appendingPathComponent(file).path) else {
+            let data = FileManager.default.contents(
+                atPath: req.rapport.settings.dataDirectory.appendingPathComponent(file).path)
+        else {
             throw RapportError.notFound("The logo")
         }
         let response = Response(status: .ok, body: .init(data: data))
@@ -302,7 +369,8 @@ struct HelpCenterPages: RouteCollection {
     /// The accent colour as a stylesheet (the pages allow no inline styles).
     func brandStylesheet(req: Request) async throws -> Response {
         let branding = try await HelpCenterBranding.load(on: req.db)
-        let color = HelpCenterBranding.isColor(branding.accentColor) ? branding.accentColor : HelpCenterBranding().accentColor
+        let color =
+            HelpCenterBranding.isColor(branding.accentColor) ? branding.accentColor : HelpCenterBranding().accentColor
         let response = Response(status: .ok, body: .init(string: ":root { --brand: \(color); }\n"))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
@@ -312,8 +380,11 @@ struct HelpCenterPages: RouteCollection {
     // MARK: Helpers
 
     static func locale(_ req: Request) -> String {
-        if let chosen = req.queryString("lang"), KnowledgeBaseService.isLocale(chosen.lowercased()) { return chosen.lowercased() }
-        let accepted = req.headers.first(name: .acceptLanguage)?.split(separator: ",").first?.split(separator: ";").first
+        if let chosen = req.queryString("lang"), KnowledgeBaseService.isLocale(chosen.lowercased()) {
+            return chosen.lowercased()
+        }
+        let accepted =
+            req.headers.first(name: .acceptLanguage)?.split(separator: ",").first?.split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         return KnowledgeBaseService.isLocale(accepted) ? accepted : KnowledgeBaseService.defaultLocale
     }

@@ -24,9 +24,15 @@ struct HelpCenterSettingsPage: RouteCollection {
         try await render(req, branding: try await HelpCenterBranding.load(on: req.db), problems: [])
     }
 
-    private func render(_ req: Request, branding: HelpCenterBranding, problems: [String], status: HTTPStatus = .ok) async throws -> Response {
-        try await req.page("admin-help-center", Context(page: try req.chrome(title: "Help center", section: "admin"), branding: branding,
-                                                        problems: problems, hasProblems: !problems.isEmpty, publicURL: req.rapport.settings.publicURL), status: status)
+    private func render(_ req: Request, branding: HelpCenterBranding, problems: [String], status: HTTPStatus = .ok)
+        async throws -> Response
+    {
+        try await req.page(
+            "admin-help-center",
+            Context(
+                page: try req.chrome(title: "Help center", section: "admin"), branding: branding,
+                problems: problems, hasProblems: !problems.isEmpty, publicURL: req.rapport.settings.publicURL),
+            status: status)
     }
 
     struct Form: Decodable {
@@ -35,7 +41,12 @@ struct HelpCenterSettingsPage: RouteCollection {
         var accentColor: String?
         var logo: File?
         var removeLogo: String?
-        enum CodingKeys: String, CodingKey { case name, tagline, accentColor = "accent_color", logo, removeLogo = "remove_logo" }
+        enum CodingKeys: String, CodingKey {
+            case name, tagline
+            case accentColor = "accent_color"
+            case logo
+            case removeLogo = "remove_logo"
+        }
     }
 
     /// The image types a logo may be, by their first bytes. SVG is not among them: it can carry script.
@@ -44,7 +55,11 @@ struct HelpCenterSettingsPage: RouteCollection {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return ("image/png", "png") }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return ("image/jpeg", "jpg") }
         if bytes.starts(with: Array("GIF8".utf8)) { return ("image/gif", "gif") }
-        if bytes.count >= 12, bytes[0..<4].elementsEqual(Array("RIFF".utf8)), bytes[8..<12].elementsEqual(Array("WEBP".utf8)) { return ("image/webp", "webp") }
+        if bytes.count >= 12, bytes[0..<4].elementsEqual(Array("RIFF".utf8)),
+            bytes[8..<12].elementsEqual(Array("WEBP".utf8))
+        {
+            return ("image/webp", "webp")
+        }
         return nil
     }
 
@@ -61,14 +76,20 @@ struct HelpCenterSettingsPage: RouteCollection {
         var logo: (Data, String, String)?
         if let file = form.logo, file.data.readableBytes > 0 {
             let data = Data(file.data.readableBytesView)
-            if data.count > maximumLogoBytes { problems.append("Logo: at most \(maximumLogoBytes / 1024) KB.") }
-            else if let type = Self.imageType(data) { logo = (data, type.contentType, type.ext) }
-            else { problems.append("Logo: use a PNG, JPEG, GIF or WebP image.") }
+            if data.count > maximumLogoBytes {
+                problems.append("Logo: at most \(maximumLogoBytes / 1024) KB.")
+            } else if let type = Self.imageType(data) {
+                logo = (data, type.contentType, type.ext)
+            } else {
+                problems.append("Logo: use a PNG, JPEG, GIF or WebP image.")
+            }
         }
         branding.name = name.isEmpty ? branding.name : String(name.prefix(80))
         branding.tagline = String(tagline.prefix(120))
         if HelpCenterBranding.isColor(color) { branding.accentColor = color }
-        guard problems.isEmpty else { return try await render(req, branding: branding, problems: problems, status: .unprocessableEntity) }
+        guard problems.isEmpty else {
+            return try await render(req, branding: branding, problems: problems, status: .unprocessableEntity)
+        }
         let directory = req.rapport.settings.dataDirectory.appendingPathComponent("branding", isDirectory: true)
         if let (data, contentType, ext) = logo {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -79,7 +100,8 @@ struct HelpCenterSettingsPage: RouteCollection {
             branding.logoFile = nil
             branding.logoContentType = nil
         }
-        try await WorkspaceSetting.store(branding, key: HelpCenterBranding.key, now: req.rapport.clock.now(), on: req.db)
+        try await WorkspaceSetting.store(
+            branding, key: HelpCenterBranding.key, now: req.rapport.clock.now(), on: req.db)
         return req.redirect(to: "/admin/help-center", notice: .helpCenterSaved)
     }
 }

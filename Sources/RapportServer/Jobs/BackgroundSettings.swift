@@ -14,8 +14,11 @@ public struct BackgroundSettings: Sendable {
     public var timeRulesInterval: TimeInterval
     public var lease: TimeInterval
 
-    public init(enabled: Bool = false, jobPollInterval: TimeInterval = 1, outboxInterval: TimeInterval = 2, mailboxInterval: TimeInterval = 60,
-                slaInterval: TimeInterval = 30, timeRulesInterval: TimeInterval = 300, lease: TimeInterval = 120) {
+    public init(
+        enabled: Bool = false, jobPollInterval: TimeInterval = 1, outboxInterval: TimeInterval = 2,
+        mailboxInterval: TimeInterval = 60,
+        slaInterval: TimeInterval = 30, timeRulesInterval: TimeInterval = 300, lease: TimeInterval = 120
+    ) {
         self.enabled = enabled
         self.jobPollInterval = jobPollInterval
         self.outboxInterval = outboxInterval
@@ -28,15 +31,21 @@ public struct BackgroundSettings: Sendable {
     /// From `RAPPORT_JOBS_POLL_SECONDS`, `RAPPORT_MAIL_OUTBOX_SECONDS`, `RAPPORT_MAIL_POLL_SECONDS`,
     /// `RAPPORT_SLA_SECONDS`, `RAPPORT_TIME_RULES_SECONDS` and `RAPPORT_LEASE_SECONDS`
     /// (`RAPPORT_MAIL_LEASE_SECONDS` is still read).
-    public static func fromEnvironment(enabled: Bool, _ environment: [String: String] = ProcessInfo.processInfo.environment) -> BackgroundSettings {
+    public static func fromEnvironment(
+        enabled: Bool, _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> BackgroundSettings {
         var settings = BackgroundSettings(enabled: enabled)
-        func seconds(_ name: String) -> TimeInterval? { environment[name].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } }
+        func seconds(_ name: String) -> TimeInterval? {
+            environment[name].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil }
+        }
         if let value = seconds("RAPPORT_JOBS_POLL_SECONDS") { settings.jobPollInterval = value }
         if let value = seconds("RAPPORT_MAIL_OUTBOX_SECONDS") { settings.outboxInterval = value }
         if let value = seconds("RAPPORT_MAIL_POLL_SECONDS") { settings.mailboxInterval = value }
         if let value = seconds("RAPPORT_SLA_SECONDS") { settings.slaInterval = value }
         if let value = seconds("RAPPORT_TIME_RULES_SECONDS") { settings.timeRulesInterval = value }
-        if let value = seconds("RAPPORT_LEASE_SECONDS") ?? seconds("RAPPORT_MAIL_LEASE_SECONDS") { settings.lease = value }
+        if let value = seconds("RAPPORT_LEASE_SECONDS") ?? seconds("RAPPORT_MAIL_LEASE_SECONDS") {
+            settings.lease = value
+        }
         return settings
     }
 }

@@ -1,7 +1,7 @@
 import FluentKit
-import RapportCore
 import Foundation
 import Logging
+import RapportCore
 
 extension RapportServices {
     /// The runner with a handler for every kind of job.
@@ -11,7 +11,8 @@ extension RapportServices {
         let poller = mailboxPoller(logger: logger)
         let alerts = slaAlerts(logger: logger)
         let automations = automations(logger: logger)
-        let sharedLimits = self.sharedLimits, clock = self.clock
+        let sharedLimits = self.sharedLimits
+        let clock = self.clock
         let jobs = self.jobs
         let handlers: [JobKind: JobHandler] = [
             .outbox: JobHandler.selfManaged(repeatEvery: background.outboxInterval) { _, db in
@@ -36,7 +37,9 @@ extension RapportServices {
                 try await EventLog.prune(now: clock.now(), on: db)
             },
         ]
-        return JobRunner(queue: jobs, handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.key.rawValue, $0.value) }), logger: logger)
+        return JobRunner(
+            queue: jobs, handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.key.rawValue, $0.value) }),
+            logger: logger)
     }
 
     func outboxSender(logger: Logger) -> OutboxSender {

@@ -41,11 +41,13 @@ struct JobQueue: Sendable {
     /// Makes sure the repeating job of this kind exists (one row, rescheduled after each run).
     func ensureRepeating(_ kind: JobKind, on db: any Database) async throws {
         let now = clock.now()
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             INSERT INTO jobs (kind, payload, unique_key, status, run_at, attempts, created_at)
             VALUES (\(bind: kind.rawValue), '{}', \(bind: kind.rawValue), 'queued', \(bind: now), 0, \(bind: now))
             ON CONFLICT (unique_key) DO NOTHING
-            """).run()
+            """
+        ).run()
     }
 
     /// Claims the next due job for `lease` seconds, or nil when nothing is due.
@@ -60,13 +62,16 @@ struct JobQueue: Sendable {
         case .postgres:
             return try await db.transaction { tx in
                 let rows = try await tx.sql.raw("\(select) FOR UPDATE SKIP LOCKED").all()
-                guard let id = try rows.first?.decode(column: "id", as: Int.self), let job = try await Job.find(id, on: tx) else { return nil }
+                guard let id = try rows.first?.decode(column: "id", as: Int.self),
+                    let job = try await Job.find(id, on: tx)
+                else { return nil }
                 return try await claim(job, now: now, on: tx)
             }
         case .sqlite:
             return try await db.write { tx in
                 guard let id = try await tx.sql.raw(select).all().first?.decode(column: "id", as: Int.self),
-                      let job = try await Job.find(id, on: tx.db) else { return nil }
+                    let job = try await Job.find(id, on: tx.db)
+                else { return nil }
                 return try await claim(job, now: now, on: tx.db)
             }
         }
@@ -91,12 +96,15 @@ struct JobQueue: Sendable {
     func finish(_ job: Job, repeatAfter interval: TimeInterval?, on db: any Database) async throws -> Bool {
         let now = clock.now()
         if let interval {
-            return try await updateIfClaimed(job, """
+            return try await updateIfClaimed(
+                job,
+                """
                 status = 'queued', run_at = \(bind: now.addingTimeInterval(interval)), attempts = 0, claimed_until = NULL,
                 claim_token = NULL, last_error = NULL, finished_at = \(bind: now)
                 """, on: db)
         }
-        return try await updateIfClaimed(job, "status = 'done', claimed_until = NULL, claim_token = NULL, finished_at = \(bind: now)", on: db)
+        return try await updateIfClaimed(
+            job, "status = 'done', claimed_until = NULL, claim_token = NULL, finished_at = \(bind: now)", on: db)
     }
 
     /// Records a failed run: retried with backoff, given up after `maximumAttempts` (repeating
@@ -105,33 +113,47 @@ struct JobQueue: Sendable {
         let now = clock.now()
         let message = String(error.prefix(1000))
         if let interval {
-            _ = try await updateIfClaimed(job, """
+            _ = try await updateIfClaimed(
+                job,
+                """
                 status = 'queued', run_at = \(bind: now.addingTimeInterval(interval)), attempts = 0, claimed_until = NULL,
                 claim_token = NULL, last_error = \(bind: message)
                 """, on: db)
         } else if job.attempts >= Self.maximumAttempts {
-            _ = try await updateIfClaimed(job, "status = 'failed', claimed_until = NULL, claim_token = NULL, last_error = \(bind: message), finished_at = \(bind: now)", on: db)
+            _ = try await updateIfClaimed(
+                job,
+                "status = 'failed', claimed_until = NULL, claim_token = NULL, last_error = \(bind: message), finished_at = \(bind: now)",
+                on: db)
         } else {
             let retryAt = now.addingTimeInterval(30 * pow(2, Double(job.attempts - 1)))
-            _ = try await updateIfClaimed(job, "status = 'queued', run_at = \(bind: retryAt), claimed_until = NULL, claim_token = NULL, last_error = \(bind: message)", on: db)
+            _ = try await updateIfClaimed(
+                job,
+                "status = 'queued', run_at = \(bind: retryAt), claimed_until = NULL, claim_token = NULL, last_error = \(bind: message)",
+                on: db)
         }
     }
 
     private func updateIfClaimed(_ job: Job, _ assignments: SQLQueryString, on db: any Database) async throws -> Bool {
         let id = try job.requireID
-        let rows = try await db.sql.raw("UPDATE jobs SET \(assignments) WHERE id = \(bind: id) AND claim_token = \(bind: job.claimToken ?? "") RETURNING id").all()
+        let rows = try await db.sql.raw(
+            "UPDATE jobs SET \(assignments) WHERE id = \(bind: id) AND claim_token = \(bind: job.claimToken ?? "") RETURNING id"
+        ).all()
         return !rows.isEmpty
     }
 
     /// Deletes finished one-off jobs older than a week.
     func deleteFinished(olderThan age: TimeInterval = 7 * 86_400, on db: any Database) async throws {
         let cutoff = clock.now().addingTimeInterval(-age)
-        try await db.sql.raw("DELETE FROM jobs WHERE unique_key IS NULL AND status IN ('done', 'failed') AND finished_at < \(bind: cutoff)").run()
+        try await db.sql.raw(
+            "DELETE FROM jobs WHERE unique_key IS NULL AND status IN ('done', 'failed') AND finished_at < \(bind: cutoff)"
+        ).run()
     }
 }
 
 /// The job lost its claim to another worker before it could finish.
 struct LostJobClaim: Error, CustomStringConvertible {
     let jobID: Int
-    var description: String { "job \(jobID) was taken over by another worker after its claim expired; its work is rolled back" }
+    var description: String {
+        "job \(jobID) was taken over by another worker after its claim expired; its work is rolled back"
+    }
 }

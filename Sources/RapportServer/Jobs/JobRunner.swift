@@ -19,11 +19,15 @@ struct JobHandler: Sendable {
     let repeatEvery: TimeInterval?
     let work: Work
 
-    static func transactional(repeatEvery: TimeInterval? = nil, _ run: @escaping @Sendable (Job, WriteTransaction) async throws -> Void) -> JobHandler {
+    static func transactional(
+        repeatEvery: TimeInterval? = nil, _ run: @escaping @Sendable (Job, WriteTransaction) async throws -> Void
+    ) -> JobHandler {
         JobHandler(repeatEvery: repeatEvery, work: .transactional(run))
     }
 
-    static func selfManaged(repeatEvery: TimeInterval?, _ run: @escaping @Sendable (Job, any Database) async throws -> Void) -> JobHandler {
+    static func selfManaged(
+        repeatEvery: TimeInterval?, _ run: @escaping @Sendable (Job, any Database) async throws -> Void
+    ) -> JobHandler {
         JobHandler(repeatEvery: repeatEvery, work: .selfManaged(run))
     }
 }
@@ -52,12 +56,14 @@ struct JobRunner: Sendable {
         }
         do {
             switch handler.work {
-            case let .transactional(work):
+            case .transactional(let work):
                 try await db.write { tx in
                     try await work(job, tx)
-                    guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: tx.db) else { throw LostJobClaim(jobID: try job.requireID) }
+                    guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: tx.db) else {
+                        throw LostJobClaim(jobID: try job.requireID)
+                    }
                 }
-            case let .selfManaged(work):
+            case .selfManaged(let work):
                 let heartbeat = Task {
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(max(queue.lease / 3, 0.5)))
@@ -66,7 +72,9 @@ struct JobRunner: Sendable {
                 }
                 defer { heartbeat.cancel() }
                 try await work(job, db)
-                guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: db) else { throw LostJobClaim(jobID: try job.requireID) }
+                guard try await queue.finish(job, repeatAfter: handler.repeatEvery, on: db) else {
+                    throw LostJobClaim(jobID: try job.requireID)
+                }
             }
         } catch let lost as LostJobClaim {
             logger.warning("\(lost)")

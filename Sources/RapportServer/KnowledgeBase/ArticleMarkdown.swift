@@ -14,12 +14,14 @@ enum ArticleMarkdown {
 
     /// The article as the words a reader sees: for the search index and its snippets.
     static func plainText(_ markdown: String) -> String {
-        HTMLText.plainText(html(markdown)).split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        HTMLText.plainText(html(markdown)).split(separator: "\n", omittingEmptySubsequences: false).map {
+            line -> Substring in
             // List bullets are layout, not words: a snippet should not begin "- Press Menu".
             let trimmed = line.drop(while: { $0 == " " })
             for marker in ["- ", "* ", "• "] where trimmed.hasPrefix(marker) { return trimmed.dropFirst(marker.count) }
             if let dot = trimmed.firstIndex(of: "."), trimmed[..<dot].allSatisfy(\.isNumber), !trimmed[..<dot].isEmpty,
-               trimmed[trimmed.index(after: dot)...].hasPrefix(" ") {
+                trimmed[trimmed.index(after: dot)...].hasPrefix(" ")
+            {
                 return trimmed[trimmed.index(dot, offsetBy: 2)...]
             }
             return line
@@ -31,7 +33,9 @@ enum ArticleMarkdown {
 struct ReindexArticlesAsText: AsyncMigration {
     func prepare(on database: any Database) async throws {
         let service = KnowledgeBaseService(clock: SystemWallClock())
-        for id in try await KBArticle.query(on: database).all(\.$id) { try await service.reindex(articleID: id, on: database) }
+        for id in try await KBArticle.query(on: database).all(\.$id) {
+            try await service.reindex(articleID: id, on: database)
+        }
     }
 
     func revert(on database: any Database) async throws {}

@@ -99,11 +99,16 @@ struct CreateKnowledgeBase: AsyncMigration {
             .field("author_agent_id", .int)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
-            .foreignKey("category_id", references: KBCategory.schema, "id", onDelete: .setNull, name: "fk_kb_articles_category")
-            .foreignKey("author_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_kb_articles_author")
+            .foreignKey(
+                "category_id", references: KBCategory.schema, "id", onDelete: .setNull, name: "fk_kb_articles_category"
+            )
+            .foreignKey(
+                "author_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_kb_articles_author"
+            )
             .create()
         try await database.createIndex("uq_kb_articles_slug", on: KBArticle.schema, columns: ["slug"], unique: true)
-        try await database.createIndex("idx_kb_articles_category", on: KBArticle.schema, columns: ["category_id", "position"])
+        try await database.createIndex(
+            "idx_kb_articles_category", on: KBArticle.schema, columns: ["category_id", "position"])
 
         try await database.schema(KBTranslation.schema)
             .intID()
@@ -115,9 +120,12 @@ struct CreateKnowledgeBase: AsyncMigration {
             .field("published_title", .string)
             .field("published_body", .string)
             .field("published_at", .datetime)
-            .foreignKey("article_id", references: KBArticle.schema, "id", onDelete: .cascade, name: "fk_kb_translations_article")
+            .foreignKey(
+                "article_id", references: KBArticle.schema, "id", onDelete: .cascade, name: "fk_kb_translations_article"
+            )
             .create()
-        try await database.createIndex("uq_kb_translations_locale", on: KBTranslation.schema, columns: ["article_id", "locale"], unique: true)
+        try await database.createIndex(
+            "uq_kb_translations_locale", on: KBTranslation.schema, columns: ["article_id", "locale"], unique: true)
 
         try await database.schema(KBSuggestionOpen.schema)
             .intID()
@@ -125,21 +133,28 @@ struct CreateKnowledgeBase: AsyncMigration {
             .field("article_id", .int, .required)
             .field("submitted", .bool, .required)
             .field("created_at", .datetime, .required)
-            .foreignKey("article_id", references: KBArticle.schema, "id", onDelete: .cascade, name: "fk_kb_suggestion_opens_article")
+            .foreignKey(
+                "article_id", references: KBArticle.schema, "id", onDelete: .cascade,
+                name: "fk_kb_suggestion_opens_article"
+            )
             .create()
         try await database.createIndex("idx_kb_suggestion_opens_visit", on: KBSuggestionOpen.schema, columns: ["visit"])
-        try await database.createIndex("idx_kb_suggestion_opens_created", on: KBSuggestionOpen.schema, columns: ["created_at"])
+        try await database.createIndex(
+            "idx_kb_suggestion_opens_created", on: KBSuggestionOpen.schema, columns: ["created_at"])
 
         // The published text only: drafts and internal articles are never searchable by customers
         // because the help center reads this index with `is_internal = false`, and the index holds
         // nothing unpublished.
         switch database.flavor {
         case .sqlite:
-            try await database.sql.raw("""
+            try await database.sql.raw(
+                """
                 CREATE VIRTUAL TABLE kb_search USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2')
-                """).run()
+                """
+            ).run()
         case .postgres:
-            try await database.sql.raw("""
+            try await database.sql.raw(
+                """
                 CREATE TABLE kb_search (
                     translation_id BIGINT PRIMARY KEY,
                     title TEXT NOT NULL,
@@ -147,7 +162,8 @@ struct CreateKnowledgeBase: AsyncMigration {
                     document TSVECTOR NOT NULL,
                     CONSTRAINT fk_kb_search_translation FOREIGN KEY (translation_id) REFERENCES kb_translations (id) ON DELETE CASCADE
                 )
-                """).run()
+                """
+            ).run()
             try await database.sql.raw("CREATE INDEX idx_kb_search_document ON kb_search USING GIN (document)").run()
         }
     }

@@ -26,9 +26,12 @@ struct KnowledgeBaseService: Sendable {
         let name = problems.requiredText(input.name, field: "name", maximumLength: 120)
         if input.description.count > 500 { problems.add("description", "must be at most 500 characters") }
         let slug = Slug.make(name)
-        if slug.isEmpty, !name.isEmpty { problems.add("name", "needs at least one letter or digit for its web address") }
+        if slug.isEmpty, !name.isEmpty {
+            problems.add("name", "needs at least one letter or digit for its web address")
+        }
         try problems.throwIfAny()
-        let category: KBCategory = if let id { try await KBCategory.find(id, orNotFound: "Category", on: db) } else { KBCategory() }
+        let category: KBCategory =
+            if let id { try await KBCategory.find(id, orNotFound: "Category", on: db) } else { KBCategory() }
         if category.id == nil || category.name != name {
             category.slug = try await uniqueSlug(slug, in: KBCategory.schema, excluding: id, on: db)
         }
@@ -64,7 +67,9 @@ struct KnowledgeBaseService: Sendable {
             let now = clock.now()
             let article = KBArticle()
             article.categoryID = input.categoryID
-            article.slug = try await uniqueSlug(Slug.make(title).isEmpty ? "article" : Slug.make(title), in: KBArticle.schema, excluding: nil, on: tx.db)
+            article.slug = try await uniqueSlug(
+                Slug.make(title).isEmpty ? "article" : Slug.make(title), in: KBArticle.schema, excluding: nil, on: tx.db
+            )
             article.isInternal = input.isInternal
             article.position = 0
             article.helpfulYes = 0
@@ -93,7 +98,9 @@ struct KnowledgeBaseService: Sendable {
         try await db.write { tx in
             let article = try await KBArticle.find(articleID, orNotFound: "Article", on: tx.db)
             let now = clock.now()
-            let translation = try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale).first() ?? KBTranslation()
+            let translation =
+                try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale)
+                .first() ?? KBTranslation()
             if translation.id == nil {
                 translation.articleID = articleID
                 translation.locale = locale
@@ -114,7 +121,11 @@ struct KnowledgeBaseService: Sendable {
     /// Makes the draft of one language what customers see.
     func publish(articleID: Int, locale: String, on db: any Database) async throws {
         try await db.write { tx in
-            guard let translation = try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(\.$locale == locale).first() else {
+            guard
+                let translation = try await KBTranslation.query(on: tx.db).filter(\.$articleID == articleID).filter(
+                    \.$locale == locale
+                ).first()
+            else {
                 throw RapportError.notFound("The \(locale) version of article \(articleID)")
             }
             let now = clock.now()
@@ -150,7 +161,9 @@ struct KnowledgeBaseService: Sendable {
     /// Counts a reader's answer to "was this helpful?".
     func recordFeedback(articleID: Int, helpful: Bool, on db: any Database) async throws {
         let column: SQLQueryString = helpful ? "helpful_yes = helpful_yes + 1" : "helpful_no = helpful_no + 1"
-        try await db.sql.raw("UPDATE kb_articles SET \(column) WHERE id = \(bind: articleID) AND is_internal = \(bind: false)").run()
+        try await db.sql.raw(
+            "UPDATE kb_articles SET \(column) WHERE id = \(bind: articleID) AND is_internal = \(bind: false)"
+        ).run()
     }
 
     func recordView(articleID: Int, on db: any Database) async throws {
@@ -173,15 +186,19 @@ struct KnowledgeBaseService: Sendable {
             case .sqlite:
                 try await db.sql.raw("DELETE FROM kb_search WHERE rowid = \(bind: id)").run()
                 if searchable {
-                    try await db.sql.raw("INSERT INTO kb_search (rowid, title, body) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: body))").run()
+                    try await db.sql.raw(
+                        "INSERT INTO kb_search (rowid, title, body) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: body))"
+                    ).run()
                 }
             case .postgres:
                 try await db.sql.raw("DELETE FROM kb_search WHERE translation_id = \(bind: id)").run()
                 if searchable {
-                    try await db.sql.raw("""
+                    try await db.sql.raw(
+                        """
                         INSERT INTO kb_search (translation_id, title, body, document) VALUES (\(bind: id), \(bind: translation.publishedTitle ?? ""), \(bind: body),
                             setweight(to_tsvector('english', \(bind: translation.publishedTitle ?? "")), 'A') || setweight(to_tsvector('english', \(bind: body)), 'B'))
-                        """).run()
+                        """
+                    ).run()
                 }
             }
         }
@@ -197,24 +214,36 @@ struct KnowledgeBaseService: Sendable {
 
     /// Published public articles matching the query, best first. Only the published index is
     /// read, so drafts and internal articles can never appear.
-    func search(_ query: SearchQuery, locale: String? = nil, limit: Int = 20, on db: any Database) async throws -> [SearchHit] {
+    func search(_ query: SearchQuery, locale: String? = nil, limit: Int = 20, on db: any Database) async throws
+        -> [SearchHit]
+    {
         guard !query.isEmpty else { return [] }
-        struct Row: Decodable { let articleID: Int; let slug: String; let title: String; let locale: String; let snippet: String? }
+        struct Row: Decodable {
+            let articleID: Int
+            let slug: String
+            let title: String
+            let locale: String
+            let snippet: String?
+        }
         let localeFilter: SQLQueryString = locale.map { "AND tr.locale = \(bind: $0)" } ?? ""
         let rows: [Row]
         switch db.flavor {
         case .sqlite:
-            rows = try await db.sql.raw("""
+            rows = try await db.sql.raw(
+                """
                 SELECT a.id AS "articleID", a.slug AS "slug", tr.published_title AS "title", tr.locale AS "locale",
                     snippet(kb_search, 1, \(bind: SnippetMarkup.startMarker), \(bind: SnippetMarkup.endMarker), '…', 18) AS "snippet"
                 FROM kb_search JOIN kb_translations tr ON tr.id = kb_search.rowid JOIN kb_articles a ON a.id = tr.article_id
                 WHERE kb_search MATCH \(bind: query.fts5MatchExpression) AND a.is_internal = \(bind: false) AND tr.published_at IS NOT NULL \(localeFilter)
                 ORDER BY bm25(kb_search, 8.0, 1.0), a.id
                 LIMIT \(bind: limit)
-                """).all(decoding: Row.self)
+                """
+            ).all(decoding: Row.self)
         case .postgres:
-            let options = "StartSel=\(SnippetMarkup.startMarker), StopSel=\(SnippetMarkup.endMarker), MaxWords=28, MinWords=10, MaxFragments=1"
-            rows = try await db.sql.raw("""
+            let options =
+                "StartSel=\(SnippetMarkup.startMarker), StopSel=\(SnippetMarkup.endMarker), MaxWords=28, MinWords=10, MaxFragments=1"
+            rows = try await db.sql.raw(
+                """
                 SELECT a.id AS "articleID", a.slug AS "slug", tr.published_title AS "title", tr.locale AS "locale",
                     ts_headline('english', s.body, q.query, \(bind: options)) AS "snippet"
                 FROM kb_search s
@@ -223,12 +252,15 @@ struct KnowledgeBaseService: Sendable {
                 WHERE s.document @@ q.query AND a.is_internal = \(bind: false) AND tr.published_at IS NOT NULL \(localeFilter)
                 ORDER BY ts_rank(s.document, q.query) DESC, a.id
                 LIMIT \(bind: limit)
-                """).all(decoding: Row.self)
+                """
+            ).all(decoding: Row.self)
         }
         var seen = Set<Int>()
         return rows.compactMap { row in
             guard seen.insert(row.articleID).inserted else { return nil }
-            return SearchHit(articleID: row.articleID, slug: row.slug, title: row.title, locale: row.locale, snippetHTML: SnippetMarkup.html(fromMarked: row.snippet ?? ""))
+            return SearchHit(
+                articleID: row.articleID, slug: row.slug, title: row.title, locale: row.locale,
+                snippetHTML: SnippetMarkup.html(fromMarked: row.snippet ?? ""))
         }
     }
 
@@ -238,13 +270,18 @@ struct KnowledgeBaseService: Sendable {
     }
 
     /// Other published articles of the same category, then ones that share words with the title.
-    func related(to article: KBArticle, title: String, limit: Int = 5, on db: any Database) async throws -> [SearchHit] {
+    func related(to article: KBArticle, title: String, limit: Int = 5, on db: any Database) async throws -> [SearchHit]
+    {
         let articleID = try article.requireID
         var hits = try await suggestions(for: title, limit: limit + 1, on: db).filter { $0.articleID != articleID }
         if hits.count < limit, let categoryID = article.categoryID {
             let siblings = try await PublishedArticles.list(categoryID: categoryID, locale: nil, on: db)
-            for sibling in siblings where sibling.articleID != articleID && !hits.contains(where: { $0.articleID == sibling.articleID }) {
-                hits.append(SearchHit(articleID: sibling.articleID, slug: sibling.slug, title: sibling.title, locale: sibling.locale, snippetHTML: ""))
+            for sibling in siblings
+            where sibling.articleID != articleID && !hits.contains(where: { $0.articleID == sibling.articleID }) {
+                hits.append(
+                    SearchHit(
+                        articleID: sibling.articleID, slug: sibling.slug, title: sibling.title, locale: sibling.locale,
+                        snippetHTML: ""))
             }
         }
         return Array(hits.prefix(limit))
@@ -257,30 +294,44 @@ struct KnowledgeBaseService: Sendable {
         let title = problems.requiredText(input.title, field: "title", maximumLength: Self.titleMaximumLength)
         let body = input.body.replacingOccurrences(of: "\r\n", with: "\n")
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.add("body", "must not be empty") }
-        if body.count > Self.bodyMaximumLength { problems.add("body", "must be at most \(Self.bodyMaximumLength) characters") }
+        if body.count > Self.bodyMaximumLength {
+            problems.add("body", "must be at most \(Self.bodyMaximumLength) characters")
+        }
         let locale = input.locale.trimmingCharacters(in: .whitespaces).lowercased()
-        if !Self.isLocale(locale) { problems.add("locale", "'\(locale.prefix(20))' is not a language code like en, de or pt-br") }
+        if !Self.isLocale(locale) {
+            problems.add("locale", "'\(locale.prefix(20))' is not a language code like en, de or pt-br")
+        }
         try problems.throwIfAny()
         return (title, body, locale)
     }
 
     static func isLocale(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), (2...3).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-        return parts.count == 1 || ((2...8).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        guard (1...2).contains(parts.count), (2...3).contains(parts[0].count),
+            parts[0].allSatisfy({ $0.isASCII && $0.isLetter })
+        else { return false }
+        return parts.count == 1
+            || ((2...8).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
     }
 
     private func checkCategory(_ id: Int?, on db: any Database) async throws {
-        if let id, try await KBCategory.find(id, on: db) == nil { throw RapportError.invalid(["category_id": "no category has id \(id)"]) }
+        if let id, try await KBCategory.find(id, on: db) == nil {
+            throw RapportError.invalid(["category_id": "no category has id \(id)"])
+        }
     }
 
     /// `base`, or `base-2`, `base-3` … whichever no other row of the table uses.
-    private func uniqueSlug(_ base: String, in table: String, excluding id: Int?, on db: any Database) async throws -> String {
-        let rows = try await db.sql.raw("SELECT slug, id FROM \(unsafeRaw: table) WHERE slug = \(bind: base) OR slug LIKE \(bind: base + "-%")").all()
-        let taken = Set(try rows.compactMap { row -> String? in
-            let rowID = try row.decode(column: "id", as: Int.self)
-            return rowID == id ? nil : try row.decode(column: "slug", as: String.self)
-        })
+    private func uniqueSlug(_ base: String, in table: String, excluding id: Int?, on db: any Database) async throws
+        -> String
+    {
+        let rows = try await db.sql.raw(
+            "SELECT slug, id FROM \(unsafeRaw: table) WHERE slug = \(bind: base) OR slug LIKE \(bind: base + "-%")"
+        ).all()
+        let taken = Set(
+            try rows.compactMap { row -> String? in
+                let rowID = try row.decode(column: "id", as: Int.self)
+                return rowID == id ? nil : try row.decode(column: "slug", as: String.self)
+            })
         if !taken.contains(base) { return base }
         var number = 2
         while taken.contains("\(base)-\(number)") { number += 1 }
@@ -303,13 +354,15 @@ enum PublishedArticles {
     /// where it exists, else English, else the first published.
     static func list(categoryID: Int?, locale: String?, limit: Int = 500, on db: any Database) async throws -> [Entry] {
         let category: SQLQueryString = categoryID.map { "AND a.category_id = \(bind: $0)" } ?? ""
-        let rows = try await db.sql.raw("""
+        let rows = try await db.sql.raw(
+            """
             SELECT a.id AS "articleID", a.slug AS "slug", tr.published_title AS "title", tr.locale AS "locale", a.category_id AS "categoryID"
             FROM kb_articles a JOIN kb_translations tr ON tr.article_id = a.id
             WHERE a.is_internal = \(bind: false) AND tr.published_at IS NOT NULL \(category)
             ORDER BY a.position, a.id, tr.locale
             LIMIT \(bind: limit * 4)
-            """).all(decoding: Entry.self)
+            """
+        ).all(decoding: Entry.self)
         return Array(pickLanguage(rows, preferred: locale).prefix(limit))
     }
 
@@ -322,7 +375,9 @@ enum PublishedArticles {
                 order.append(row.articleID)
                 continue
             }
-            func score(_ entry: Entry) -> Int { entry.locale == preferred ? 2 : entry.locale == KnowledgeBaseService.defaultLocale ? 1 : 0 }
+            func score(_ entry: Entry) -> Int {
+                entry.locale == preferred ? 2 : entry.locale == KnowledgeBaseService.defaultLocale ? 1 : 0
+            }
             if score(row) > score(current) { chosen[row.articleID] = row }
         }
         return order.compactMap { chosen[$0] }

@@ -48,11 +48,17 @@ struct LiveEventData: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case subject, status, fields, text, state
-        case messageID = "message_id", messageKind = "message_kind", authorKind = "author_kind", agentName = "agent_name"
+        case messageID = "message_id"
+        case messageKind = "message_kind"
+        case authorKind = "author_kind"
+        case agentName = "agent_name"
     }
 
-    init(subject: String? = nil, status: String? = nil, fields: [String]? = nil, messageID: Int? = nil, messageKind: String? = nil,
-         authorKind: String? = nil, text: String? = nil, state: String? = nil, agentName: String? = nil) {
+    init(
+        subject: String? = nil, status: String? = nil, fields: [String]? = nil, messageID: Int? = nil,
+        messageKind: String? = nil,
+        authorKind: String? = nil, text: String? = nil, state: String? = nil, agentName: String? = nil
+    ) {
         self.subject = subject
         self.status = status
         self.fields = fields
@@ -119,10 +125,14 @@ enum EventLog {
             try await db.sql.raw("SELECT pg_advisory_xact_lock(\(bind: appendLockKey))").run()
         }
         var insert = db.sql.insert(into: table)
-            .columns("kind", "ticket_id", "team_id", "assignee_id", "audience_agent_id", "actor_agent_id", "data", "created_at")
+            .columns(
+                "kind", "ticket_id", "team_id", "assignee_id", "audience_agent_id", "actor_agent_id", "data",
+                "created_at")
         for draft in drafts {
-            insert = insert.values(draft.kind.rawValue, draft.ticketID, draft.teamID, draft.assigneeID, draft.audienceAgentID, draft.actorAgentID,
-                                   String(decoding: try encoder.encode(draft.data), as: UTF8.self), draft.at)
+            insert = insert.values(
+                draft.kind.rawValue, draft.ticketID, draft.teamID, draft.assigneeID, draft.audienceAgentID,
+                draft.actorAgentID,
+                String(decoding: try encoder.encode(draft.data), as: UTF8.self), draft.at)
         }
         try await insert.run()
         return true
@@ -142,18 +152,21 @@ enum EventLog {
 
     /// Events after `id`, oldest first.
     static func read(after id: Int, limit: Int, on db: any Database) async throws -> [LiveEvent] {
-        let rows = try await db.sql.raw("""
+        let rows = try await db.sql.raw(
+            """
             SELECT id AS "id", kind AS "kind", ticket_id AS "ticketID", team_id AS "teamID", assignee_id AS "assigneeID", audience_agent_id AS "audienceAgentID",
                    actor_agent_id AS "actorAgentID", data AS "data", created_at AS "createdAt"
             FROM events WHERE id > \(bind: id) ORDER BY id LIMIT \(bind: limit)
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         let decoder = JSONDecoder()
         return rows.compactMap { row in
             guard let kind = LiveEvent.Kind(rawValue: row.kind) else { return nil }
             let data = (try? decoder.decode(LiveEventData.self, from: Data(row.data.utf8))) ?? LiveEventData()
-            return LiveEvent(id: row.id, kind: kind, ticketID: row.ticketID, teamID: row.teamID, assigneeID: row.assigneeID,
-                             audienceAgentID: row.audienceAgentID, actorAgentID: row.actorAgentID,
-                             data: data, createdAt: row.createdAt)
+            return LiveEvent(
+                id: row.id, kind: kind, ticketID: row.ticketID, teamID: row.teamID, assigneeID: row.assigneeID,
+                audienceAgentID: row.audienceAgentID, actorAgentID: row.actorAgentID,
+                data: data, createdAt: row.createdAt)
         }
     }
 
@@ -165,7 +178,8 @@ enum EventLog {
 
     /// The highest id pruned so far: a consumer behind it has missed events and must reload.
     static func prunedThrough(on db: any Database) async throws -> Int {
-        try await db.sql.raw("SELECT pruned_through AS \"id\" FROM event_log_state WHERE id = 1").first()?.decode(column: "id", as: Int.self) ?? 0
+        try await db.sql.raw("SELECT pruned_through AS \"id\" FROM event_log_state WHERE id = 1").first()?.decode(
+            column: "id", as: Int.self) ?? 0
     }
 
     /// Deletes events older than the retention period and remembers how far it went.
@@ -173,12 +187,19 @@ enum EventLog {
     static func prune(now: Date, on db: any Database) async throws -> Int {
         let cutoff = now.addingTimeInterval(-retention)
         return try await db.write { tx in
-            guard let last = try await tx.sql.raw("SELECT MAX(id) AS \"id\" FROM events WHERE created_at < \(bind: cutoff)").first()?
-                .decode(column: "id", as: Int?.self) else { return 0 }
-            let count = try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM events WHERE id <= \(bind: last)").first()?
+            guard
+                let last = try await tx.sql.raw(
+                    "SELECT MAX(id) AS \"id\" FROM events WHERE created_at < \(bind: cutoff)"
+                ).first()?
+                .decode(column: "id", as: Int?.self)
+            else { return 0 }
+            let count =
+                try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM events WHERE id <= \(bind: last)").first()?
                 .decode(column: "count", as: Int.self) ?? 0
             try await tx.sql.raw("DELETE FROM events WHERE id <= \(bind: last)").run()
-            try await tx.sql.raw("UPDATE event_log_state SET pruned_through = \(bind: last) WHERE id = 1 AND pruned_through < \(bind: last)").run()
+            try await tx.sql.raw(
+                "UPDATE event_log_state SET pruned_through = \(bind: last) WHERE id = 1 AND pruned_through < \(bind: last)"
+            ).run()
             return count
         }
     }
@@ -190,18 +211,22 @@ struct CreateEventLog: AsyncMigration {
         switch database.flavor {
         case .sqlite:
             // AUTOINCREMENT: an id is never handed out twice, even after the newest rows are pruned.
-            try await database.sql.raw("""
+            try await database.sql.raw(
+                """
                 CREATE TABLE events (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, ticket_id INTEGER, team_id INTEGER, assignee_id INTEGER, audience_agent_id INTEGER,
                     actor_agent_id INTEGER, data TEXT NOT NULL, created_at REAL NOT NULL)
-                """).run()
+                """
+            ).run()
         case .postgres:
-            try await database.sql.raw("""
+            try await database.sql.raw(
+                """
                 CREATE TABLE events (
                     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind TEXT NOT NULL, ticket_id BIGINT, team_id BIGINT, assignee_id BIGINT,
                     audience_agent_id BIGINT,
                     actor_agent_id BIGINT, data TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)
-                """).run()
+                """
+            ).run()
         }
         try await database.sql.raw("CREATE INDEX idx_events_created ON events (created_at)").run()
         try await database.schema("event_log_state")

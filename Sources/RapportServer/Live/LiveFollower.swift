@@ -1,7 +1,7 @@
 import FluentKit
-import RapportCore
 import Foundation
 import Logging
+import RapportCore
 
 /// What a workspace tab receives, as JSON text frames (WebSocket) or `data:` lines (SSE).
 enum LiveMessage: Encodable, Sendable {
@@ -13,24 +13,26 @@ enum LiveMessage: Encodable, Sendable {
     case ping
 
     private enum CodingKeys: String, CodingKey {
-        case type, latest, viewers, id, kind, ticketID = "ticket_id", actorAgentID = "actor_agent_id", data, reason
+        case type, latest, viewers, id, kind, data, reason
+        case ticketID = "ticket_id"
+        case actorAgentID = "actor_agent_id"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case let .hello(latest, viewers):
+        case .hello(let latest, let viewers):
             try container.encode("hello", forKey: .type)
             try container.encode(latest, forKey: .latest)
             try container.encode(viewers, forKey: .viewers)
-        case let .event(event):
+        case .event(let event):
             try container.encode("event", forKey: .type)
             try container.encode(event.id, forKey: .id)
             try container.encode(event.kind.rawValue, forKey: .kind)
             try container.encodeIfPresent(event.ticketID, forKey: .ticketID)
             try container.encodeIfPresent(event.actorAgentID, forKey: .actorAgentID)
             try container.encode(event.data, forKey: .data)
-        case let .reset(reason):
+        case .reset(let reason):
             try container.encode("reset", forKey: .type)
             try container.encode(reason, forKey: .reason)
         case .ping:
@@ -44,7 +46,7 @@ enum LiveMessage: Encodable, Sendable {
 
     /// The SSE id of an event message, so a reconnecting EventSource sends it back.
     var eventID: Int? {
-        if case let .event(event) = self { return event.id }
+        if case .event(let event) = self { return event.id }
         return nil
     }
 

@@ -43,8 +43,11 @@ actor LiveHub {
     private let notifyWake = WakeSignal()
     private var lastNotifiedID = 0
 
-    init(database: @escaping @Sendable () -> (any Database)?, presence: PresenceService, configuration: ConfigurationCache,
-         postgres: PostgresConnection.Configuration?, eventLoop: any EventLoop, logger: Logger) {
+    init(
+        database: @escaping @Sendable () -> (any Database)?, presence: PresenceService,
+        configuration: ConfigurationCache,
+        postgres: PostgresConnection.Configuration?, eventLoop: any EventLoop, logger: Logger
+    ) {
         self.provider = database
         self.presence = presence
         self.configuration = configuration
@@ -90,21 +93,23 @@ actor LiveHub {
         started = true
         let wake = self.wake
         let signal = LiveSignal.shared.subscribe { wake.signal() }
-        tasks.append(Task { [weak self] in
-            defer { LiveSignal.shared.unsubscribe(signal) }
-            while !Task.isCancelled {
-                await wake.wait(timeout: Self.pollInterval)
-                guard let self else { return }
-                await self.tail()
-            }
-        })
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: PresenceService.refreshInterval)
-                guard let self else { return }
-                await self.maintainPresence()
-            }
-        })
+        tasks.append(
+            Task { [weak self] in
+                defer { LiveSignal.shared.unsubscribe(signal) }
+                while !Task.isCancelled {
+                    await wake.wait(timeout: Self.pollInterval)
+                    guard let self else { return }
+                    await self.tail()
+                }
+            })
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: PresenceService.refreshInterval)
+                    guard let self else { return }
+                    await self.maintainPresence()
+                }
+            })
         if let postgresConfiguration {
             tasks.append(Task { [weak self] in await self?.listen(postgresConfiguration) })
             tasks.append(Task { [weak self] in await self?.relayNotifications() })
@@ -141,7 +146,8 @@ actor LiveHub {
     private func maintainPresence() async {
         do {
             try await presence.refresh(tabs: Array(tabs.keys), on: database())
-            try await presence.sweep(directory: try await configuration.current(on: database()).directory, on: database())
+            try await presence.sweep(
+                directory: try await configuration.current(on: database()).directory, on: database())
         } catch {
             logger.warning("live presence: \(error)")
         }
@@ -181,7 +187,8 @@ actor LiveHub {
     }
 
     private static func firstIndex(in events: [LiveEvent], after id: Int) -> Int {
-        var low = 0, high = events.count
+        var low = 0
+        var high = events.count
         while low < high {
             let middle = (low + high) / 2
             if events[middle].id <= id { low = middle + 1 } else { high = middle }
@@ -210,7 +217,9 @@ actor LiveHub {
         var attempt = 0
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger).get()
+                let connection = try await PostgresConnection.connect(
+                    on: eventLoop, configuration: configuration, id: 1, logger: logger
+                ).get()
                 attempt = 0
                 let wake = self.wake
                 do {
@@ -229,7 +238,8 @@ actor LiveHub {
             } catch {
                 if Task.isCancelled { return }
                 attempt += 1
-                logger.warning("live events: LISTEN connection lost (\(error)); the log is still read every \(Self.pollInterval)")
+                logger.warning(
+                    "live events: LISTEN connection lost (\(error)); the log is still read every \(Self.pollInterval)")
                 try? await Task.sleep(for: .milliseconds(min(5_000, 200 * attempt)))
             }
         }
@@ -246,7 +256,8 @@ actor LiveHub {
             guard newest > lastNotifiedID else { continue }
             lastNotifiedID = newest
             do {
-                try await database().sql.raw("SELECT pg_notify(\(bind: Self.notifyChannel), \(bind: String(newest)))").run()
+                try await database().sql.raw("SELECT pg_notify(\(bind: Self.notifyChannel), \(bind: String(newest)))")
+                    .run()
             } catch {
                 logger.warning("live events: NOTIFY failed: \(error)")
             }

@@ -1,8 +1,8 @@
-import FluentKit
-import NIOWebSocket
 import Fluent
+import FluentKit
 import Foundation
 import NIOConcurrencyHelpers
+import NIOWebSocket
 import RapportCore
 import Vapor
 
@@ -20,8 +20,13 @@ struct LiveRoutes: RouteCollection {
     /// Browsers always send `Origin` with a WebSocket handshake; another site's page must not
     /// open one with this agent's cookie.
     static func checkOrigin(_ req: Request, required: Bool) throws {
-        if required, req.headers.first(name: .origin) == nil { throw RapportError(.forbidden, code: "origin", reason: "A live connection needs an Origin header.") }
-        do { try CSRFProtectionMiddleware.checkOrigin(req) } catch { throw RapportError(.forbidden, code: "origin", reason: "A live connection must come from this server's pages.") }
+        if required, req.headers.first(name: .origin) == nil {
+            throw RapportError(.forbidden, code: "origin", reason: "A live connection needs an Origin header.")
+        }
+        do { try CSRFProtectionMiddleware.checkOrigin(req) } catch {
+            throw RapportError(
+                .forbidden, code: "origin", reason: "A live connection must come from this server's pages.")
+        }
     }
 
     // MARK: WebSocket
@@ -32,7 +37,8 @@ struct LiveRoutes: RouteCollection {
         try Self.checkOrigin(req, required: true)
         let tab = try await LiveTab(req)
         guard req.headers.first(name: .upgrade)?.lowercased() == "websocket" else {
-            throw RapportError.badRequest("Open /live as a WebSocket, or use /live/stream for Server-Sent Events.", code: "not_websocket")
+            throw RapportError.badRequest(
+                "Open /live as a WebSocket, or use /live/stream for Server-Sent Events.", code: "not_websocket")
         }
         return req.webSocket(maxFrameSize: .init(integerLiteral: 16 * 1024)) { req, socket in
             Task { await LiveRoutes.serve(socket, tab: tab, for: req) }
@@ -60,16 +66,18 @@ struct LiveRoutes: RouteCollection {
         if let lastID = req.headers.first(name: "Last-Event-ID").flatMap(Int.init), lastID >= 0 { tab.after = lastID }
         let session = LiveSession(tab: tab, req: req)
         let start = tab.after
-        let response = Response(status: .ok, body: .init(managedAsyncStream: { writer in
-            defer { Task { await session.end() } }
-            try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n\n")))
-            try await session.run(after: start) { message in
-                var frame = ""
-                if let id = message.eventID { frame += "id: \(id)\n" }
-                frame += "data: \(message.json)\n\n"
-                try await writer.write(.buffer(ByteBuffer(string: frame)))
-            }
-        }))
+        let response = Response(
+            status: .ok,
+            body: .init(managedAsyncStream: { writer in
+                defer { Task { await session.end() } }
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n\n")))
+                try await session.run(after: start) { message in
+                    var frame = ""
+                    if let id = message.eventID { frame += "id: \(id)\n" }
+                    frame += "data: \(message.json)\n\n"
+                    try await writer.write(.buffer(ByteBuffer(string: frame)))
+                }
+            }))
         response.headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
@@ -86,12 +94,15 @@ struct LiveRoutes: RouteCollection {
     func presence(req: Request) async throws -> HTTPStatus {
         let input = try req.content.decode(PresenceInput.self)
         guard let state = PresenceService.State(rawValue: input.state), LiveTab.isValidID(input.tab) else {
-            throw RapportError.invalid(["state": "must be viewing, replying or noting", "tab": "must be the page's tab id"])
+            throw RapportError.invalid([
+                "state": "must be viewing, replying or noting", "tab": "must be the page's tab id",
+            ])
         }
         if let ticket = input.ticket { try await req.requireTicketAccess(ticket) }
         let agent = try req.agent
-        try await req.rapport.presence.update(tab: LiveTab.rowKey(agentID: agent.id, tab: input.tab), agentID: agent.id, agentName: agent.name,
-                                              ticketID: input.ticket, state: state, on: req.db)
+        try await req.rapport.presence.update(
+            tab: LiveTab.rowKey(agentID: agent.id, tab: input.tab), agentID: agent.id, agentName: agent.name,
+            ticketID: input.ticket, state: state, on: req.db)
         return .noContent
     }
 }
@@ -108,12 +119,18 @@ struct LiveTab: Sendable {
     init(_ req: Request) async throws {
         let agent = try req.agent
         let tab = req.queryString("tab") ?? ""
-        guard Self.isValidID(tab) else { throw RapportError.invalid(["tab": "must be 8 to 64 letters, digits, '-' or '_'"]) }
+        guard Self.isValidID(tab) else {
+            throw RapportError.invalid(["tab": "must be 8 to 64 letters, digits, '-' or '_'"])
+        }
         var problems = FieldErrors()
         let ticket = req.queryInt("ticket", into: &problems)
         var after = 0
         if let raw = req.queryString("after") {
-            if let value = Int(raw), value >= 0 { after = value } else { problems.add("after", "must be the id of the last event the page has, 0 or more") }
+            if let value = Int(raw), value >= 0 {
+                after = value
+            } else {
+                problems.add("after", "must be the id of the last event the page has, 0 or more")
+            }
         }
         try problems.throwIfAny()
         if let ticket { try await req.requireTicketAccess(ticket) }
@@ -125,7 +142,8 @@ struct LiveTab: Sendable {
     }
 
     static func isValidID(_ tab: String) -> Bool {
-        (8...64).contains(tab.count) && tab.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        (8...64).contains(tab.count)
+            && tab.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     /// Scoped by agent, so no one can move or end another agent's row by guessing a tab id.
@@ -159,12 +177,15 @@ final class LiveSession: Sendable {
     /// Says where the tab is, sends the hello and then every event after `after` it may see.
     func run(after: Int, send: @escaping @Sendable (LiveMessage) async throws -> Void) async throws {
         await hub.connected(tab: tab.key)
-        try await services.presence.update(tab: tab.key, agentID: tab.agentID, agentName: tab.agentName, ticketID: tab.ticketID, state: .viewing, on: database())
+        try await services.presence.update(
+            tab: tab.key, agentID: tab.agentID, agentName: tab.agentName, ticketID: tab.ticketID, state: .viewing,
+            on: database())
         let access = try await currentAccess()
         guard let access else { return }
         try await send(.hello(latest: try await hub.cursor(), viewers: try await visibleViewers(access)))
         let agentID = tab.agentID
-        let follower = LiveFollower(hub: hub, database: database, agentID: agentID, access: { [weak self] in try await self?.currentAccess() })
+        let follower = LiveFollower(
+            hub: hub, database: database, agentID: agentID, access: { [weak self] in try await self?.currentAccess() })
         try await follower.follow(after: after, send: send)
     }
 
@@ -189,20 +210,29 @@ final class LiveSession: Sendable {
     /// A message from the tab: `{"type":"presence","state":"replying"}`. Unknown or too
     /// frequent messages are ignored.
     func received(_ text: String) async {
-        struct Incoming: Decodable { let type: String; let state: String? }
-        guard text.utf8.count <= 1_024, let incoming = try? JSONDecoder().decode(Incoming.self, from: Data(text.utf8)), incoming.type == "presence",
-              let wanted = incoming.state.flatMap(PresenceService.State.init(rawValue:)) else { return }
+        struct Incoming: Decodable {
+            let type: String
+            let state: String?
+        }
+        guard text.utf8.count <= 1_024, let incoming = try? JSONDecoder().decode(Incoming.self, from: Data(text.utf8)),
+            incoming.type == "presence",
+            let wanted = incoming.state.flatMap(PresenceService.State.init(rawValue:))
+        else { return }
         let now = Date()
         let accepted = state.withLockedValue { state -> Bool in
             state.changes = state.changes.filter { now.timeIntervalSince($0) < 60 }
-            guard !state.ended, state.presence != wanted, state.changes.count < PresenceService.changesPerMinute else { return false }
+            guard !state.ended, state.presence != wanted, state.changes.count < PresenceService.changesPerMinute else {
+                return false
+            }
             state.presence = wanted
             state.changes.append(now)
             return true
         }
         guard accepted else { return }
         do {
-            try await services.presence.update(tab: tab.key, agentID: tab.agentID, agentName: tab.agentName, ticketID: tab.ticketID, state: wanted, on: database())
+            try await services.presence.update(
+                tab: tab.key, agentID: tab.agentID, agentName: tab.agentName, ticketID: tab.ticketID, state: wanted,
+                on: database())
         } catch {
             logger.warning("live presence update failed: \(error)")
         }

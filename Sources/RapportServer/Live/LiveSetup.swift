@@ -1,5 +1,5 @@
-import FluentKit
 import Fluent
+import FluentKit
 import FluentPostgresDriver
 import Vapor
 
@@ -11,7 +11,9 @@ extension Application {
     /// This instance's follower of the event log.
     var live: LiveHub {
         get {
-            guard let hub = storage[LiveHubKey.self] else { fatalError("configure(_:settings:) sets up the live hub before any route runs") }
+            guard let hub = storage[LiveHubKey.self] else {
+                fatalError("configure(_:settings:) sets up the live hub before any route runs")
+            }
             return hub
         }
         set { storage[LiveHubKey.self] = newValue }
@@ -31,7 +33,9 @@ enum LiveSetup {
         var logger = Logger(label: "rapport.live")
         logger.logLevel = app.logger.logLevel
         let fixedLogger = logger
-        let database: @Sendable () -> (any Database)? = { app.databases.database(logger: fixedLogger, on: app.eventLoopGroup.any()) }
+        let database: @Sendable () -> (any Database)? = {
+            app.databases.database(logger: fixedLogger, on: app.eventLoopGroup.any())
+        }
         app.live = LiveHub(
             database: database, presence: services.presence,
             configuration: services.configuration,

@@ -28,35 +28,56 @@ struct PresenceService: Sendable {
         let state: State
 
         enum CodingKeys: String, CodingKey {
-            case agentID = "agent_id", agentName = "agent_name", ticketID = "ticket_id", state
+            case agentID = "agent_id"
+            case agentName = "agent_name"
+            case ticketID = "ticket_id"
+            case state
         }
     }
 
     /// Records where the tab is and what it does; publishes an event when that changed.
-    func update(tab: String, agentID: Int, agentName: String, ticketID: Int?, state: State, on db: any Database) async throws {
+    func update(tab: String, agentID: Int, agentName: String, ticketID: Int?, state: State, on db: any Database)
+        async throws
+    {
         let now = clock.now()
         let expires = now.addingTimeInterval(Self.lifetime)
         try await db.write { tx in
-            struct Current: Decodable { let ticketID: Int?; let state: String }
-            let current = try await tx.sql.raw("""
+            struct Current: Decodable {
+                let ticketID: Int?
+                let state: String
+            }
+            let current = try await tx.sql.raw(
+                """
                 SELECT ticket_id AS "ticketID", state AS "state" FROM presence WHERE tab = \(bind: tab)
-                """).first(decoding: Current.self)
+                """
+            ).first(decoding: Current.self)
             if let current {
-                try await tx.sql.raw("""
+                try await tx.sql.raw(
+                    """
                     UPDATE presence SET ticket_id = \(bind: ticketID), state = \(bind: state.rawValue), expires_at = \(bind: expires) WHERE tab = \(bind: tab)
-                    """).run()
+                    """
+                ).run()
                 guard current.ticketID != ticketID || current.state != state.rawValue else { return }
                 if current.ticketID != ticketID, let previous = current.ticketID {
-                    tx.publish(try await Self.event(agentID: agentID, agentName: agentName, ticketID: previous, state: "left", at: now, in: tx))
+                    tx.publish(
+                        try await Self.event(
+                            agentID: agentID, agentName: agentName, ticketID: previous, state: "left", at: now, in: tx))
                 }
             } else {
-                try await tx.sql.raw("""
+                try await tx.sql.raw(
+                    """
                     INSERT INTO presence (tab, agent_id, ticket_id, state, expires_at) VALUES
                     (\(bind: tab), \(bind: agentID), \(bind: ticketID), \(bind: state.rawValue), \(bind: expires))
-                    """).run()
+                    """
+                ).run()
             }
             // A tab on the inbox or another list is not news; one on a ticket is.
-            if ticketID != nil { tx.publish(try await Self.event(agentID: agentID, agentName: agentName, ticketID: ticketID, state: state.rawValue, at: now, in: tx)) }
+            if ticketID != nil {
+                tx.publish(
+                    try await Self.event(
+                        agentID: agentID, agentName: agentName, ticketID: ticketID, state: state.rawValue, at: now,
+                        in: tx))
+            }
         }
     }
 
@@ -66,7 +87,9 @@ struct PresenceService: Sendable {
         let expires = clock.now().addingTimeInterval(Self.lifetime)
         try await db.write { tx in
             for chunk in stride(from: 0, to: tabs.count, by: 500).map({ Array(tabs[$0..<min(tabs.count, $0 + 500)]) }) {
-                try await tx.sql.raw("UPDATE presence SET expires_at = \(bind: expires) WHERE tab IN \(SQLBind.group(chunk))").run()
+                try await tx.sql.raw(
+                    "UPDATE presence SET expires_at = \(bind: expires) WHERE tab IN \(SQLBind.group(chunk))"
+                ).run()
             }
         }
     }
@@ -75,12 +98,24 @@ struct PresenceService: Sendable {
     func leave(tab: String, agentName: String, on db: any Database) async throws {
         let now = clock.now()
         try await db.write { tx in
-            struct Gone: Decodable { let agentID: Int; let ticketID: Int? }
-            guard let gone = try await tx.sql.raw("""
-                SELECT agent_id AS "agentID", ticket_id AS "ticketID" FROM presence WHERE tab = \(bind: tab)
-                """).first(decoding: Gone.self) else { return }
+            struct Gone: Decodable {
+                let agentID: Int
+                let ticketID: Int?
+            }
+            guard
+                let gone = try await tx.sql.raw(
+                    """
+                    SELECT agent_id AS "agentID", ticket_id AS "ticketID" FROM presence WHERE tab = \(bind: tab)
+                    """
+                ).first(decoding: Gone.self)
+            else { return }
             try await tx.sql.raw("DELETE FROM presence WHERE tab = \(bind: tab)").run()
-            if gone.ticketID != nil { tx.publish(try await Self.event(agentID: gone.agentID, agentName: agentName, ticketID: gone.ticketID, state: "left", at: now, in: tx)) }
+            if gone.ticketID != nil {
+                tx.publish(
+                    try await Self.event(
+                        agentID: gone.agentID, agentName: agentName, ticketID: gone.ticketID, state: "left", at: now,
+                        in: tx))
+            }
         }
     }
 
@@ -90,16 +125,28 @@ struct PresenceService: Sendable {
     func sweep(directory: StaffDirectory, on db: any Database) async throws -> Int {
         let now = clock.now()
         // Nearly always nothing expired: find that out with a read, not a write transaction.
-        guard try await db.sql.raw("SELECT 1 AS \"one\" FROM presence WHERE expires_at < \(bind: now) LIMIT 1").first() != nil else { return 0 }
+        guard
+            try await db.sql.raw("SELECT 1 AS \"one\" FROM presence WHERE expires_at < \(bind: now) LIMIT 1").first()
+                != nil
+        else { return 0 }
         return try await db.write { tx in
-            struct Expired: Decodable { let tab: String; let agentID: Int; let ticketID: Int? }
-            let expired = try await tx.sql.raw("""
+            struct Expired: Decodable {
+                let tab: String
+                let agentID: Int
+                let ticketID: Int?
+            }
+            let expired = try await tx.sql.raw(
+                """
                 SELECT tab AS "tab", agent_id AS "agentID", ticket_id AS "ticketID" FROM presence WHERE expires_at < \(bind: now)
-                """).all(decoding: Expired.self)
+                """
+            ).all(decoding: Expired.self)
             guard !expired.isEmpty else { return 0 }
             try await tx.sql.raw("DELETE FROM presence WHERE tab IN \(SQLBind.group(expired.map(\.tab)))").run()
             for row in expired where row.ticketID != nil {
-                tx.publish(try await Self.event(agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID, state: "left", at: now, in: tx))
+                tx.publish(
+                    try await Self.event(
+                        agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID,
+                        state: "left", at: now, in: tx))
             }
             return expired.count
         }
@@ -108,27 +155,39 @@ struct PresenceService: Sendable {
     /// Everyone here now (one entry per agent and ticket, the busiest state first), for a tab
     /// that just connected.
     func viewers(directory: StaffDirectory, on db: any Database) async throws -> [Viewer] {
-        struct Row: Decodable { let agentID: Int; let ticketID: Int?; let state: String }
-        let rows = try await db.sql.raw("""
+        struct Row: Decodable {
+            let agentID: Int
+            let ticketID: Int?
+            let state: String
+        }
+        let rows = try await db.sql.raw(
+            """
             SELECT agent_id AS "agentID", ticket_id AS "ticketID", state AS "state" FROM presence WHERE expires_at >= \(bind: clock.now())
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         var best: [String: Viewer] = [:]
         for row in rows {
             guard let state = State(rawValue: row.state) else { continue }
             let key = "\(row.agentID)/\(row.ticketID ?? 0)"
             if let known = best[key], known.state != .viewing { continue }
-            best[key] = Viewer(agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID, state: state)
+            best[key] = Viewer(
+                agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID,
+                state: state)
         }
         return best.values.sorted { ($0.ticketID ?? 0, $0.agentName) < ($1.ticketID ?? 0, $1.agentName) }
     }
 
     /// A presence event carries the ticket's team and assignee, so only agents who may see the
     /// ticket learn who is on it.
-    private static func event(agentID: Int, agentName: String, ticketID: Int?, state: String, at now: Date, in tx: WriteTransaction) async throws -> LiveEventDraft {
+    private static func event(
+        agentID: Int, agentName: String, ticketID: Int?, state: String, at now: Date, in tx: WriteTransaction
+    ) async throws -> LiveEventDraft {
         var owner: TicketOwner?
         if let ticketID { owner = try await TicketOwner.load(ticketID, on: tx.db) }
-        return LiveEventDraft(kind: .presence, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID, actorAgentID: agentID,
-                              data: LiveEventData(state: state, agentName: agentName), at: now)
+        return LiveEventDraft(
+            kind: .presence, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID,
+            actorAgentID: agentID,
+            data: LiveEventData(state: state, agentName: agentName), at: now)
     }
 }
 

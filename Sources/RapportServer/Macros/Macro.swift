@@ -32,7 +32,9 @@ struct AddMacroOwners: AsyncMigration {
         try await database.schema(Macro.schema).field("owner_agent_id", .int).update()
         try await database.dropIndex("uq_macros_title")
         // COALESCE: NULL owners (shared macros) must collide with each other too.
-        try await database.sql.raw("CREATE UNIQUE INDEX uq_macros_owner_title ON macros ((COALESCE(owner_agent_id, 0)), title)").run()
+        try await database.sql.raw(
+            "CREATE UNIQUE INDEX uq_macros_owner_title ON macros ((COALESCE(owner_agent_id, 0)), title)"
+        ).run()
         try await database.createIndex("idx_macros_owner", on: Macro.schema, columns: ["owner_agent_id"])
     }
 

@@ -28,7 +28,12 @@ struct MacroForm: Codable, Sendable {
     var addTags: String?
 
     enum CodingKeys: String, CodingKey {
-        case title, body, setStatus = "set_status", setPriority = "set_priority", setTeam = "set_team", assignToUser = "assign_to_user", addTags = "add_tags"
+        case title, body
+        case setStatus = "set_status"
+        case setPriority = "set_priority"
+        case setTeam = "set_team"
+        case assignToUser = "assign_to_user"
+        case addTags = "add_tags"
     }
 }
 
@@ -92,22 +97,30 @@ struct MacroPages: RouteCollection {
         let rows = macros.compactMap { macro -> MacroRow? in
             guard let id = macro.id else { return nil }
             let changes = MacroService.describeChanges(of: macro, teamName: directory.teamName)
-            return MacroRow(id: id, title: macro.title, preview: TextPreview.excerpt(macro.body, maximumLength: 140), actions: changes.joined(separator: "; ").capitalizedFirst)
+            return MacroRow(
+                id: id, title: macro.title, preview: TextPreview.excerpt(macro.body, maximumLength: 140),
+                actions: changes.joined(separator: "; ").capitalizedFirst)
         }
-        let context = MacroListContext(page: try req.chrome(title: scope == .shared ? "Macros" : "Your macros", section: scope == .shared ? "admin" : "macros"),
-                                       rows: rows, hasRows: !rows.isEmpty, base: scope.base, isShared: scope == .shared)
+        let context = MacroListContext(
+            page: try req.chrome(
+                title: scope == .shared ? "Macros" : "Your macros", section: scope == .shared ? "admin" : "macros"),
+            rows: rows, hasRows: !rows.isEmpty, base: scope.base, isShared: scope == .shared)
         return try await req.page("macros", context)
     }
 
     func newMacro(_ req: Request, scope: Scope) async throws -> Response {
-        try await renderEditor(req, scope: scope, macroID: nil, form: MacroForm(body: "Hi {{customer.first_name}},\n\n\n\nBest regards,\n{{agent.first_name}}"), error: nil)
+        try await renderEditor(
+            req, scope: scope, macroID: nil,
+            form: MacroForm(body: "Hi {{customer.first_name}},\n\n\n\nBest regards,\n{{agent.first_name}}"), error: nil)
     }
 
     func edit(_ req: Request, scope: Scope) async throws -> Response {
         let macro = try await macro(req, scope: scope)
         let form = MacroForm(
-            title: macro.title, body: macro.body, setStatus: macro.setStatus?.rawValue, setPriority: macro.setPriority?.rawValue,
-            setTeam: macro.setTeamID.map(String.init), assignToUser: macro.assignToUser ? "true" : nil, addTags: macro.addTags
+            title: macro.title, body: macro.body, setStatus: macro.setStatus?.rawValue,
+            setPriority: macro.setPriority?.rawValue,
+            setTeam: macro.setTeamID.map(String.init), assignToUser: macro.assignToUser ? "true" : nil,
+            addTags: macro.addTags
         )
         return try await renderEditor(req, scope: scope, macroID: try macro.requireID, form: form, error: nil)
     }
@@ -118,7 +131,9 @@ struct MacroPages: RouteCollection {
             _ = try await req.rapport.macros.create(try Self.input(form), owner: try owner(req, scope), on: req.db)
             return req.redirect(to: scope.base, notice: .macroSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderEditor(req, scope: scope, macroID: nil, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await renderEditor(
+                req, scope: scope, macroID: nil, form: form, error: FormErrorWording.sentence(error),
+                status: .unprocessableEntity)
         }
     }
 
@@ -129,7 +144,9 @@ struct MacroPages: RouteCollection {
             try await req.rapport.macros.update(macroID: try macro.requireID, with: try Self.input(form), on: req.db)
             return req.redirect(to: scope.base, notice: .macroSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderEditor(req, scope: scope, macroID: try macro.requireID, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await renderEditor(
+                req, scope: scope, macroID: try macro.requireID, form: form, error: FormErrorWording.sentence(error),
+                status: .unprocessableEntity)
         }
     }
 
@@ -141,7 +158,7 @@ struct MacroPages: RouteCollection {
 
     private static func input(_ form: MacroForm) throws -> MacroInput {
         var teamID: Int?
-        if case let .set(team) = try WebForm.reference(form.setTeam, field: "set_team") { teamID = team }
+        if case .set(let team) = try WebForm.reference(form.setTeam, field: "set_team") { teamID = team }
         return MacroInput(
             title: form.title ?? "", body: (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
             setStatus: try WebForm.optionalChoice(form.setStatus, TicketStatus.self, field: "set_status"),
@@ -150,19 +167,30 @@ struct MacroPages: RouteCollection {
         )
     }
 
-    private func renderEditor(_ req: Request, scope: Scope, macroID: Int?, form: MacroForm, error: String?, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderEditor(
+        _ req: Request, scope: Scope, macroID: Int?, form: MacroForm, error: String?, status: HTTPStatus = .ok
+    ) async throws -> Response {
         let directory = try await req.rapport.configuration.current(on: req.db).directory
         let title = macroID == nil ? (scope == .shared ? "New macro" : "New macro of your own") : "Edit macro"
         let context = MacroEditContext(
             page: try req.chrome(title: title, section: scope == .shared ? "admin" : "macros"),
             macroID: macroID, form: form, assignToUser: form.assignToUser == "true",
             statusOptions: [SelectOption(value: "", label: "Leave status", selected: (form.setStatus ?? "").isEmpty)]
-                + SelectOption.choices([TicketStatus.open, .pending, .solved], selected: form.setStatus.flatMap(TicketStatus.init(rawValue:))),
-            priorityOptions: [SelectOption(value: "", label: "Leave priority", selected: (form.setPriority ?? "").isEmpty)]
-                + SelectOption.choices(TicketPriority.allCases, selected: form.setPriority.flatMap(TicketPriority.init(rawValue:))),
+                + SelectOption.choices(
+                    [TicketStatus.open, .pending, .solved],
+                    selected: form.setStatus.flatMap(TicketStatus.init(rawValue:))),
+            priorityOptions: [
+                SelectOption(value: "", label: "Leave priority", selected: (form.setPriority ?? "").isEmpty)
+            ]
+                + SelectOption.choices(
+                    TicketPriority.allCases, selected: form.setPriority.flatMap(TicketPriority.init(rawValue:))),
             teamOptions: [SelectOption(value: "", label: "Leave team", selected: (form.setTeam ?? "").isEmpty)]
-                + directory.teams.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == form.setTeam) },
-            placeholders: MacroTemplate.placeholders.map { PlaceholderHelp(name: "{{\($0.name)}}", meaning: $0.meaning) },
+                + directory.teams.map {
+                    SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == form.setTeam)
+                },
+            placeholders: MacroTemplate.placeholders.map {
+                PlaceholderHelp(name: "{{\($0.name)}}", meaning: $0.meaning)
+            },
             error: error, base: scope.base, isShared: scope == .shared
         )
         return try await req.page("macro-edit", context, status: status)

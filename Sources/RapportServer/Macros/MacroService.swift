@@ -48,7 +48,9 @@ struct MacroService: Sendable {
     }
 
     static func find(_ macroID: Int, on database: any Database) async throws -> Macro {
-        guard let macro = try await Macro.find(macroID, on: database) else { throw RapportError.notFound("Macro \(macroID)") }
+        guard let macro = try await Macro.find(macroID, on: database) else {
+            throw RapportError.notFound("Macro \(macroID)")
+        }
         return macro
     }
 
@@ -61,13 +63,17 @@ struct MacroService: Sendable {
 
     /// What an agent can use in the composer: the shared macros and their own, by title.
     static func usable(by agentID: Int, on database: any Database) async throws -> [Macro] {
-        try await Macro.query(on: database).group(.or) { $0.filter(\.$ownerAgentID == nil).filter(\.$ownerAgentID == agentID) }.sort(\.$title).all()
+        try await Macro.query(on: database).group(.or) {
+            $0.filter(\.$ownerAgentID == nil).filter(\.$ownerAgentID == agentID)
+        }.sort(\.$title).all()
     }
 
     /// The macro when the agent may use it; another agent's own macro is "not found".
     static func find(_ macroID: Int, usableBy agentID: Int, on database: any Database) async throws -> Macro {
         let macro = try await find(macroID, on: database)
-        guard macro.ownerAgentID == nil || macro.ownerAgentID == agentID else { throw RapportError.notFound("Macro \(macroID)") }
+        guard macro.ownerAgentID == nil || macro.ownerAgentID == agentID else {
+            throw RapportError.notFound("Macro \(macroID)")
+        }
         return macro
     }
 
@@ -76,8 +82,10 @@ struct MacroService: Sendable {
         let macro = try await Self.find(macroID, usableBy: agentID, on: database)
         let values = try await Self.placeholderValues(ticketID: ticketID, agentID: agentID, on: database)
         let directory = try await configuration.current(on: database).directory
-        return AppliedMacro(id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values), setStatus: macro.setStatus,
-                            changes: Self.describeChanges(of: macro, teamName: directory.teamName))
+        return AppliedMacro(
+            id: try macro.requireID, title: macro.title, body: MacroTemplate(macro.body).render(values),
+            setStatus: macro.setStatus,
+            changes: Self.describeChanges(of: macro, teamName: directory.teamName))
     }
 
     /// The field changes of a macro in words, in the order the macro editor lists them.
@@ -88,14 +96,18 @@ struct MacroService: Sendable {
         if let team = macro.setTeamID { changes.append("moves the ticket to \(teamName(team) ?? "a team")") }
         if macro.assignToUser { changes.append("assigns the ticket to you") }
         let tags = macro.addTags.split(whereSeparator: { $0 == " " || $0 == "," })
-        if !tags.isEmpty { changes.append((tags.count == 1 ? "adds the tag " : "adds the tags ") + tags.joined(separator: ", ")) }
+        if !tags.isEmpty {
+            changes.append((tags.count == 1 ? "adds the tag " : "adds the tags ") + tags.joined(separator: ", "))
+        }
         return changes
     }
 
     /// "Using macro “Refund”: on send it sets the status to Pending and adds the tag refund."
     static func appliedSentence(title: String, changes: [String]) -> String {
         guard !changes.isEmpty else { return "Using macro “\(title)”: it only fills in the text." }
-        let list = changes.count == 1 ? changes[0] : changes.dropLast().joined(separator: ", ") + " and " + changes[changes.count - 1]
+        let list =
+            changes.count == 1
+            ? changes[0] : changes.dropLast().joined(separator: ", ") + " and " + changes[changes.count - 1]
         return "Using macro “\(title)”: when you send, it \(list)."
     }
 
@@ -109,13 +121,18 @@ struct MacroService: Sendable {
         return update
     }
 
-    static func placeholderValues(ticketID: Int, agentID: Int, on database: any Database) async throws -> [String: String] {
+    static func placeholderValues(ticketID: Int, agentID: Int, on database: any Database) async throws -> [String:
+        String]
+    {
         let ticket = try await TicketService.find(ticketID, on: database)
-        guard let agent = try await Agent.find(agentID, on: database) else { throw RapportError.notFound("Agent \(agentID)") }
+        guard let agent = try await Agent.find(agentID, on: database) else {
+            throw RapportError.notFound("Agent \(agentID)")
+        }
         let customer = try await Customer.find(ticket.requesterID, on: database)
         let email = try await CustomerEmail.query(on: database).filter(\.$customerID == ticket.requesterID)
             .sort(\.$isPrimary, .descending).sort(\.$id).first()
-        let organization = try await customer?.organizationID.asyncMap { try await Organization.find($0, on: database) } ?? nil
+        let organization =
+            try await customer?.organizationID.asyncMap { try await Organization.find($0, on: database) } ?? nil
         return [
             "customer.first_name": customer?.name.firstName ?? "",
             "customer.name": customer?.name ?? "",
@@ -133,26 +150,43 @@ struct MacroService: Sendable {
     private func save(_ input: MacroInput, into macro: Macro, on database: any Database) async throws {
         var problems = FieldErrors()
         let title = problems.requiredText(input.title, field: "title", maximumLength: 120)
-        if input.body.count > Self.bodyMaximumLength { problems.add("body", "must be at most \(Self.bodyMaximumLength) characters") }
+        if input.body.count > Self.bodyMaximumLength {
+            problems.add("body", "must be at most \(Self.bodyMaximumLength) characters")
+        }
         let unknown = MacroTemplate(input.body).unknownPlaceholders
         if !unknown.isEmpty {
             let names = unknown.map { "{{\($0)}}" }
-            let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
-            problems.add("body", "uses \(list), which \(names.count == 1 ? "is not a placeholder" : "are not placeholders") Rapport knows; use the ones listed beside the text")
+            let list =
+                names.count == 1
+                ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+            problems.add(
+                "body",
+                "uses \(list), which \(names.count == 1 ? "is not a placeholder" : "are not placeholders") Rapport knows; use the ones listed beside the text"
+            )
         }
-        if input.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, input.setStatus == nil, input.setPriority == nil,
-           input.setTeamID == nil, !input.assignToUser, input.addTags.trimmingCharacters(in: .whitespaces).isEmpty {
+        if input.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, input.setStatus == nil,
+            input.setPriority == nil,
+            input.setTeamID == nil, !input.assignToUser, input.addTags.trimmingCharacters(in: .whitespaces).isEmpty
+        {
             problems.add("body", "a macro needs text or at least one field to set")
         }
-        let (tags, invalid) = TagName.normalize(input.addTags.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init))
+        let (tags, invalid) = TagName.normalize(
+            input.addTags.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init))
         if let bad = invalid.first { problems.add("add_tags", "'\(bad.prefix(60))' is not a valid tag") }
         if input.setStatus == .closed { problems.add("set_status", "a macro cannot close a ticket; use solved") }
-        if let team = input.setTeamID, try await Team.find(team, on: database) == nil { problems.add("set_team_id", "no team has id \(team)") }
+        if let team = input.setTeamID, try await Team.find(team, on: database) == nil {
+            problems.add("set_team_id", "no team has id \(team)")
+        }
         try problems.throwIfAny()
         let sameTitle = Macro.query(on: database).filter(\.$title == title)
-        if let owner = macro.ownerAgentID { sameTitle.filter(\.$ownerAgentID == owner) } else { sameTitle.filter(\.$ownerAgentID == nil) }
+        if let owner = macro.ownerAgentID {
+            sameTitle.filter(\.$ownerAgentID == owner)
+        } else {
+            sameTitle.filter(\.$ownerAgentID == nil)
+        }
         if let duplicate = try await sameTitle.first(), duplicate.id != macro.id {
-            throw RapportError.conflict("A macro called '\(title)' already exists.", fields: ["title": "is already used"])
+            throw RapportError.conflict(
+                "A macro called '\(title)' already exists.", fields: ["title": "is already used"])
         }
 
         macro.title = title

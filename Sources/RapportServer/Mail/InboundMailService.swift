@@ -25,7 +25,12 @@ struct InboundResult: Sendable, Content, Equatable {
     var messageID: Int?
     var reason: String?
 
-    enum CodingKeys: String, CodingKey { case outcome, ticketID = "ticket_id", messageID = "message_id", reason }
+    enum CodingKeys: String, CodingKey {
+        case outcome
+        case ticketID = "ticket_id"
+        case messageID = "message_id"
+        case reason
+    }
 }
 
 /// Turns one raw email into a ticket message: parse, classify, thread, find or create the
@@ -47,12 +52,19 @@ struct InboundMailService: Sendable {
     /// the customer found or created, and the ticket created or answered all commit together.
     func receive(_ raw: [UInt8], on database: any Database) async throws -> InboundResult {
         guard raw.count <= Self.maximumMessageBytes else {
-            throw RapportError(.payloadTooLarge, code: "message_too_large", reason: "The message is \(raw.count) bytes; at most \(Self.maximumMessageBytes) are accepted.")
+            throw RapportError(
+                .payloadTooLarge, code: "message_too_large",
+                reason: "The message is \(raw.count) bytes; at most \(Self.maximumMessageBytes) are accepted.")
         }
-        guard !raw.isEmpty else { throw RapportError.badRequest("The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message") }
+        guard !raw.isEmpty else {
+            throw RapportError.badRequest(
+                "The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message")
+        }
         let message = ParsedEmail(bytes: raw)
         let classification = MailClassification.classify(message)
-        let key = message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 } ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
+        let key =
+            message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 }
+            ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
         let mail = try await settings.current(on: database)
 
         // Checked again inside the write; this first look only saves storing the files again.
@@ -61,7 +73,8 @@ struct InboundMailService: Sendable {
             return try await recordBounce(bounce, key: key, on: database)
         }
         guard let sender = message.replyAddress, let senderAddress = try? EmailAddress(sender.address) else {
-            return InboundResult(outcome: .ignored, reason: "the message has no usable sender address (From or Reply-To)")
+            return InboundResult(
+                outcome: .ignored, reason: "the message has no usable sender address (From or Reply-To)")
         }
         if let support = mail.supportAddress, senderAddress.normalized == support.lowercased() {
             return InboundResult(outcome: .ignored, reason: "the message was sent from this help desk's own address")
@@ -69,17 +82,25 @@ struct InboundMailService: Sendable {
 
         let content = try await storableContent(message, raw: raw)
         let reply = ReplyText(content.text)
-        let cc = message.cc.map { Self.storable($0.address) }.filter { !$0.isEmpty && $0.lowercased() != mail.supportAddress?.lowercased() }
+        let cc = message.cc.map { Self.storable($0.address) }.filter {
+            !$0.isEmpty && $0.lowercased() != mail.supportAddress?.lowercased()
+        }
         let fields = InboundEmailFields(messageID: key, cc: Array(cc.prefix(50)), quotedText: reply.quoted)
         let body = reply.newText.isEmpty && content.attachments.isEmpty ? "(This message had no text.)" : reply.newText
-        let newMessage = NewMessage(kind: .reply, author: .customer, body: body, originalHTML: content.html, attachments: content.attachments, email: fields)
+        let newMessage = NewMessage(
+            kind: .reply, author: .customer, body: body, originalHTML: content.html, attachments: content.attachments,
+            email: fields)
         let prepared = try await tickets.prepare(newMessage, toTicket: nil, by: .system, on: database)
-        let subject = (message.subject.map { TicketSubjectTag.removingTags(from: Self.storable($0)) }?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let subject =
+            (message.subject.map { TicketSubjectTag.removingTags(from: Self.storable($0)) }?.trimmingCharacters(
+                in: .whitespacesAndNewlines))
             .flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
         let senderName = sender.name.map(Self.storable)
         let newTicket = try tickets.prepare(
-            NewTicket(subject: String(subject.prefix(TicketLimits.subjectMaximumLength)), requester: .email(senderAddress.value, name: senderName),
-                      firstMessage: newMessage, channel: .email),
+            NewTicket(
+                subject: String(subject.prefix(TicketLimits.subjectMaximumLength)),
+                requester: .email(senderAddress.value, name: senderName),
+                firstMessage: newMessage, channel: .email),
             firstMessage: prepared)
         let acknowledgement = classification.suppressesAutomaticReplies ? nil : AcknowledgementRequest(inReplyTo: key)
 
@@ -88,23 +109,31 @@ struct InboundMailService: Sendable {
                 if try await Self.isStored(key, on: tx.db) { return Self.duplicate(key) }
                 let now = clock.now()
                 // Mail from an address that bounced before shows it works again.
-                try await CustomerEmail.query(on: tx.db).filter(\.$normalized == senderAddress.normalized).filter(\.$bouncingSince != nil)
-                    .set(\.$bouncingSince, to: nil).set(\.$bounceReason, to: nil).update()
+                try await CustomerEmail.query(on: tx.db).filter(\.$normalized == senderAddress.normalized).filter(
+                    \.$bouncingSince != nil
+                )
+                .set(\.$bouncingSince, to: nil).set(\.$bounceReason, to: nil).update()
                 if let ticketID = try await threadedTicket(message, sender: senderAddress, on: tx.db) {
-                    let senderID = try await tickets.customers.findOrCreate(email: senderAddress.value, name: senderName, now: now, in: tx)
-                    let written = try await tickets.addMessage(prepared, toTicket: ticketID, by: .customer(id: senderID), in: tx)
+                    let senderID = try await tickets.customers.findOrCreate(
+                        email: senderAddress.value, name: senderName, now: now, in: tx)
+                    let written = try await tickets.addMessage(
+                        prepared, toTicket: ticketID, by: .customer(id: senderID), in: tx)
                     return InboundResult(outcome: .appended, ticketID: ticketID, messageID: written.messageID)
                 }
                 let written = try await tickets.create(newTicket, by: .system, acknowledge: acknowledgement, in: tx)
-                return InboundResult(outcome: .created, ticketID: written.ticketID, messageID: written.messageID,
-                                     reason: classification.reason.map { "no acknowledgement: \($0)" })
+                return InboundResult(
+                    outcome: .created, ticketID: written.ticketID, messageID: written.messageID,
+                    reason: classification.reason.map { "no acknowledgement: \($0)" })
             }
         } catch {
-            guard let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure else { throw error }
+            guard let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure else {
+                throw error
+            }
             // The same message delivered twice at the same moment (on PostgreSQL, by two
             // instances): the unique Message-ID let one of them in.
             if try await Self.isStored(key, on: database) {
-                return InboundResult(outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored at the same time")
+                return InboundResult(
+                    outcome: .duplicate, reason: "a message with Message-ID <\(key)> was stored at the same time")
             }
             throw error
         }
@@ -121,16 +150,25 @@ struct InboundMailService: Sendable {
     /// The ticket a message answers: our Message-IDs in In-Reply-To/References first, then a
     /// `[#N]` tag in the subject when the sender is on that ticket; nil for a new ticket.
     /// Closed tickets are not reopened by mail; the answer starts a new ticket.
-    private func threadedTicket(_ message: ParsedEmail, sender: EmailAddress, on db: any Database) async throws -> Int? {
+    private func threadedTicket(_ message: ParsedEmail, sender: EmailAddress, on db: any Database) async throws -> Int?
+    {
         let ids = Array((message.inReplyTo + message.references.reversed()).prefix(50))
-        if !ids.isEmpty, let known = try await Message.query(on: db).filter(\.$emailMessageID ~~ ids).sort(\.$id, .descending).first(),
-           let ticket = try await Ticket.find(known.ticketID, on: db), ticket.status != .closed {
+        if !ids.isEmpty,
+            let known = try await Message.query(on: db).filter(\.$emailMessageID ~~ ids).sort(\.$id, .descending)
+                .first(),
+            let ticket = try await Ticket.find(known.ticketID, on: db), ticket.status != .closed
+        {
             return known.ticketID
         }
-        guard let number = message.subject.flatMap(TicketSubjectTag.number(in:)), let ticket = try await Ticket.find(number, on: db), ticket.status != .closed,
-              let senderRow = try await CustomerEmail.query(on: db).filter(\.$normalized == sender.normalized).first() else { return nil }
+        guard let number = message.subject.flatMap(TicketSubjectTag.number(in:)),
+            let ticket = try await Ticket.find(number, on: db), ticket.status != .closed,
+            let senderRow = try await CustomerEmail.query(on: db).filter(\.$normalized == sender.normalized).first()
+        else { return nil }
         if senderRow.customerID == ticket.requesterID { return number }
-        let wroteBefore = try await Message.query(on: db).filter(\.$ticketID == number).filter(\.$authorCustomerID == senderRow.customerID).count() > 0
+        let wroteBefore =
+            try await Message.query(on: db).filter(\.$ticketID == number).filter(
+                \.$authorCustomerID == senderRow.customerID
+            ).count() > 0
         return wroteBefore ? number : nil
     }
 
@@ -148,12 +186,18 @@ struct InboundMailService: Sendable {
         var files: [NewAttachment] = []
         for attachment in message.attachments {
             if attachment.data.count > attachments.maximumBytes {
-                notes.append("The attachment '\(attachment.filename)' (\(attachment.data.count / 1_048_576) MB) is larger than the limit and is only in the original message.")
+                notes.append(
+                    "The attachment '\(attachment.filename)' (\(attachment.data.count / 1_048_576) MB) is larger than the limit and is only in the original message."
+                )
             } else if files.count >= TicketLimits.attachmentsMaximumCount - 1 {
-                notes.append("'\(attachment.filename)' and later attachments are only in the original message (at most \(TicketLimits.attachmentsMaximumCount) files per message).")
+                notes.append(
+                    "'\(attachment.filename)' and later attachments are only in the original message (at most \(TicketLimits.attachmentsMaximumCount) files per message)."
+                )
                 break
             } else {
-                files.append(NewAttachment(filename: attachment.filename, contentType: attachment.contentType, data: attachment.data))
+                files.append(
+                    NewAttachment(
+                        filename: attachment.filename, contentType: attachment.contentType, data: attachment.data))
             }
         }
         var text = Self.storable(message.text)
@@ -163,10 +207,13 @@ struct InboundMailService: Sendable {
         }
         var html = message.html.map(Self.storable)
         if let value = html, value.utf8.count > TicketLimits.htmlMaximumLength { html = nil }
-        if !message.warnings.isEmpty { notes.append("Parts of this message were malformed and read as well as possible; the original is attached.") }
+        if !message.warnings.isEmpty {
+            notes.append("Parts of this message were malformed and read as well as possible; the original is attached.")
+        }
         if !notes.isEmpty {
             if raw.count <= attachments.maximumBytes {
-                files.append(NewAttachment(filename: "original-message.eml", contentType: "message/rfc822", data: Data(raw)))
+                files.append(
+                    NewAttachment(filename: "original-message.eml", contentType: "message/rfc822", data: Data(raw)))
             }
             text += "\n\n[" + notes.joined(separator: " ") + "]"
         }
@@ -176,49 +223,77 @@ struct InboundMailService: Sendable {
     /// Text without the control characters a database may refuse (PostgreSQL rejects NUL);
     /// tabs and line breaks stay.
     static func storable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !($0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F) }))
+        guard
+            text.unicodeScalars.contains(where: {
+                $0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F
+            })
+        else { return text }
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter {
+                    !($0.value < 32 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F)
+                }))
     }
 
     /// Marks each failed address bouncing and tells the ticket whose message bounced.
-    private func recordBounce(_ bounce: BounceReport, key: String, on database: any Database) async throws -> InboundResult {
+    private func recordBounce(_ bounce: BounceReport, key: String, on database: any Database) async throws
+        -> InboundResult
+    {
         let now = clock.now()
         let reason = [bounce.status, bounce.diagnostic].compactMap { $0 }.joined(separator: " ")
         return try await database.write { tx in
             let db = tx.db
             if try await Self.isStored(key, on: db) { return Self.duplicate(key) }
             for address in bounce.failedRecipients {
-                guard let row = try await CustomerEmail.query(on: db).filter(\.$normalized == address.lowercased()).first() else { continue }
+                guard
+                    let row = try await CustomerEmail.query(on: db).filter(\.$normalized == address.lowercased())
+                        .first()
+                else { continue }
                 row.bouncingSince = row.bouncingSince ?? now
                 row.bounceReason = String(reason.prefix(500))
                 try await row.update(on: db)
             }
             var ticketID: Int?
             if !bounce.originalMessageIDs.isEmpty,
-               let outbound = try await OutboundMail.query(on: db).filter(\.$emailMessageID ~~ bounce.originalMessageIDs).first() {
+                let outbound = try await OutboundMail.query(on: db).filter(
+                    \.$emailMessageID ~~ bounce.originalMessageIDs
+                ).first()
+            {
                 ticketID = outbound.ticketID
                 outbound.status = .failed
                 outbound.lastError = "bounced: " + String(reason.prefix(500))
                 try await outbound.update(on: db)
             } else if !bounce.originalMessageIDs.isEmpty,
-                      let original = try await Message.query(on: db).filter(\.$emailMessageID ~~ bounce.originalMessageIDs).first() {
+                let original = try await Message.query(on: db).filter(\.$emailMessageID ~~ bounce.originalMessageIDs)
+                    .first()
+            {
                 ticketID = original.ticketID
             }
             guard let ticketID else {
-                return InboundResult(outcome: .bounce, reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed; no ticket matched the bounced message")
+                return InboundResult(
+                    outcome: .bounce,
+                    reason:
+                        "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed; no ticket matched the bounced message"
+                )
             }
             let note = Message()
             note.ticketID = ticketID
             note.kind = .note
             note.authorKind = .system
-            note.body = "Email delivery failed to \(bounce.failedRecipients.joined(separator: ", "))" + (reason.isEmpty ? "." : ": \(reason)")
-                + (bounce.isPermanent ? "\nThe address is marked as bouncing. Check it with the customer by another channel." : "")
+            note.body =
+                "Email delivery failed to \(bounce.failedRecipients.joined(separator: ", "))"
+                + (reason.isEmpty ? "." : ": \(reason)")
+                + (bounce.isPermanent
+                    ? "\nThe address is marked as bouncing. Check it with the customer by another channel." : "")
             note.emailMessageID = key
             note.createdAt = now
             try await note.create(on: db)
-            try await TicketEvent.record(TicketChange(field: .emailBounced, before: nil, after: bounce.failedRecipients.joined(separator: ", ")),
-                                         ticketID: ticketID, by: .system, at: now, in: tx)
-            return InboundResult(outcome: .bounce, ticketID: ticketID, messageID: try note.requireID, reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed")
+            try await TicketEvent.record(
+                TicketChange(field: .emailBounced, before: nil, after: bounce.failedRecipients.joined(separator: ", ")),
+                ticketID: ticketID, by: .system, at: now, in: tx)
+            return InboundResult(
+                outcome: .bounce, ticketID: ticketID, messageID: try note.requireID,
+                reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed")
         }
     }
 }

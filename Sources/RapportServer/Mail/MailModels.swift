@@ -40,7 +40,10 @@ final class OutboundMail: Model, @unchecked Sendable {
     static let schema = "outbound_mail"
 
     /// `automatic`: a reply Rapport wrote itself (a delay notice, a rule's email).
-    enum Kind: String, Codable, Sendable { case reply, acknowledgement, notification, automatic, portalLink = "portal_link" }
+    enum Kind: String, Codable, Sendable {
+        case reply, acknowledgement, notification, automatic
+        case portalLink = "portal_link"
+    }
     enum Status: String, Codable, Sendable { case queued, sending, sent, failed }
 
     @ID(custom: .id, generatedBy: .database) var id: Int?
@@ -119,18 +122,25 @@ struct CreateMailChannel: AsyncMigration {
             .field("last_error", .string)
             .field("created_at", .datetime, .required)
             .field("sent_at", .datetime)
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_outbound_mail_ticket")
-            .foreignKey("message_id", references: Message.schema, "id", onDelete: .setNull, name: "fk_outbound_mail_message")
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_outbound_mail_ticket"
+            )
+            .foreignKey(
+                "message_id", references: Message.schema, "id", onDelete: .setNull, name: "fk_outbound_mail_message"
+            )
             .create()
-        try await database.createIndex("idx_outbound_mail_due", on: OutboundMail.schema, columns: ["status", "next_attempt_at"])
-        try await database.createIndex("idx_outbound_mail_recipient", on: OutboundMail.schema, columns: ["primary_recipient", "created_at"])
+        try await database.createIndex(
+            "idx_outbound_mail_due", on: OutboundMail.schema, columns: ["status", "next_attempt_at"])
+        try await database.createIndex(
+            "idx_outbound_mail_recipient", on: OutboundMail.schema, columns: ["primary_recipient", "created_at"])
         try await database.createIndex("idx_outbound_mail_message", on: OutboundMail.schema, columns: ["message_id"])
 
         // One column per ALTER TABLE: SQLite adds only one at a time.
         for (field, type) in Self.messageFields {
             try await database.schema(Message.schema).field(field, type).update()
         }
-        try await database.createIndex("uq_messages_email_message_id", on: Message.schema, columns: ["email_message_id"], unique: true)
+        try await database.createIndex(
+            "uq_messages_email_message_id", on: Message.schema, columns: ["email_message_id"], unique: true)
         try await database.schema(CustomerEmail.schema).field("bouncing_since", .datetime).update()
         try await database.schema(CustomerEmail.schema).field("bounce_reason", .string).update()
     }

@@ -43,7 +43,9 @@ struct MailSettings: Codable, Sendable, Equatable {
     }
 
     /// Placeholders the acknowledgement text may use, beyond the macro ones.
-    static let acknowledgementPlaceholders: Set<String> = ["customer.first_name", "customer.name", "ticket.number", "ticket.subject", "response_time", "workspace.name"]
+    static let acknowledgementPlaceholders: Set<String> = [
+        "customer.first_name", "customer.name", "ticket.number", "ticket.subject", "response_time", "workspace.name",
+    ]
 
     /// The domain our Message-IDs use: the support address's.
     var messageIDDomain: String {
@@ -95,7 +97,8 @@ struct MailSettingsStore: Sendable {
     func imapConfiguration(_ mailbox: Mailbox) throws -> IMAPConfiguration {
         IMAPConfiguration(
             host: mailbox.host, port: mailbox.port, security: mailbox.mailSecurity, username: mailbox.username,
-            password: try secrets.open(mailbox.passwordSealed), folder: mailbox.folder, verifyCertificates: mailbox.verifyCertificates
+            password: try secrets.open(mailbox.passwordSealed), folder: mailbox.folder,
+            verifyCertificates: mailbox.verifyCertificates
         )
     }
 

@@ -122,8 +122,12 @@ struct MailSettingsPages: RouteCollection {
         var automaticMessagesPerHour: String?
 
         enum CodingKeys: String, CodingKey {
-            case supportAddress = "support_address", fromName = "from_name", acknowledgementEnabled = "acknowledgement_enabled"
-            case acknowledgementSubject = "acknowledgement_subject", acknowledgementText = "acknowledgement_text", responseTime = "response_time"
+            case supportAddress = "support_address"
+            case fromName = "from_name"
+            case acknowledgementEnabled = "acknowledgement_enabled"
+            case acknowledgementSubject = "acknowledgement_subject"
+            case acknowledgementText = "acknowledgement_text"
+            case responseTime = "response_time"
             case automaticMessagesPerHour = "automatic_messages_per_hour"
         }
     }
@@ -143,7 +147,9 @@ struct MailSettingsPages: RouteCollection {
 
         enum CodingKeys: String, CodingKey {
             case name, host, port, security, username, password, folder, enabled
-            case verifyCertificates = "verify_certificates", afterImport = "after_import", moveTo = "move_to"
+            case verifyCertificates = "verify_certificates"
+            case afterImport = "after_import"
+            case moveTo = "move_to"
         }
 
         func server() throws -> MailSetupService.Server {
@@ -151,10 +157,17 @@ struct MailSettingsPages: RouteCollection {
             let portText = (port ?? "").trimmingCharacters(in: .whitespaces)
             let portNumber = portText.isEmpty ? nil : Int(portText)
             if !portText.isEmpty, portNumber == nil { problems.add("port", "must be a number, like 587") }
-            let choice = MailSecurity(rawValue: security ?? "") ?? { problems.add("security", "choose TLS, STARTTLS or none"); return .tls }()
+            let choice =
+                MailSecurity(rawValue: security ?? "")
+                ?? {
+                    problems.add("security", "choose TLS, STARTTLS or none")
+                    return .tls
+                }()
             try problems.throwIfAny()
-            return MailSetupService.Server(host: host ?? "", port: portNumber, security: choice, username: username ?? "", password: password ?? "",
-                                           verifyCertificates: verifyCertificates == "on")
+            return MailSetupService.Server(
+                host: host ?? "", port: portNumber, security: choice, username: username ?? "",
+                password: password ?? "",
+                verifyCertificates: verifyCertificates == "on")
         }
     }
 
@@ -170,11 +183,14 @@ struct MailSettingsPages: RouteCollection {
             guard let limit = Int((form.automaticMessagesPerHour ?? "").trimmingCharacters(in: .whitespaces)) else {
                 throw RapportError.invalid(["automatic_messages_per_hour": "must be a number between 1 and 100"])
             }
-            try await req.rapport.mailSetup.saveGeneral(.init(
-                supportAddress: form.supportAddress ?? "", fromName: form.fromName ?? "", acknowledgementEnabled: form.acknowledgementEnabled == "on",
-                acknowledgementSubject: form.acknowledgementSubject ?? "", acknowledgementText: form.acknowledgementText ?? "",
-                responseTime: form.responseTime ?? "", automaticMessagesPerHour: limit
-            ), on: req.db)
+            try await req.rapport.mailSetup.saveGeneral(
+                .init(
+                    supportAddress: form.supportAddress ?? "", fromName: form.fromName ?? "",
+                    acknowledgementEnabled: form.acknowledgementEnabled == "on",
+                    acknowledgementSubject: form.acknowledgementSubject ?? "",
+                    acknowledgementText: form.acknowledgementText ?? "",
+                    responseTime: form.responseTime ?? "", automaticMessagesPerHour: limit
+                ), on: req.db)
             return req.redirect(to: "/admin/mail", notice: .mailSaved)
         } catch let error as RapportError where error.isFormProblem {
             return try await render(req, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
@@ -209,17 +225,25 @@ struct MailSettingsPages: RouteCollection {
     // MARK: Mailboxes
 
     func newMailbox(req: Request) async throws -> Response {
-        try await renderMailbox(req, id: nil, form: ServerForm(port: "993", security: "tls", verifyCertificates: "on", folder: "INBOX", afterImport: "seen", enabled: "on"))
+        try await renderMailbox(
+            req, id: nil,
+            form: ServerForm(
+                port: "993", security: "tls", verifyCertificates: "on", folder: "INBOX", afterImport: "seen",
+                enabled: "on"))
     }
 
     func editMailbox(req: Request) async throws -> Response {
         let id = try req.idParameter("id", naming: "Mailbox")
         guard let mailbox = try await Mailbox.find(id, on: req.db) else { throw RapportError.notFound("Mailbox \(id)") }
-        return try await renderMailbox(req, id: id, form: ServerForm(
-            name: mailbox.name, host: mailbox.host, port: String(mailbox.port), security: mailbox.security, username: mailbox.username,
-            verifyCertificates: mailbox.verifyCertificates ? "on" : nil, folder: mailbox.folder, afterImport: mailbox.afterImport,
-            moveTo: mailbox.moveTo, enabled: mailbox.enabled ? "on" : nil
-        ))
+        return try await renderMailbox(
+            req, id: id,
+            form: ServerForm(
+                name: mailbox.name, host: mailbox.host, port: String(mailbox.port), security: mailbox.security,
+                username: mailbox.username,
+                verifyCertificates: mailbox.verifyCertificates ? "on" : nil, folder: mailbox.folder,
+                afterImport: mailbox.afterImport,
+                moveTo: mailbox.moveTo, enabled: mailbox.enabled ? "on" : nil
+            ))
     }
 
     func createMailbox(req: Request) async throws -> Response {
@@ -233,15 +257,18 @@ struct MailSettingsPages: RouteCollection {
     private func saveMailbox(_ req: Request, id: Int?) async throws -> Response {
         let form = try req.content.decode(ServerForm.self)
         do {
-            try await req.rapport.mailSetup.saveMailbox(.init(
-                name: form.name ?? "", server: try form.server(), folder: form.folder ?? "", afterImport: form.afterImport ?? "",
-                moveTo: form.moveTo ?? "", enabled: form.enabled == "on"
-            ), id: id, on: req.db)
+            try await req.rapport.mailSetup.saveMailbox(
+                .init(
+                    name: form.name ?? "", server: try form.server(), folder: form.folder ?? "",
+                    afterImport: form.afterImport ?? "",
+                    moveTo: form.moveTo ?? "", enabled: form.enabled == "on"
+                ), id: id, on: req.db)
             return req.redirect(to: "/admin/mail", notice: .mailSaved)
         } catch let error as RapportError where error.isFormProblem {
             var kept = form
             kept.password = nil
-            return try await renderMailbox(req, id: id, form: kept, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await renderMailbox(
+                req, id: id, form: kept, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         }
     }
 
@@ -257,19 +284,32 @@ struct MailSettingsPages: RouteCollection {
         guard let mailbox = try await Mailbox.find(id, on: req.db) else { throw RapportError.notFound("Mailbox \(id)") }
         let before = mailbox.lastImportedAt
         let round = await req.rapport.mailboxPoller(logger: req.logger).poll(mailbox, on: req.db)
-        var steps = ["imported \(round.imported) new message\(round.imported == 1 ? "" : "s")" + (round.lastTicketID.map { " (the last to ticket #\($0))" } ?? "")]
+        var steps = [
+            "imported \(round.imported) new message\(round.imported == 1 ? "" : "s")"
+                + (round.lastTicketID.map { " (the last to ticket #\($0))" } ?? "")
+        ]
         if round.imported == 0 {
             // The background check runs every minute: it has often just taken the message an
             // admin sent to try the mailbox.
             if round.alreadyStored > 0 {
-                steps.append("\(round.alreadyStored) message\(round.alreadyStored == 1 ? " was" : "s were") already imported by the background check a moment ago")
+                steps.append(
+                    "\(round.alreadyStored) message\(round.alreadyStored == 1 ? " was" : "s were") already imported by the background check a moment ago"
+                )
             } else if let before {
                 let when = RelativeTime.ago(before, now: req.rapport.clock.now())
-                steps.append("the background check imported the last message \(when)" + (mailbox.lastImportedTicketID.map { ", to ticket #\($0)" } ?? ""))
+                steps.append(
+                    "the background check imported the last message \(when)"
+                        + (mailbox.lastImportedTicketID.map { ", to ticket #\($0)" } ?? ""))
             }
         }
-        return try await render(req, check: (title: "Mailbox “\(mailbox.name)” checked",
-                                             result: .init(steps: steps, failure: round.errors.isEmpty ? nil : round.errors.joined(separator: "; "), failedStage: nil)))
+        return try await render(
+            req,
+            check: (
+                title: "Mailbox “\(mailbox.name)” checked",
+                result: .init(
+                    steps: steps, failure: round.errors.isEmpty ? nil : round.errors.joined(separator: "; "),
+                    failedStage: nil)
+            ))
     }
 
     func deleteMailbox(req: Request) async throws -> Response {
@@ -279,39 +319,61 @@ struct MailSettingsPages: RouteCollection {
 
     // MARK: Rendering
 
-    private func render(_ req: Request, error: String? = nil, check: (title: String, result: MailSetupService.ConnectionCheck)? = nil,
-                        issuedToken: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    private func render(
+        _ req: Request, error: String? = nil, check: (title: String, result: MailSetupService.ConnectionCheck)? = nil,
+        issuedToken: String? = nil, status: HTTPStatus = .ok
+    ) async throws -> Response {
         let settings = try await req.rapport.mailSettings.load(on: req.db)
         let mailboxes = try await Mailbox.query(on: req.db).sort(\.$name).all()
-        let failures = try await OutboundMail.query(on: req.db).filter(\.$status == .failed).sort(\.$id, .descending).limit(10).all()
+        let failures = try await OutboundMail.query(on: req.db).filter(\.$status == .failed).sort(\.$id, .descending)
+            .limit(10).all()
         let now = req.rapport.clock.now()
         let smtp = settings.smtp
         let context = MailPageContext(
             page: try req.chrome(title: "Mail", section: "admin"), error: error,
-            general: .init(supportAddress: settings.supportAddress ?? "", fromName: settings.fromName, acknowledgementEnabled: settings.acknowledgement.enabled,
-                           acknowledgementSubject: settings.acknowledgement.subject, acknowledgementText: settings.acknowledgement.text,
-                           responseTime: settings.acknowledgement.responseTime, automaticMessagesPerHour: settings.automaticMessagesPerHour),
-            smtp: .init(host: smtp?.host ?? "", port: smtp.map { String($0.port) } ?? "587", securityOptions: Self.securityOptions(selected: smtp?.security ?? .startTLS),
-                        username: smtp?.username ?? "", hasPassword: smtp?.passwordSealed != nil, verifyCertificates: smtp?.verifyCertificates ?? true),
+            general: .init(
+                supportAddress: settings.supportAddress ?? "", fromName: settings.fromName,
+                acknowledgementEnabled: settings.acknowledgement.enabled,
+                acknowledgementSubject: settings.acknowledgement.subject,
+                acknowledgementText: settings.acknowledgement.text,
+                responseTime: settings.acknowledgement.responseTime,
+                automaticMessagesPerHour: settings.automaticMessagesPerHour),
+            smtp: .init(
+                host: smtp?.host ?? "", port: smtp.map { String($0.port) } ?? "587",
+                securityOptions: Self.securityOptions(selected: smtp?.security ?? .startTLS),
+                username: smtp?.username ?? "", hasPassword: smtp?.passwordSealed != nil,
+                verifyCertificates: smtp?.verifyCertificates ?? true),
             smtpConfigured: smtp != nil,
             hasCheck: check != nil,
-            check: .init(title: check?.title ?? "", succeeded: check?.result.succeeded ?? false, steps: check?.result.steps ?? [],
-                         failure: check?.result.failure ?? "", stage: check?.result.failedStage.map(Self.stageName) ?? ""),
+            check: .init(
+                title: check?.title ?? "", succeeded: check?.result.succeeded ?? false,
+                steps: check?.result.steps ?? [],
+                failure: check?.result.failure ?? "", stage: check?.result.failedStage.map(Self.stageName) ?? ""),
             mailboxes: mailboxes.compactMap { mailbox in
                 guard let id = mailbox.id else { return nil }
-                return .init(id: id, name: mailbox.name, server: "\(mailbox.username)@\(mailbox.host):\(mailbox.port) (\(mailbox.mailSecurity.label))",
-                             folder: mailbox.folder, afterImport: mailbox.afterImport == "move" ? "moved to \(mailbox.moveTo ?? "")" : "marked as read",
-                             enabled: mailbox.enabled, lastChecked: mailbox.lastCheckedAt.map { RelativeTime.ago($0, now: now) } ?? "never",
-                             lastError: mailbox.lastError ?? "", hasError: mailbox.lastError != nil, imported: mailbox.importedCount,
-                             lastImported: mailbox.lastImportedAt.map { "last " + RelativeTime.ago($0, now: now) } ?? "")
+                return .init(
+                    id: id, name: mailbox.name,
+                    server: "\(mailbox.username)@\(mailbox.host):\(mailbox.port) (\(mailbox.mailSecurity.label))",
+                    folder: mailbox.folder,
+                    afterImport: mailbox.afterImport == "move" ? "moved to \(mailbox.moveTo ?? "")" : "marked as read",
+                    enabled: mailbox.enabled,
+                    lastChecked: mailbox.lastCheckedAt.map { RelativeTime.ago($0, now: now) } ?? "never",
+                    lastError: mailbox.lastError ?? "", hasError: mailbox.lastError != nil,
+                    imported: mailbox.importedCount,
+                    lastImported: mailbox.lastImportedAt.map { "last " + RelativeTime.ago($0, now: now) } ?? "")
             },
             hasMailboxes: !mailboxes.isEmpty,
-            issuedToken: issuedToken ?? "", hasIssuedToken: issuedToken != nil, hasToken: settings.inboundTokenDigest != nil,
+            issuedToken: issuedToken ?? "", hasIssuedToken: issuedToken != nil,
+            hasToken: settings.inboundTokenDigest != nil,
             queued: try await OutboundMail.query(on: req.db).filter(\.$status ~~ [.queued, .sending]).count(),
             failed: try await OutboundMail.query(on: req.db).filter(\.$status == .failed).count(),
             sent: try await OutboundMail.query(on: req.db).filter(\.$status == .sent).count(),
-            failures: failures.map { .init(ticket: $0.ticketID ?? 0, recipients: $0.recipientList.joined(separator: ", "), error: $0.lastError ?? "",
-                                           when: RelativeTime.ago($0.createdAt, now: now)) },
+            failures: failures.map {
+                .init(
+                    ticket: $0.ticketID ?? 0, recipients: $0.recipientList.joined(separator: ", "),
+                    error: $0.lastError ?? "",
+                    when: RelativeTime.ago($0.createdAt, now: now))
+            },
             hasFailures: !failures.isEmpty,
             placeholders: MailSettings.acknowledgementPlaceholders.sorted().map { "{{\($0)}}" }.joined(separator: " "),
             serverURL: "http://\(req.headers.first(name: .host) ?? "127.0.0.1:8080")"
@@ -319,14 +381,21 @@ struct MailSettingsPages: RouteCollection {
         return try await req.page("admin-mail", context, status: status)
     }
 
-    private func renderMailbox(_ req: Request, id: Int?, form: ServerForm, error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderMailbox(
+        _ req: Request, id: Int?, form: ServerForm, error: String? = nil, status: HTTPStatus = .ok
+    ) async throws -> Response {
         let context = MailboxPageContext(
-            page: try req.chrome(title: id == nil ? "New mailbox" : "Edit mailbox", section: "admin"), error: error, isNew: id == nil, id: id ?? 0,
-            name: form.name ?? "", host: form.host ?? "", port: form.port ?? "", securityOptions: Self.securityOptions(selected: MailSecurity(rawValue: form.security ?? "") ?? .tls),
+            page: try req.chrome(title: id == nil ? "New mailbox" : "Edit mailbox", section: "admin"), error: error,
+            isNew: id == nil, id: id ?? 0,
+            name: form.name ?? "", host: form.host ?? "", port: form.port ?? "",
+            securityOptions: Self.securityOptions(selected: MailSecurity(rawValue: form.security ?? "") ?? .tls),
             username: form.username ?? "", folder: form.folder ?? "INBOX",
-            afterImportOptions: [SelectOption(value: "seen", label: "Mark as read", selected: form.afterImport != "move"),
-                                 SelectOption(value: "move", label: "Move to a folder", selected: form.afterImport == "move")],
-            moveTo: form.moveTo ?? "", enabled: form.enabled == "on", verifyCertificates: form.verifyCertificates == "on"
+            afterImportOptions: [
+                SelectOption(value: "seen", label: "Mark as read", selected: form.afterImport != "move"),
+                SelectOption(value: "move", label: "Move to a folder", selected: form.afterImport == "move"),
+            ],
+            moveTo: form.moveTo ?? "", enabled: form.enabled == "on",
+            verifyCertificates: form.verifyCertificates == "on"
         )
         return try await req.page("admin-mailbox", context, status: status)
     }

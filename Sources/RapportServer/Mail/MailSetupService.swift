@@ -46,20 +46,29 @@ struct MailSetupService: Sendable {
             address = nil
         }
         let name = problems.requiredText(input.fromName, field: "from_name", maximumLength: 100)
-        let subject = problems.requiredText(input.acknowledgementSubject, field: "acknowledgement_subject", maximumLength: 200)
+        let subject = problems.requiredText(
+            input.acknowledgementSubject, field: "acknowledgement_subject", maximumLength: 200)
         let text = problems.requiredText(input.acknowledgementText, field: "acknowledgement_text", maximumLength: 5000)
         let responseTime = problems.requiredText(input.responseTime, field: "response_time", maximumLength: 100)
         for (field, value) in [("acknowledgement_subject", subject), ("acknowledgement_text", text)] {
             let unknown = Self.placeholders(in: value).filter { !MailSettings.acknowledgementPlaceholders.contains($0) }
-            if let first = unknown.first { problems.add(field, "{{\(first)}} is not a placeholder; use \(MailSettings.acknowledgementPlaceholders.sorted().map { "{{\($0)}}" }.joined(separator: ", "))") }
+            if let first = unknown.first {
+                problems.add(
+                    field,
+                    "{{\(first)}} is not a placeholder; use \(MailSettings.acknowledgementPlaceholders.sorted().map { "{{\($0)}}" }.joined(separator: ", "))"
+                )
+            }
         }
-        if !(1...100).contains(input.automaticMessagesPerHour) { problems.add("automatic_messages_per_hour", "must be between 1 and 100") }
+        if !(1...100).contains(input.automaticMessagesPerHour) {
+            problems.add("automatic_messages_per_hour", "must be between 1 and 100")
+        }
         try problems.throwIfAny()
         try await db.write { tx in
             var settings = try await store.load(on: tx.db)
             settings.supportAddress = address
             settings.fromName = name
-            settings.acknowledgement = MailSettings.Acknowledgement(enabled: input.acknowledgementEnabled, subject: subject, text: text, responseTime: responseTime)
+            settings.acknowledgement = MailSettings.Acknowledgement(
+                enabled: input.acknowledgementEnabled, subject: subject, text: text, responseTime: responseTime)
             settings.automaticMessagesPerHour = input.automaticMessagesPerHour
             try await store.save(settings, on: tx.db)
         }
@@ -69,10 +78,14 @@ struct MailSetupService: Sendable {
         let server = try validated(input, defaultPort: input.security == .tls ? 465 : 587, field: "smtp")
         try await db.write { tx in
             var settings = try await store.load(on: tx.db)
-            let keep = input.password.isEmpty && settings.smtp?.username == server.username ? settings.smtp?.passwordSealed : nil
+            let keep =
+                input.password.isEmpty && settings.smtp?.username == server.username
+                ? settings.smtp?.passwordSealed : nil
             settings.smtp = MailSettings.StoredSMTP(
-                host: server.host, port: server.port!, security: server.security, username: server.username.isEmpty ? nil : server.username,
-                passwordSealed: input.password.isEmpty ? keep : try store.secrets.seal(input.password), verifyCertificates: server.verifyCertificates
+                host: server.host, port: server.port!, security: server.security,
+                username: server.username.isEmpty ? nil : server.username,
+                passwordSealed: input.password.isEmpty ? keep : try store.secrets.seal(input.password),
+                verifyCertificates: server.verifyCertificates
             )
             try await store.save(settings, on: tx.db)
         }
@@ -91,10 +104,16 @@ struct MailSetupService: Sendable {
         var problems = FieldErrors()
         let name = problems.requiredText(input.name, field: "name", maximumLength: 100)
         let folder = problems.requiredText(input.folder, field: "folder", maximumLength: 200)
-        if !["seen", "move"].contains(input.afterImport) { problems.add("after_import", "choose 'mark as read' or 'move to a folder'") }
+        if !["seen", "move"].contains(input.afterImport) {
+            problems.add("after_import", "choose 'mark as read' or 'move to a folder'")
+        }
         let moveTo = input.moveTo.trimmingCharacters(in: .whitespaces)
-        if input.afterImport == "move", moveTo.isEmpty { problems.add("move_to", "name the folder imported messages move to") }
-        if input.server.username.trimmingCharacters(in: .whitespaces).isEmpty { problems.add("username", "must not be empty") }
+        if input.afterImport == "move", moveTo.isEmpty {
+            problems.add("move_to", "name the folder imported messages move to")
+        }
+        if input.server.username.trimmingCharacters(in: .whitespaces).isEmpty {
+            problems.add("username", "must not be empty")
+        }
         if id == nil, input.server.password.isEmpty { problems.add("password", "must not be empty") }
         try problems.throwIfAny()
         let server = try validated(input.server, defaultPort: input.server.security == .tls ? 993 : 143, field: "")
@@ -103,7 +122,9 @@ struct MailSetupService: Sendable {
         return try await db.write { tx in
             let mailbox: Mailbox
             if let id {
-                guard let existing = try await Mailbox.find(id, on: tx.db) else { throw RapportError.notFound("Mailbox \(id)") }
+                guard let existing = try await Mailbox.find(id, on: tx.db) else {
+                    throw RapportError.notFound("Mailbox \(id)")
+                }
                 mailbox = existing
             } else {
                 mailbox = Mailbox()
@@ -128,7 +149,9 @@ struct MailSetupService: Sendable {
 
     func deleteMailbox(_ id: Int, on db: any Database) async throws {
         try await db.write { tx in
-            guard let mailbox = try await Mailbox.find(id, on: tx.db) else { throw RapportError.notFound("Mailbox \(id)") }
+            guard let mailbox = try await Mailbox.find(id, on: tx.db) else {
+                throw RapportError.notFound("Mailbox \(id)")
+            }
             try await mailbox.delete(on: tx.db)
         }
     }
@@ -144,7 +167,9 @@ struct MailSetupService: Sendable {
     func checkSMTP(on db: any Database) async throws -> ConnectionCheck {
         let settings = try await store.load(on: db)
         guard let configuration = try store.smtpConfiguration(settings) else {
-            return ConnectionCheck(steps: [], failure: "Outgoing mail is not set up yet: save the SMTP server first.", failedStage: "settings")
+            return ConnectionCheck(
+                steps: [], failure: "Outgoing mail is not set up yet: save the SMTP server first.",
+                failedStage: "settings")
         }
         do {
             return ConnectionCheck(steps: try await SMTPClient(configuration).check(), failure: nil)
@@ -178,7 +203,9 @@ struct MailSetupService: Sendable {
         var problems = FieldErrors()
         var server = input
         server.host = input.host.trimmingCharacters(in: .whitespaces).lowercased()
-        if server.host.isEmpty || server.host.count > 253 || server.host.contains(where: { $0.isWhitespace || $0 == "/" }) {
+        if server.host.isEmpty || server.host.count > 253
+            || server.host.contains(where: { $0.isWhitespace || $0 == "/" })
+        {
             problems.add("host", "give the server's host name or IP address, like mail.example.com")
         }
         server.port = input.port ?? defaultPort

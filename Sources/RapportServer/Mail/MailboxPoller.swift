@@ -15,7 +15,9 @@ struct MailboxPoller: Sendable {
     let logger: Logger
 
     /// Imports the folder's new messages one by one; each is flagged only after it is stored.
-    private func importNew(from session: IMAPSession, mailbox: Mailbox, into result: inout RoundResult, on db: any Database) async throws {
+    private func importNew(
+        from session: IMAPSession, mailbox: Mailbox, into result: inout RoundResult, on db: any Database
+    ) async throws {
         _ = try await session.select(mailbox.folder)
         let moveTo = mailbox.afterImport == "move" ? mailbox.moveTo.flatMap { $0.isEmpty ? nil : $0 } : nil
         for uid in try await session.search(unseenOnly: moveTo == nil).prefix(Self.messagesPerRound) {
@@ -28,7 +30,9 @@ struct MailboxPoller: Sendable {
                     result.imported += 1
                     result.lastTicketID = outcome.ticketID ?? result.lastTicketID
                 }
-                logger.info("mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")")
+                logger.info(
+                    "mailbox \(mailbox.name): message \(uid) \(outcome.outcome.rawValue)\(outcome.ticketID.map { " ticket #\($0)" } ?? "")"
+                )
             } catch let error as RapportError where error.status.code < 500 {
                 // A message Rapport will never take (too large): leave it in the mailbox,
                 // flagged, and say so; the next round must not trip over it again.
@@ -81,7 +85,9 @@ struct MailboxPoller: Sendable {
             mailbox.lastImportedTicketID = result.lastTicketID
         }
         try? await mailbox.update(on: db)
-        if !result.errors.isEmpty { logger.warning("mailbox \(mailbox.name): \(result.errors.joined(separator: "; "))") }
+        if !result.errors.isEmpty {
+            logger.warning("mailbox \(mailbox.name): \(result.errors.joined(separator: "; "))")
+        }
         return result
     }
 }

@@ -41,19 +41,27 @@ struct OutboxSender: Sendable {
         switch db.flavor {
         case .postgres:
             return try await db.transaction { tx in
-                let rows = try await tx.sql.raw("""
+                let rows = try await tx.sql.raw(
+                    """
                     SELECT id FROM outbound_mail
                     WHERE status IN ('queued', 'sending') AND next_attempt_at <= \(bind: now) AND (claimed_until IS NULL OR claimed_until < \(bind: now))
                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """).all()
-                guard let id = try rows.first?.decode(column: "id", as: Int.self), let row = try await OutboundMail.find(id, on: tx) else { return nil }
+                    """
+                ).all()
+                guard let id = try rows.first?.decode(column: "id", as: Int.self),
+                    let row = try await OutboundMail.find(id, on: tx)
+                else { return nil }
                 return try await claim(row, until: until, on: tx)
             }
         case .sqlite:
             return try await db.write { tx in
-                guard let row = try await OutboundMail.query(on: tx.db).filter(\.$status ~~ [.queued, .sending]).filter(\.$nextAttemptAt <= now)
+                guard
+                    let row = try await OutboundMail.query(on: tx.db).filter(\.$status ~~ [.queued, .sending]).filter(
+                        \.$nextAttemptAt <= now
+                    )
                     .group(.or, { $0.filter(\.$claimedUntil == nil).filter(\.$claimedUntil < now) })
-                    .sort(\.$nextAttemptAt).sort(\.$id).first() else { return nil }
+                    .sort(\.$nextAttemptAt).sort(\.$id).first()
+                else { return nil }
                 return try await claim(row, until: until, on: tx.db)
             }
         }
@@ -74,14 +82,21 @@ struct OutboxSender: Sendable {
                 try await reschedule(row, error: "outgoing mail is not set up (Admin → Mail)", permanent: false, on: db)
                 return
             }
-            let delivery = try await SMTPClient(smtp).send(Array(row.raw.utf8), from: row.envelopeFrom, to: row.recipientList)
+            let delivery = try await SMTPClient(smtp).send(
+                Array(row.raw.utf8), from: row.envelopeFrom, to: row.recipientList)
             row.status = .sent
             row.sentAt = clock.now()
             row.claimedUntil = nil
-            row.lastError = delivery.refused.isEmpty ? nil : "refused: " + delivery.refused.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+            row.lastError =
+                delivery.refused.isEmpty
+                ? nil
+                : "refused: "
+                    + delivery.refused.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(
+                        separator: ", ")
             try await row.update(on: db)
             if let refused = row.lastError { try await recordFailure(row, reason: refused, on: db) }
-            logger.info("sent \(row.kind.rawValue) <\(row.emailMessageID)> to \(delivery.accepted.joined(separator: ", "))")
+            logger.info(
+                "sent \(row.kind.rawValue) <\(row.emailMessageID)> to \(delivery.accepted.joined(separator: ", "))")
         } catch let error as MailTransportError {
             try? await reschedule(row, error: error.description, permanent: error.isPermanent, on: db)
         } catch {
@@ -97,7 +112,8 @@ struct OutboxSender: Sendable {
             row.status = .failed
             try await row.update(on: db)
             try await recordFailure(row, reason: error, on: db)
-            logger.warning("gave up on \(row.kind.rawValue) <\(row.emailMessageID)> after \(row.attempts) attempts: \(error)")
+            logger.warning(
+                "gave up on \(row.kind.rawValue) <\(row.emailMessageID)> after \(row.attempts) attempts: \(error)")
         } else {
             row.status = .queued
             row.nextAttemptAt = clock.now().addingTimeInterval(Self.backoff(afterAttempt: row.attempts))

@@ -30,10 +30,15 @@ struct CreateAgentNotifications: AsyncMigration {
             .field("text", .string, .required)
             .field("created_at", .datetime, .required)
             .field("read_at", .datetime)
-            .foreignKey("agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_agent_notifications_agent")
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_agent_notifications_ticket")
+            .foreignKey(
+                "agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_agent_notifications_agent"
+            )
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_agent_notifications_ticket"
+            )
             .create()
-        try await database.createIndex("idx_agent_notifications_agent", on: AgentNotification.schema, columns: ["agent_id", "read_at", "id"])
+        try await database.createIndex(
+            "idx_agent_notifications_agent", on: AgentNotification.schema, columns: ["agent_id", "read_at", "id"])
     }
 
     func revert(on database: any Database) async throws {
@@ -75,7 +80,10 @@ struct NotificationService: Sendable {
     }
 
     /// Notifies each agent once (duplicates in `agentIDs` are ignored), in the caller's transaction.
-    func notify(_ agentIDs: [Int], kind: Kind, ticketID: Int?, text: String, emailSubject: String? = nil, in tx: WriteTransaction) async throws {
+    func notify(
+        _ agentIDs: [Int], kind: Kind, ticketID: Int?, text: String, emailSubject: String? = nil,
+        in tx: WriteTransaction
+    ) async throws {
         let db = tx.db
         let now = clock.now()
         var seen = Set<Int>()
@@ -85,9 +93,16 @@ struct NotificationService: Sendable {
             let channels = kind.channels(in: agent.notificationPreferences)
             if channels.inApp {
                 try await show(line, kind: kind, to: agentID, ticketID: ticketID, now: now, on: db)
-                tx.publish(LiveEventDraft(kind: .notification, ticketID: ticketID, audienceAgentID: agentID, data: LiveEventData(text: line), at: now))
+                tx.publish(
+                    LiveEventDraft(
+                        kind: .notification, ticketID: ticketID, audienceAgentID: agentID,
+                        data: LiveEventData(text: line), at: now))
             }
-            if channels.email { try await email(line, subject: emailSubject ?? Self.subject(for: kind), to: agent, ticketID: ticketID, now: now, in: tx) }
+            if channels.email {
+                try await email(
+                    line, subject: emailSubject ?? Self.subject(for: kind), to: agent, ticketID: ticketID, now: now,
+                    in: tx)
+            }
         }
     }
 
@@ -103,7 +118,9 @@ struct NotificationService: Sendable {
 
     /// A notification row for one event. Rows about the same ticket from the same minute are
     /// shown as one (see `NotificationGroup`).
-    private func show(_ line: String, kind: Kind, to agentID: Int, ticketID: Int?, now: Date, on db: any Database) async throws {
+    private func show(_ line: String, kind: Kind, to agentID: Int, ticketID: Int?, now: Date, on db: any Database)
+        async throws
+    {
         let notification = AgentNotification()
         notification.agentID = agentID
         notification.ticketID = ticketID
@@ -115,23 +132,37 @@ struct NotificationService: Sendable {
 
     /// The email of a notification, with the ticket's full link; joined to the one about the
     /// same ticket still waiting in the outbox.
-    private func email(_ line: String, subject: String, to agent: Agent, ticketID: Int?, now: Date, in tx: WriteTransaction) async throws {
+    private func email(
+        _ line: String, subject: String, to agent: Agent, ticketID: Int?, now: Date, in tx: WriteTransaction
+    ) async throws {
         let db = tx.db
         let link = ticketID.map { "\(publicURL)/tickets/\($0)" } ?? "\(publicURL)/notifications"
-        if let ticketID, let waiting = try await OutboundMail.query(on: db).filter(\.$kind == .notification).filter(\.$ticketID == ticketID)
-            .filter(\.$primaryRecipient == agent.email.lowercased()).filter(\.$status == .queued).filter(\.$attempts == 0)
-            .filter(\.$createdAt >= now.addingTimeInterval(-Self.mergeWindow)).sort(\.$id, .descending).first() {
+        if let ticketID,
+            let waiting = try await OutboundMail.query(on: db).filter(\.$kind == .notification).filter(
+                \.$ticketID == ticketID
+            )
+            .filter(\.$primaryRecipient == agent.email.lowercased()).filter(\.$status == .queued).filter(
+                \.$attempts == 0
+            )
+            .filter(\.$createdAt >= now.addingTimeInterval(-Self.mergeWindow)).sort(\.$id, .descending).first()
+        {
             let earlier = Self.lines(ofNotificationEmail: waiting.raw)
             guard !earlier.contains(line) else { return }
             let lines = earlier + [line]
             let merged = "Ticket #\(ticketID): \(lines.count) updates"
-            guard let prepared = try await outbox.prepareNotification(to: agent, subject: merged, text: Self.body(lines: lines, link: link), ticketID: ticketID, in: tx) else { return }
+            guard
+                let prepared = try await outbox.prepareNotification(
+                    to: agent, subject: merged, text: Self.body(lines: lines, link: link), ticketID: ticketID, in: tx)
+            else { return }
             waiting.raw = String(decoding: prepared.email.render(), as: UTF8.self)
             waiting.emailMessageID = prepared.email.messageID
             try await waiting.update(on: db)
             return
         }
-        guard let prepared = try await outbox.prepareNotification(to: agent, subject: subject, text: Self.body(lines: [line], link: link), ticketID: ticketID, in: tx) else { return }
+        guard
+            let prepared = try await outbox.prepareNotification(
+                to: agent, subject: subject, text: Self.body(lines: [line], link: link), ticketID: ticketID, in: tx)
+        else { return }
         try await outbox.enqueue(prepared, kind: .notification, ticketID: ticketID, messageID: nil, in: tx)
     }
 
@@ -146,7 +177,8 @@ struct NotificationService: Sendable {
     static func lines(ofNotificationEmail raw: String) -> [String] {
         let text = ParsedEmail(bytes: Array(raw.utf8)).text
         let content = text.components(separatedBy: "\n\n" + linkIntroduction).first ?? text
-        return content.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        return content.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter
+        { !$0.isEmpty }
     }
 
     /// Unread notifications as the list shows them: one per ticket.
@@ -165,11 +197,14 @@ struct NotificationService: Sendable {
     }
 
     func recent(agentID: Int, limit: Int = 100, on db: any Database) async throws -> [AgentNotification] {
-        try await AgentNotification.query(on: db).filter(\.$agentID == agentID).sort(\.$id, .descending).limit(limit).all()
+        try await AgentNotification.query(on: db).filter(\.$agentID == agentID).sort(\.$id, .descending).limit(limit)
+            .all()
     }
 
     func markAllRead(agentID: Int, on db: any Database) async throws {
-        try await db.sql.raw("UPDATE agent_notifications SET read_at = \(bind: clock.now()) WHERE agent_id = \(bind: agentID) AND read_at IS NULL").run()
+        try await db.sql.raw(
+            "UPDATE agent_notifications SET read_at = \(bind: clock.now()) WHERE agent_id = \(bind: agentID) AND read_at IS NULL"
+        ).run()
     }
 
     /// Marks a notification read, with the others about the same ticket from the same minute
@@ -181,7 +216,8 @@ struct NotificationService: Sendable {
         }
         let now = clock.now()
         if let ticketID = notification.ticketID {
-            try await AgentNotification.query(on: db).filter(\.$agentID == agentID).filter(\.$ticketID == ticketID).filter(\.$readAt == nil)
+            try await AgentNotification.query(on: db).filter(\.$agentID == agentID).filter(\.$ticketID == ticketID)
+                .filter(\.$readAt == nil)
                 .filter(\.$createdAt >= notification.createdAt.addingTimeInterval(-Self.mergeWindow))
                 .filter(\.$createdAt <= notification.createdAt.addingTimeInterval(Self.mergeWindow))
                 .set(\.$readAt, to: now).update()
@@ -194,10 +230,12 @@ struct NotificationService: Sendable {
 
     /// An agent opened a ticket: what told them about it is read.
     func markRead(ticketID: Int, agentID: Int, on db: any Database) async throws {
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             UPDATE agent_notifications SET read_at = \(bind: clock.now())
             WHERE agent_id = \(bind: agentID) AND ticket_id = \(bind: ticketID) AND read_at IS NULL
-            """).run()
+            """
+        ).run()
     }
 }
 
@@ -216,14 +254,18 @@ struct NotificationGroup: Sendable {
         var current: [AgentNotification] = []
         func close() {
             guard let newest = current.first, let id = newest.id else { return }
-            groups.append(NotificationGroup(id: id, ticketID: newest.ticketID, kind: current.last?.kind ?? newest.kind,
-                                            lines: current.reversed().map(\.text), createdAt: newest.createdAt,
-                                            isUnread: current.contains { $0.readAt == nil }))
+            groups.append(
+                NotificationGroup(
+                    id: id, ticketID: newest.ticketID, kind: current.last?.kind ?? newest.kind,
+                    lines: current.reversed().map(\.text), createdAt: newest.createdAt,
+                    isUnread: current.contains { $0.readAt == nil }))
             current = []
         }
         for row in rows.sorted(by: { ($0.id ?? 0) > ($1.id ?? 0) }) {
-            if let first = current.first, first.ticketID == nil || row.ticketID != first.ticketID
-                || first.createdAt.timeIntervalSince(row.createdAt) > NotificationService.mergeWindow {
+            if let first = current.first,
+                first.ticketID == nil || row.ticketID != first.ticketID
+                    || first.createdAt.timeIntervalSince(row.createdAt) > NotificationService.mergeWindow
+            {
                 close()
             }
             current.append(row)

@@ -33,12 +33,17 @@ struct NotificationPages: RouteCollection {
     func list(req: Request) async throws -> Response {
         let agent = try req.agent
         let now = req.rapport.clock.now()
-        let groups = NotificationGroup.grouping(try await req.rapport.notifications.recent(agentID: agent.id, limit: 200, on: req.db)).prefix(100)
+        let groups = NotificationGroup.grouping(
+            try await req.rapport.notifications.recent(agentID: agent.id, limit: 200, on: req.db)
+        ).prefix(100)
         let rows = groups.map { group in
-            Row(id: group.id, lines: group.lines, ticketID: group.ticketID, when: RelativeTime.ago(group.createdAt, now: now), isUnread: group.isUnread, kind: group.kind)
+            Row(
+                id: group.id, lines: group.lines, ticketID: group.ticketID,
+                when: RelativeTime.ago(group.createdAt, now: now), isUnread: group.isUnread, kind: group.kind)
         }
-        let context = Context(page: try req.chrome(title: "Notifications", section: "notifications"), rows: rows, hasRows: !rows.isEmpty,
-                              hasUnread: rows.contains(where: \.isUnread))
+        let context = Context(
+            page: try req.chrome(title: "Notifications", section: "notifications"), rows: rows, hasRows: !rows.isEmpty,
+            hasUnread: rows.contains(where: \.isUnread))
         return try await req.page("notifications", context)
     }
 
@@ -48,13 +53,15 @@ struct NotificationPages: RouteCollection {
     }
 
     func markRead(req: Request) async throws -> Response {
-        try await req.rapport.notifications.markRead(try req.idParameter("id", naming: "Notification"), agentID: try req.agent.id, on: req.db)
+        try await req.rapport.notifications.markRead(
+            try req.idParameter("id", naming: "Notification"), agentID: try req.agent.id, on: req.db)
         return req.redirect(to: "/notifications", redirectType: .normal)
     }
 
     /// `GET /notifications/:id/open` — to the ticket, marking the notification read on the way.
     func open(req: Request) async throws -> Response {
-        let ticketID = try await req.rapport.notifications.markRead(try req.idParameter("id", naming: "Notification"), agentID: try req.agent.id, on: req.db)
+        let ticketID = try await req.rapport.notifications.markRead(
+            try req.idParameter("id", naming: "Notification"), agentID: try req.agent.id, on: req.db)
         return req.redirect(to: ticketID.map { "/tickets/\($0)" } ?? "/notifications", redirectType: .normal)
     }
 }

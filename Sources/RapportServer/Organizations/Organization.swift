@@ -32,7 +32,8 @@ struct CreateOrganizations: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .create()
-        try await database.createIndex("uq_organizations_name", on: Organization.schema, columns: ["name"], unique: true)
+        try await database.createIndex(
+            "uq_organizations_name", on: Organization.schema, columns: ["name"], unique: true)
     }
 
     func revert(on database: any Database) async throws {

@@ -49,7 +49,9 @@ struct OrganizationRoutes: RouteCollection {
 
     func read(req: Request) async throws -> OrganizationDTO {
         let id = try req.idParameter("id", naming: "Organization")
-        guard let organization = try await Organization.find(id, on: req.db) else { throw RapportError.notFound("Organization \(id)") }
+        guard let organization = try await Organization.find(id, on: req.db) else {
+            throw RapportError.notFound("Organization \(id)")
+        }
         return try OrganizationDTO(organization)
     }
 
@@ -57,9 +59,12 @@ struct OrganizationRoutes: RouteCollection {
         _ = try req.requireAdmin()
         let input = try req.decodeJSON(OrganizationInput.self)
         guard let name = input.name else { throw RapportError.invalid(["name": "is required"]) }
-        let domain: String? = if case let .set(value) = input.domain { value } else { nil }
-        let id = try await req.rapport.organizations.create(name: name, domain: domain, notes: input.notes ?? "", on: req.db)
-        guard let organization = try await Organization.find(id, on: req.db) else { throw RapportError.notFound("Organization \(id)") }
+        let domain: String? = if case .set(let value) = input.domain { value } else { nil }
+        let id = try await req.rapport.organizations.create(
+            name: name, domain: domain, notes: input.notes ?? "", on: req.db)
+        guard let organization = try await Organization.find(id, on: req.db) else {
+            throw RapportError.notFound("Organization \(id)")
+        }
         return try await OrganizationDTO(organization).created(at: "/api/v1/organizations/\(id)", for: req)
     }
 
@@ -67,7 +72,8 @@ struct OrganizationRoutes: RouteCollection {
         _ = try req.requireAdmin()
         let id = try req.idParameter("id", naming: "Organization")
         let input = try req.decodeJSON(OrganizationInput.self)
-        try await req.rapport.organizations.update(organizationID: id, name: input.name, domain: input.domain, notes: input.notes, on: req.db)
+        try await req.rapport.organizations.update(
+            organizationID: id, name: input.name, domain: input.domain, notes: input.notes, on: req.db)
         return try await read(req: req)
     }
 }

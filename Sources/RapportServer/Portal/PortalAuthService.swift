@@ -25,7 +25,9 @@ struct PortalAuthService: Sendable {
     func requestLink(email raw: String, portalURL: String, on db: any Database) async throws {
         guard let address = try? EmailAddress(raw.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
         try await db.write { tx in
-            guard let known = try await CustomerEmail.query(on: tx.db).filter(\.$normalized == address.normalized).first() else { return }
+            guard
+                let known = try await CustomerEmail.query(on: tx.db).filter(\.$normalized == address.normalized).first()
+            else { return }
             let now = clock.now()
             let recent = try await PortalSignInToken.query(on: tx.db).filter(\.$customerID == known.customerID)
                 .filter(\.$createdAt > now.addingTimeInterval(-3600)).count()
@@ -54,12 +56,16 @@ struct PortalAuthService: Sendable {
                 \(mail.fromName)
                 """
             var email = OutgoingEmail(
-                from: MailAddress(name: mail.fromName, address: support), to: [MailAddress(name: customer?.name, address: known.address)],
-                subject: "Your sign-in link for \(mail.fromName)", messageID: OutgoingEmail.newMessageID(ticket: 0, domain: mail.messageIDDomain),
+                from: MailAddress(name: mail.fromName, address: support),
+                to: [MailAddress(name: customer?.name, address: known.address)],
+                subject: "Your sign-in link for \(mail.fromName)",
+                messageID: OutgoingEmail.newMessageID(ticket: 0, domain: mail.messageIDDomain),
                 date: now, text: text
             )
             email.autoSubmitted = "auto-generated"
-            try await outbox.enqueue(PreparedEmail(email: email, recipients: [known.address], envelopeFrom: support), kind: .portalLink, ticketID: nil, messageID: nil, in: tx)
+            try await outbox.enqueue(
+                PreparedEmail(email: email, recipients: [known.address], envelopeFrom: support), kind: .portalLink,
+                ticketID: nil, messageID: nil, in: tx)
         }
     }
 
@@ -75,7 +81,8 @@ struct PortalAuthService: Sendable {
         return try await db.write { tx in
             let now = clock.now()
             guard let row = try await PortalSignInToken.query(on: tx.db).filter(\.$digest == digest).first(),
-                  row.usedAt == nil, row.expiresAt > now else { return nil }
+                row.usedAt == nil, row.expiresAt > now
+            else { return nil }
             row.usedAt = now
             try await row.update(on: tx.db)
             let sessionToken = Data([UInt8].random(count: 32)).base64URLEncodedString()
@@ -92,8 +99,11 @@ struct PortalAuthService: Sendable {
 
     func session(token: String, on db: any Database) async throws -> PortalSession? {
         guard !token.isEmpty, token.count < 200 else { return nil }
-        guard let session = try await PortalSession.query(on: db).filter(\.$digest == ApiTokenService.digest(token)).first(),
-              session.expiresAt > clock.now() else { return nil }
+        guard
+            let session = try await PortalSession.query(on: db).filter(\.$digest == ApiTokenService.digest(token))
+                .first(),
+            session.expiresAt > clock.now()
+        else { return nil }
         return session
     }
 

@@ -40,10 +40,14 @@ struct CreatePortal: AsyncMigration {
             .field("expires_at", .datetime, .required)
             .field("used_at", .datetime)
             .field("created_at", .datetime, .required)
-            .foreignKey("customer_id", references: Customer.schema, "id", onDelete: .cascade, name: "fk_portal_tokens_customer")
+            .foreignKey(
+                "customer_id", references: Customer.schema, "id", onDelete: .cascade, name: "fk_portal_tokens_customer"
+            )
             .create()
-        try await database.createIndex("uq_portal_tokens_digest", on: PortalSignInToken.schema, columns: ["digest"], unique: true)
-        try await database.createIndex("idx_portal_tokens_customer", on: PortalSignInToken.schema, columns: ["customer_id", "created_at"])
+        try await database.createIndex(
+            "uq_portal_tokens_digest", on: PortalSignInToken.schema, columns: ["digest"], unique: true)
+        try await database.createIndex(
+            "idx_portal_tokens_customer", on: PortalSignInToken.schema, columns: ["customer_id", "created_at"])
 
         try await database.schema(PortalSession.schema)
             .intID()
@@ -52,10 +56,15 @@ struct CreatePortal: AsyncMigration {
             .field("csrf_token", .string, .required)
             .field("expires_at", .datetime, .required)
             .field("created_at", .datetime, .required)
-            .foreignKey("customer_id", references: Customer.schema, "id", onDelete: .cascade, name: "fk_portal_sessions_customer")
+            .foreignKey(
+                "customer_id", references: Customer.schema, "id", onDelete: .cascade,
+                name: "fk_portal_sessions_customer"
+            )
             .create()
-        try await database.createIndex("uq_portal_sessions_digest", on: PortalSession.schema, columns: ["digest"], unique: true)
-        try await database.schema(Customer.schema).field("is_org_manager", .bool, .required, .sql(.default(false))).update()
+        try await database.createIndex(
+            "uq_portal_sessions_digest", on: PortalSession.schema, columns: ["digest"], unique: true)
+        try await database.schema(Customer.schema).field("is_org_manager", .bool, .required, .sql(.default(false)))
+            .update()
     }
 
     func revert(on database: any Database) async throws {

@@ -15,8 +15,10 @@ extension Request {
     func portalCustomer() async throws -> PortalVisitor? {
         if let cached = storage[PortalKey.self] { return cached }
         var visitor: PortalVisitor?
-        if let token = cookies[PortalPages.cookieName]?.string, let session = try await rapport.portalAuth.session(token: token, on: db),
-           let customer = try await Customer.find(session.customerID, on: db) {
+        if let token = cookies[PortalPages.cookieName]?.string,
+            let session = try await rapport.portalAuth.session(token: token, on: db),
+            let customer = try await Customer.find(session.customerID, on: db)
+        {
             visitor = PortalVisitor(session: session, customer: customer)
         }
         storage[PortalKey.self] = .some(visitor)
@@ -49,7 +51,8 @@ struct PortalPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let portal = routes.grouped("portal").grouped(PortalSignInMiddleware())
         portal.get { req async throws -> Response in
-            try await req.portalCustomer() == nil ? req.redirect(to: "/portal/sign-in") : req.redirect(to: "/portal/requests")
+            try await req.portalCustomer() == nil
+                ? req.redirect(to: "/portal/sign-in") : req.redirect(to: "/portal/requests")
         }
         portal.get("sign-in", use: signInForm)
         portal.post("sign-in", use: requestLink)
@@ -74,7 +77,9 @@ struct PortalPages: RouteCollection {
 
     func signInForm(req: Request) async throws -> Response {
         if try await req.portalCustomer() != nil { return req.redirect(to: "/portal/requests") }
-        return try await req.helpPage("portal-sign-in", SignInContext(help: try await req.helpChrome(title: "Sign in"), email: "", sent: false, problem: nil))
+        return try await req.helpPage(
+            "portal-sign-in",
+            SignInContext(help: try await req.helpChrome(title: "Sign in"), email: "", sent: false, problem: nil))
     }
 
     struct LinkForm: Decodable {
@@ -89,10 +94,16 @@ struct PortalPages: RouteCollection {
         _ = try HelpVisitor.check(req, submitted: form.visit)
         let email = String((form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(254))
         if (form.website ?? "").isEmpty,
-           try await req.rapport.sharedLimits.allow("portal-link", from: HelpVisitor.address(req), limit: 10, per: 3600, on: req.db) {
-            try await req.rapport.portalAuth.requestLink(email: email, portalURL: req.rapport.settings.publicURL, on: req.db)
+            try await req.rapport.sharedLimits.allow(
+                "portal-link", from: HelpVisitor.address(req), limit: 10, per: 3600, on: req.db)
+        {
+            try await req.rapport.portalAuth.requestLink(
+                email: email, portalURL: req.rapport.settings.publicURL, on: req.db)
         }
-        return try await req.helpPage("portal-sign-in", SignInContext(help: try await req.helpChrome(title: "Check your email"), email: email, sent: true, problem: nil))
+        return try await req.helpPage(
+            "portal-sign-in",
+            SignInContext(
+                help: try await req.helpChrome(title: "Check your email"), email: email, sent: true, problem: nil))
     }
 
     struct ConfirmContext: Encodable {
@@ -104,7 +115,8 @@ struct PortalPages: RouteCollection {
     /// scanners do) does not use it up.
     func confirmLink(req: Request) async throws -> Response {
         let token = String((req.queryString("token") ?? "").prefix(200))
-        return try await req.helpPage("portal-auth", ConfirmContext(help: try await req.helpChrome(title: "Sign in"), token: token))
+        return try await req.helpPage(
+            "portal-auth", ConfirmContext(help: try await req.helpChrome(title: "Sign in"), token: token))
     }
 
     struct RedeemForm: Decodable {
@@ -115,28 +127,41 @@ struct PortalPages: RouteCollection {
     func redeemLink(req: Request) async throws -> Response {
         let form = try req.content.decode(RedeemForm.self)
         _ = try HelpVisitor.check(req, submitted: form.visit)
-        guard try await req.rapport.sharedLimits.allow("portal-redeem", from: HelpVisitor.address(req), limit: 20, per: 600, on: req.db),
-              let started = try await req.rapport.portalAuth.redeem(form.token ?? "", on: req.db) else {
-            return try await req.helpPage("portal-sign-in", SignInContext(
-                help: try await req.helpChrome(title: "Sign in"), email: "", sent: false,
-                problem: "That sign-in link has expired or was already used. Ask for a new one below; it arrives in a minute."), status: .unauthorized)
+        guard
+            try await req.rapport.sharedLimits.allow(
+                "portal-redeem", from: HelpVisitor.address(req), limit: 20, per: 600, on: req.db),
+            let started = try await req.rapport.portalAuth.redeem(form.token ?? "", on: req.db)
+        else {
+            return try await req.helpPage(
+                "portal-sign-in",
+                SignInContext(
+                    help: try await req.helpChrome(title: "Sign in"), email: "", sent: false,
+                    problem:
+                        "That sign-in link has expired or was already used. Ask for a new one below; it arrives in a minute."
+                ), status: .unauthorized)
         }
         let response = req.redirect(to: "/portal/requests", redirectType: .normal)
-        response.cookies[Self.cookieName] = HTTPCookies.Value(string: started.token, maxAge: Int(PortalAuthService.sessionLifetime), path: "/",
-                                                              isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
+        response.cookies[Self.cookieName] = HTTPCookies.Value(
+            string: started.token, maxAge: Int(PortalAuthService.sessionLifetime), path: "/",
+            isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
         return response
     }
 
     struct CSRFForm: Decodable {
         var csrf: String?
         var body: String?
-        enum CodingKeys: String, CodingKey { case csrf = "_csrf", body }
+        enum CodingKeys: String, CodingKey {
+            case csrf = "_csrf"
+            case body
+        }
     }
 
     private func checkCSRF(_ req: Request, _ visitor: PortalVisitor) throws -> CSRFForm {
         let form = (try? req.content.decode(CSRFForm.self)) ?? CSRFForm()
         guard let token = form.csrf, token == visitor.session.csrfToken else {
-            throw RapportError(.forbidden, code: "form_expired", reason: "This form has expired. Go back, reload the page and send it again.")
+            throw RapportError(
+                .forbidden, code: "form_expired",
+                reason: "This form has expired. Go back, reload the page and send it again.")
         }
         return form
     }
@@ -146,8 +171,9 @@ struct PortalPages: RouteCollection {
         _ = try checkCSRF(req, visitor)
         try await req.rapport.portalAuth.end(visitor.session, on: req.db)
         let response = req.redirect(to: "/help", redirectType: .normal)
-        response.cookies[Self.cookieName] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
-                                                              isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
+        response.cookies[Self.cookieName] = HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
+            isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
         return response
     }
 
@@ -176,11 +202,15 @@ struct PortalPages: RouteCollection {
         let tickets = try await req.rapport.portal.requests(for: visitor.customer, on: req.db)
         let ownID = try visitor.customer.requireID
         let rows = tickets.map { ticket in
-            RequestRow(number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: Self.customerStatus(ticket.status),
-                       updated: PageDates.relative(ticket.updatedAt, now: now), requesterName: ticket.requester.name, isOwn: ticket.requester.id == ownID)
+            RequestRow(
+                number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue,
+                statusLabel: Self.customerStatus(ticket.status),
+                updated: PageDates.relative(ticket.updatedAt, now: now), requesterName: ticket.requester.name,
+                isOwn: ticket.requester.id == ownID)
         }
-        let context = RequestsContext(help: try await req.helpChrome(title: "My requests"), rows: rows, hasRows: !rows.isEmpty,
-                                      seesOrganization: visitor.customer.isOrgManager && visitor.customer.organizationID != nil)
+        let context = RequestsContext(
+            help: try await req.helpChrome(title: "My requests"), rows: rows, hasRows: !rows.isEmpty,
+            seesOrganization: visitor.customer.isOrgManager && visitor.customer.organizationID != nil)
         return try await req.helpPage("portal-requests", context)
     }
 
@@ -217,18 +247,26 @@ struct PortalPages: RouteCollection {
         try await renderRequest(req, number: try req.idParameter("number", naming: "Request"), problem: nil, draft: "")
     }
 
-    private func renderRequest(_ req: Request, number: Int, problem: String?, draft: String, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderRequest(_ req: Request, number: Int, problem: String?, draft: String, status: HTTPStatus = .ok)
+        async throws -> Response
+    {
         let visitor = try await req.requirePortalCustomer()
         let ticket = try await req.rapport.portal.visibleTicket(number, for: visitor.customer, on: req.db)
         let messages = try await req.rapport.portal.conversation(ticketID: number, on: req.db)
         let context = RequestContext(
-            help: try await req.helpChrome(title: "#\(number) \(ticket.subject)", notice: req.queryString("notice").flatMap(Self.notice)),
-            number: number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: Self.customerStatus(ticket.status),
+            help: try await req.helpChrome(
+                title: "#\(number) \(ticket.subject)", notice: req.queryString("notice").flatMap(Self.notice)),
+            number: number, subject: ticket.subject, status: ticket.status.rawValue,
+            statusLabel: Self.customerStatus(ticket.status),
             messages: messages.map { message in
-                MessageView(authorName: message.authorName, fromCustomer: message.fromCustomer, bodyHTML: LinkedText.html(message.body),
-                            when: PageDates.full(message.createdAt),
-                            files: message.attachments.map { FileLink(filename: $0.filename, url: "/portal/files/\($0.id)", size: FileSize.text($0.size)) },
-                            hasFiles: !message.attachments.isEmpty)
+                MessageView(
+                    authorName: message.authorName, fromCustomer: message.fromCustomer,
+                    bodyHTML: LinkedText.html(message.body),
+                    when: PageDates.full(message.createdAt),
+                    files: message.attachments.map {
+                        FileLink(filename: $0.filename, url: "/portal/files/\($0.id)", size: FileSize.text($0.size))
+                    },
+                    hasFiles: !message.attachments.isEmpty)
             },
             canReply: ticket.status != .closed, canSolve: ticket.status.isUnresolved, problem: problem, draft: draft
         )
@@ -243,7 +281,8 @@ struct PortalPages: RouteCollection {
         do {
             try await req.rapport.portal.reply(body, toTicket: number, by: visitor.customer, on: req.db)
         } catch let error as RapportError where error.isFormProblem || error.status == .conflict {
-            return try await renderRequest(req, number: number, problem: FormErrorWording.sentence(error), draft: body, status: error.status)
+            return try await renderRequest(
+                req, number: number, problem: FormErrorWording.sentence(error), draft: body, status: error.status)
         }
         return req.redirect(to: "/portal/requests/\(number)?notice=sent", redirectType: .normal)
     }
@@ -252,7 +291,8 @@ struct PortalPages: RouteCollection {
     /// may see; anything else is "not found".
     func download(req: Request) async throws -> Response {
         let visitor = try await req.requirePortalCustomer()
-        let attachment = try await req.rapport.portal.visibleAttachment(try req.idParameter("id", naming: "File"), for: visitor.customer, on: req.db)
+        let attachment = try await req.rapport.portal.visibleAttachment(
+            try req.idParameter("id", naming: "File"), for: visitor.customer, on: req.db)
         return try await req.rapport.attachments.download(attachment, for: req)
     }
 

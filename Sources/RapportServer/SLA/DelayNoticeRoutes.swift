@@ -18,14 +18,16 @@ struct DelayNoticeRoutes: RouteCollection {
         let number = try req.idParameter("number", naming: "Ticket")
         let id = try req.idParameter("id", naming: "Delay notice")
         let body = try req.content.decode(SendForm.self).body?.replacingOccurrences(of: "\r\n", with: "\n")
-        try await req.rapport.slaAlerts(logger: req.logger).send(noticeID: id, ticketID: number, by: agent.id, body: body, on: req.db)
+        try await req.rapport.slaAlerts(logger: req.logger).send(
+            noticeID: id, ticketID: number, by: agent.id, body: body, on: req.db)
         return req.redirect(to: "/tickets/\(number)", notice: .delayNoticeSent)
     }
 
     func dismiss(req: Request) async throws -> Response {
         let agent = try req.agent
         let number = try req.idParameter("number", naming: "Ticket")
-        try await req.rapport.slaAlerts(logger: req.logger).dismiss(noticeID: try req.idParameter("id", naming: "Delay notice"), ticketID: number, by: agent.id, on: req.db)
+        try await req.rapport.slaAlerts(logger: req.logger).dismiss(
+            noticeID: try req.idParameter("id", naming: "Delay notice"), ticketID: number, by: agent.id, on: req.db)
         return req.redirect(to: "/tickets/\(number)", notice: .delayNoticeDismissed)
     }
 }

@@ -25,7 +25,9 @@ final class BusinessCalendarRecord: Model, @unchecked Sendable {
 
     /// The calendar for arithmetic. Stored calendars were validated when saved.
     func calendar() throws -> BusinessCalendar {
-        try BusinessCalendar(timeZone: timeZone, week: weekDays.map { try OpeningPeriod.parseList($0) }, holidays: Holiday.parseList(holidays))
+        try BusinessCalendar(
+            timeZone: timeZone, week: weekDays.map { try OpeningPeriod.parseList($0) },
+            holidays: Holiday.parseList(holidays))
     }
 }
 
@@ -54,7 +56,8 @@ final class SLAPolicy: Model, @unchecked Sendable {
 
     var targetsByPriority: [TicketPriority: SLATargets] {
         let raw = (try? JSONDecoder().decode([String: SLATargets].self, from: Data(targets.utf8))) ?? [:]
-        return Dictionary(uniqueKeysWithValues: raw.compactMap { key, value in TicketPriority(rawValue: key).map { ($0, value) } })
+        return Dictionary(
+            uniqueKeysWithValues: raw.compactMap { key, value in TicketPriority(rawValue: key).map { ($0, value) } })
     }
 
     var organizationIDList: [Int] {
@@ -62,8 +65,9 @@ final class SLAPolicy: Model, @unchecked Sendable {
     }
 
     var rule: SLAPolicyRule {
-        SLAPolicyRule(id: id ?? 0, position: position, organizationIDs: Set(organizationIDList), customerTier: customerTier,
-                      targets: targetsByPriority, escalationShare: Double(escalationPercent) / 100)
+        SLAPolicyRule(
+            id: id ?? 0, position: position, organizationIDs: Set(organizationIDList), customerTier: customerTier,
+            targets: targetsByPriority, escalationShare: Double(escalationPercent) / 100)
     }
 }
 
@@ -89,7 +93,11 @@ final class TicketSLAClock: Model, @unchecked Sendable {
     init() {}
 
     var clock: SLAClock {
-        get { SLAClock(target: targetSeconds, startedAt: startedAt, usedBeforeRun: usedBeforeRun, runningSince: runningSince, stoppedAt: stoppedAt) }
+        get {
+            SLAClock(
+                target: targetSeconds, startedAt: startedAt, usedBeforeRun: usedBeforeRun, runningSince: runningSince,
+                stoppedAt: stoppedAt)
+        }
         set {
             targetSeconds = newValue.target
             startedAt = newValue.startedAt
@@ -100,7 +108,11 @@ final class TicketSLAClock: Model, @unchecked Sendable {
     }
 
     var marks: SLAAlertMarks {
-        get { SLAAlertMarks(escalatedAt: escalatedAt, breachedAt: breachedAt, delayNoticeAt: delayNoticeAt, delayNotices: delayNotices, promisedAt: promisedAt) }
+        get {
+            SLAAlertMarks(
+                escalatedAt: escalatedAt, breachedAt: breachedAt, delayNoticeAt: delayNoticeAt,
+                delayNotices: delayNotices, promisedAt: promisedAt)
+        }
         set {
             escalatedAt = newValue.escalatedAt
             breachedAt = newValue.breachedAt
@@ -160,8 +172,14 @@ struct CreateServiceLevels: AsyncMigration {
             .field("escalate_raises_priority", .bool, .required)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
-            .foreignKey("calendar_id", references: BusinessCalendarRecord.schema, "id", onDelete: .restrict, name: "fk_sla_policies_calendar")
-            .foreignKey("escalate_to_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_sla_policies_escalate_to")
+            .foreignKey(
+                "calendar_id", references: BusinessCalendarRecord.schema, "id", onDelete: .restrict,
+                name: "fk_sla_policies_calendar"
+            )
+            .foreignKey(
+                "escalate_to_agent_id", references: Agent.schema, "id", onDelete: .setNull,
+                name: "fk_sla_policies_escalate_to"
+            )
             .create()
 
         try await database.schema(TicketSLAClock.schema)
@@ -179,11 +197,17 @@ struct CreateServiceLevels: AsyncMigration {
             .field("delay_notice_at", .datetime)
             .field("delay_notices", .int, .required)
             .field("promised_at", .datetime)
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_ticket")
-            .foreignKey("policy_id", references: SLAPolicy.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_policy")
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_ticket"
+            )
+            .foreignKey(
+                "policy_id", references: SLAPolicy.schema, "id", onDelete: .cascade, name: "fk_ticket_sla_clocks_policy"
+            )
             .create()
-        try await database.createIndex("uq_ticket_sla_clocks_metric", on: TicketSLAClock.schema, columns: ["ticket_id", "metric"], unique: true)
-        try await database.createIndex("idx_ticket_sla_clocks_policy", on: TicketSLAClock.schema, columns: ["policy_id"])
+        try await database.createIndex(
+            "uq_ticket_sla_clocks_metric", on: TicketSLAClock.schema, columns: ["ticket_id", "metric"], unique: true)
+        try await database.createIndex(
+            "idx_ticket_sla_clocks_policy", on: TicketSLAClock.schema, columns: ["policy_id"])
 
         try await database.schema(DelayNotice.schema)
             .intID()
@@ -196,21 +220,33 @@ struct CreateServiceLevels: AsyncMigration {
             .field("resolved_at", .datetime)
             .field("resolved_by_agent_id", .int)
             .field("message_id", .int)
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_delay_notices_ticket")
-            .foreignKey("resolved_by_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_delay_notices_agent")
-            .foreignKey("message_id", references: Message.schema, "id", onDelete: .setNull, name: "fk_delay_notices_message")
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_delay_notices_ticket"
+            )
+            .foreignKey(
+                "resolved_by_agent_id", references: Agent.schema, "id", onDelete: .setNull,
+                name: "fk_delay_notices_agent"
+            )
+            .foreignKey(
+                "message_id", references: Message.schema, "id", onDelete: .setNull, name: "fk_delay_notices_message"
+            )
             .create()
-        try await database.createIndex("idx_delay_notices_ticket", on: DelayNotice.schema, columns: ["ticket_id", "status"])
+        try await database.createIndex(
+            "idx_delay_notices_ticket", on: DelayNotice.schema, columns: ["ticket_id", "status"])
 
         // One column per ALTER TABLE: SQLite adds only one at a time.
         for column in ["status_changed_at", "sla_due_at", "sla_at_risk_at", "sla_alert_at"] {
             try await database.schema(Ticket.schema).field(.string(column), .datetime).update()
         }
-        try await database.sql.raw("UPDATE tickets SET status_changed_at = COALESCE(closed_at, solved_at, updated_at)").run()
+        try await database.sql.raw("UPDATE tickets SET status_changed_at = COALESCE(closed_at, solved_at, updated_at)")
+            .run()
         try await database.createIndex("idx_tickets_sla_alert", on: Ticket.schema, columns: ["sla_alert_at"])
-        try await database.createIndex("idx_tickets_status_sla_due", on: Ticket.schema, columns: ["status", "sla_due_at", "id"])
-        try await database.createIndex("idx_tickets_status_sla_risk", on: Ticket.schema, columns: ["status", "sla_at_risk_at"])
-        try await database.createIndex("idx_tickets_status_changed", on: Ticket.schema, columns: ["status", "status_changed_at"])
+        try await database.createIndex(
+            "idx_tickets_status_sla_due", on: Ticket.schema, columns: ["status", "sla_due_at", "id"])
+        try await database.createIndex(
+            "idx_tickets_status_sla_risk", on: Ticket.schema, columns: ["status", "sla_at_risk_at"])
+        try await database.createIndex(
+            "idx_tickets_status_changed", on: Ticket.schema, columns: ["status", "status_changed_at"])
         try await database.schema(Customer.schema).field("tier", .string).update()
         try await database.schema(Team.schema).field("lead_agent_id", .int).update()
     }
@@ -218,7 +254,10 @@ struct CreateServiceLevels: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema(Team.schema).deleteField("lead_agent_id").update()
         try await database.schema(Customer.schema).deleteField("tier").update()
-        for index in ["idx_tickets_sla_alert", "idx_tickets_status_sla_due", "idx_tickets_status_sla_risk", "idx_tickets_status_changed"] {
+        for index in [
+            "idx_tickets_sla_alert", "idx_tickets_status_sla_due", "idx_tickets_status_sla_risk",
+            "idx_tickets_status_changed",
+        ] {
             try await database.dropIndex(index)
         }
         for column in ["sla_alert_at", "sla_at_risk_at", "sla_due_at", "status_changed_at"] {

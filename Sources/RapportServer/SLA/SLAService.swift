@@ -42,7 +42,6 @@ struct SLAService: Sendable {
         try await SLAPolicy.query(on: db).sort(\.$position).sort(\.$id).all()
     }
 
-
     /// Moves the ticket's clocks for `event` and updates its SLA columns (the caller saves the
     /// ticket). Runs in the caller's transaction.
     func sync(_ ticket: Ticket, event: TicketSLAClocks.Event, now: Date, on db: any Database) async throws {
@@ -55,8 +54,12 @@ struct SLAService: Sendable {
         let rows = try await TicketSLAClock.query(on: db).filter(\.$ticketID == ticketID).all()
         let configuration = try await Self.loadConfiguration(on: db)
         let customer = try await Customer.find(ticket.requesterID, on: db)
-        guard let plan = plan(priority: ticket.priority, organizationID: customer?.organizationID, tier: customer?.tier, events: events,
-                              rows: rows, configuration: configuration) else { return }
+        guard
+            let plan = plan(
+                priority: ticket.priority, organizationID: customer?.organizationID, tier: customer?.tier,
+                events: events,
+                rows: rows, configuration: configuration)
+        else { return }
         try await persist(plan, ticketID: ticketID, on: db)
         updateTicketColumns(ticket, clocks: plan.clocks, configuration: configuration)
     }
@@ -74,8 +77,11 @@ struct SLAService: Sendable {
         var answered: [SLAMetric] = []
     }
 
-    func plan(priority: TicketPriority, organizationID: Int?, tier: String?, events: [(event: TicketSLAClocks.Event, at: Date)],
-              rows: [TicketSLAClock], configuration: Configuration) -> Plan? {
+    func plan(
+        priority: TicketPriority, organizationID: Int?, tier: String?,
+        events: [(event: TicketSLAClocks.Event, at: Date)],
+        rows: [TicketSLAClock], configuration: Configuration
+    ) -> Plan? {
         guard let first = events.first else { return nil }
         if rows.isEmpty, !configuration.policies.contains(where: \.enabled) { return nil }
         let subject = SLASubject(priority: priority, organizationID: organizationID, customerTier: tier)
@@ -98,9 +104,9 @@ struct SLAService: Sendable {
             switch (row, clocks[metric]) {
             case (nil, nil):
                 continue
-            case let (row?, nil):
+            case (let row?, nil):
                 plan.deleted.append(row)
-            case let (nil, clock?):
+            case (nil, let clock?):
                 guard let policyID = policy?.id else { continue }
                 let created = TicketSLAClock()
                 created.metric = metric
@@ -109,7 +115,7 @@ struct SLAService: Sendable {
                 created.marks = SLAAlertMarks()
                 plan.created.append(created)
                 plan.clocks.append(created)
-            case let (row?, clock?):
+            case (let row?, let clock?):
                 if row.startedAt != clock.startedAt { row.marks = SLAAlertMarks() }  // a new cycle (next response)
                 if !row.clock.isStopped, clock.isStopped, metric != .resolution { plan.answered.append(metric) }
                 if !clock.isStopped, let policyID = policy?.id, row.policyID != policyID { row.policyID = policyID }
@@ -132,14 +138,17 @@ struct SLAService: Sendable {
         if !plan.created.isEmpty { try await plan.created.create(on: db) }  // one insert
         for row in plan.changed { try await row.update(on: db) }
         if !plan.answered.isEmpty {
-            try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric ~~ plan.answered).filter(\.$status == .draft)
+            try await DelayNotice.query(on: db).filter(\.$ticketID == ticketID).filter(\.$metric ~~ plan.answered)
+                .filter(\.$status == .draft)
                 .set(\.$status, to: .dismissed).set(\.$resolvedAt, to: clock.now()).update()
         }
     }
 
     /// Stores on the ticket what the inbox and the SLA check read without loading clocks.
     func updateTicketColumns(_ ticket: Ticket, clocks rows: [TicketSLAClock], configuration: Configuration) {
-        var due: [Date] = [], risk: [Date] = [], alert: [Date] = []
+        var due: [Date] = []
+        var risk: [Date] = []
+        var alert: [Date] = []
         let noticeShare = configuration.settings.delayNoticeShare
         for row in rows where row.clock.isRunning {
             let policy = configuration.policy(id: row.policyID)
@@ -147,8 +156,12 @@ struct SLAService: Sendable {
             let share = Double(policy?.escalationPercent ?? 75) / 100
             if let moment = row.clock.dueAt(on: calendar) { due.append(moment) }
             if let moment = row.clock.moment(atShare: share, on: calendar) { risk.append(moment) }
-            if let moment = SLAAlerts.nextAlertMoment(for: row.metric, clock: row.clock, marks: row.marks, escalationShare: share,
-                                                      delayNoticeShare: noticeShare, on: calendar) { alert.append(moment) }
+            if let moment = SLAAlerts.nextAlertMoment(
+                for: row.metric, clock: row.clock, marks: row.marks, escalationShare: share,
+                delayNoticeShare: noticeShare, on: calendar)
+            {
+                alert.append(moment)
+            }
         }
         ticket.slaDueAt = due.min()
         ticket.slaAtRiskAt = risk.min()
@@ -164,8 +177,10 @@ struct SLAService: Sendable {
             guard let row = rows.first(where: { $0.metric == metric }) else { return nil }
             let policy = configuration.policy(id: row.policyID)
             let calendar = configuration.calendar(for: policy)
-            return SLAClockView(row: row, policyName: policy?.name ?? "", escalationShare: Double(policy?.escalationPercent ?? 75) / 100,
-                                calendar: calendar, now: now)
+            return SLAClockView(
+                row: row, policyName: policy?.name ?? "",
+                escalationShare: Double(policy?.escalationPercent ?? 75) / 100,
+                calendar: calendar, now: now)
         }
     }
 }
@@ -188,12 +203,15 @@ struct SLAClockView: Encodable, Sendable {
         self.standing = standing.rawValue
         self.policyName = policyName
         dueAt = clock.dueAt(on: calendar)
-        summary = switch standing {
-        case .onTrack, .atRisk: "due in \(remaining.spokenDuration)"
-        case .breached: "overdue by \(remaining.spokenDuration)"
-        case .paused: remaining >= 0 ? "paused with \(remaining.spokenDuration) left" : "paused, overdue by \(remaining.spokenDuration)"
-        case .met: "met"
-        case .missed: "missed by \(remaining.spokenDuration)"
-        }
+        summary =
+            switch standing {
+            case .onTrack, .atRisk: "due in \(remaining.spokenDuration)"
+            case .breached: "overdue by \(remaining.spokenDuration)"
+            case .paused:
+                remaining >= 0
+                    ? "paused with \(remaining.spokenDuration) left" : "paused, overdue by \(remaining.spokenDuration)"
+            case .met: "met"
+            case .missed: "missed by \(remaining.spokenDuration)"
+            }
     }
 }

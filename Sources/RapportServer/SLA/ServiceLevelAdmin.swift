@@ -34,19 +34,27 @@ struct ServiceLevelAdmin: Sendable {
         var holidays: [Holiday] = []
         do { holidays = try Holiday.parseList(input.holidays) } catch { problems.add("holidays", error.description) }
         let timeZone = input.timeZone.trimmingCharacters(in: .whitespaces)
-        if TimeZone(identifier: timeZone) == nil { problems.add("time_zone", BusinessCalendarError.unknownTimeZone(timeZone).description) }
+        if TimeZone(identifier: timeZone) == nil {
+            problems.add("time_zone", BusinessCalendarError.unknownTimeZone(timeZone).description)
+        }
         if problems.isEmpty {
             do { _ = try BusinessCalendar(timeZone: timeZone, week: week, holidays: holidays) } catch {
                 problems.add(error == .neverOpen ? "week" : "time_zone", error.description)
             }
         }
         try problems.throwIfAny()
-        let record: BusinessCalendarRecord = if let id { try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: db) } else { BusinessCalendarRecord() }
+        let record: BusinessCalendarRecord =
+            if let id { try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: db) } else {
+                BusinessCalendarRecord()
+            }
         let now = clock.now()
         record.name = name
         record.timeZone = timeZone
-        record.week = String(decoding: try JSONEncoder().encode(week.map { $0.map(\.description).joined(separator: ", ") }), as: UTF8.self)
-        record.holidays = holidays.map { $0.name.isEmpty ? $0.day.description : "\($0.day) \($0.name)" }.joined(separator: "\n")
+        record.week = String(
+            decoding: try JSONEncoder().encode(week.map { $0.map(\.description).joined(separator: ", ") }),
+            as: UTF8.self)
+        record.holidays = holidays.map { $0.name.isEmpty ? $0.day.description : "\($0.day) \($0.name)" }.joined(
+            separator: "\n")
         record.updatedAt = now
         if id == nil {
             record.createdAt = now
@@ -62,7 +70,8 @@ struct ServiceLevelAdmin: Sendable {
         let record = try await BusinessCalendarRecord.find(id, orNotFound: "Calendar", on: db)
         let users = try await SLAPolicy.query(on: db).filter(\.$calendarID == id).all(\.$name)
         guard users.isEmpty else {
-            throw RapportError.conflict("The calendar is used by \(users.joined(separator: ", ")); choose another calendar there first.")
+            throw RapportError.conflict(
+                "The calendar is used by \(users.joined(separator: ", ")); choose another calendar there first.")
         }
         try await record.delete(on: db)
         try await configuration.changed(on: db)
@@ -87,10 +96,13 @@ struct ServiceLevelAdmin: Sendable {
     func savePolicy(id: Int?, _ input: PolicyInput, on db: any Database) async throws -> Int {
         var problems = FieldErrors()
         let name = problems.requiredText(input.name, field: "name", maximumLength: 120)
-        if !(1...99).contains(input.escalationPercent) { problems.add("escalation_percent", "must be between 1 and 99") }
+        if !(1...99).contains(input.escalationPercent) {
+            problems.add("escalation_percent", "must be between 1 and 99")
+        }
         if input.targets.values.allSatisfy(\.isEmpty) { problems.add("targets", "set at least one target") }
         for (priority, targets) in input.targets {
-            for minutes in [targets.firstResponseMinutes, targets.nextResponseMinutes, targets.resolutionMinutes].compactMap({ $0 })
+            for minutes in [targets.firstResponseMinutes, targets.nextResponseMinutes, targets.resolutionMinutes]
+                .compactMap({ $0 })
             where minutes <= 0 || minutes > 365 * 24 * 60 {
                 problems.add("targets.\(priority.rawValue)", "targets must be more than zero and at most a year")
             }
@@ -102,18 +114,25 @@ struct ServiceLevelAdmin: Sendable {
             problems.add("escalate_to_agent_id", "no active agent has id \(agentID)")
         }
         let known = Set(try await Organization.query(on: db).filter(\.$id ~~ input.organizationIDs).all(\.$id))
-        if let missing = input.organizationIDs.first(where: { !known.contains($0) }) { problems.add("organization_ids", "no organization has id \(missing)") }
+        if let missing = input.organizationIDs.first(where: { !known.contains($0) }) {
+            problems.add("organization_ids", "no organization has id \(missing)")
+        }
         try problems.throwIfAny()
 
-        let policy: SLAPolicy = if let id { try await SLAPolicy.find(id, orNotFound: "SLA policy", on: db) } else { SLAPolicy() }
+        let policy: SLAPolicy =
+            if let id { try await SLAPolicy.find(id, orNotFound: "SLA policy", on: db) } else { SLAPolicy() }
         let now = clock.now()
         policy.name = name
         policy.position = input.position
         policy.enabled = input.enabled
         policy.calendarID = input.calendarID
-        policy.organizationIDs = String(decoding: try JSONEncoder().encode(input.organizationIDs.sorted()), as: UTF8.self)
-        policy.customerTier = input.customerTier.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(60)) }
-        let targets = Dictionary(uniqueKeysWithValues: input.targets.filter { !$0.value.isEmpty }.map { ($0.key.rawValue, $0.value) })
+        policy.organizationIDs = String(
+            decoding: try JSONEncoder().encode(input.organizationIDs.sorted()), as: UTF8.self)
+        policy.customerTier = input.customerTier.flatMap {
+            $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(60))
+        }
+        let targets = Dictionary(
+            uniqueKeysWithValues: input.targets.filter { !$0.value.isEmpty }.map { ($0.key.rawValue, $0.value) })
         policy.targets = String(decoding: try JSONEncoder().encode(targets), as: UTF8.self)
         policy.escalationPercent = input.escalationPercent
         policy.escalateToAgentID = input.escalateToAgentID
@@ -147,14 +166,21 @@ struct ServiceLevelAdmin: Sendable {
 
     func saveSettings(_ settings: SLASettings, on db: any Database) async throws {
         var problems = FieldErrors()
-        if !(50...99).contains(settings.delayNoticePercent) { problems.add("delay_notice_percent", "must be between 50 and 99") }
+        if !(50...99).contains(settings.delayNoticePercent) {
+            problems.add("delay_notice_percent", "must be between 50 and 99")
+        }
         if !(15...(14 * 24 * 60)).contains(settings.delayNoticeExtensionMinutes) {
             problems.add("delay_notice_extension", "must be between a quarter of an hour and two weeks")
         }
-        if settings.delayNoticeText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.add("delay_notice_text", "must not be empty") }
-        if settings.delayNoticeText.count > 10_000 { problems.add("delay_notice_text", "must be at most 10,000 characters") }
+        if settings.delayNoticeText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            problems.add("delay_notice_text", "must not be empty")
+        }
+        if settings.delayNoticeText.count > 10_000 {
+            problems.add("delay_notice_text", "must be at most 10,000 characters")
+        }
         if !settings.delayNoticeText.contains("{{new_time}}") {
-            problems.add("delay_notice_text", "must contain {{new_time}}: a delay notice always gives the customer a new time")
+            problems.add(
+                "delay_notice_text", "must contain {{new_time}}: a delay notice always gives the customer a new time")
         }
         try problems.throwIfAny()
         try await settings.save(on: db, now: clock.now())

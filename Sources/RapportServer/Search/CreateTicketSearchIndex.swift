@@ -9,13 +9,16 @@ struct CreateTicketSearchIndex: AsyncMigration {
         let sql = database.sql
         switch database.flavor {
         case .sqlite:
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 CREATE VIRTUAL TABLE ticket_search USING fts5(
                     subject, people, body, tokenize = 'porter unicode61 remove_diacritics 2'
                 )
-                """).run()
+                """
+            ).run()
         case .postgres:
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 CREATE TABLE ticket_search (
                     ticket_id BIGINT PRIMARY KEY,
                     subject TEXT NOT NULL,
@@ -24,7 +27,8 @@ struct CreateTicketSearchIndex: AsyncMigration {
                     document TSVECTOR NOT NULL,
                     CONSTRAINT fk_ticket_search_ticket FOREIGN KEY (ticket_id) REFERENCES tickets (id) ON DELETE CASCADE
                 )
-                """).run()
+                """
+            ).run()
             try await sql.raw("CREATE INDEX idx_ticket_search_document ON ticket_search USING GIN (document)").run()
         }
     }

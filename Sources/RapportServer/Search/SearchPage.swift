@@ -39,7 +39,8 @@ struct SearchPage: RouteCollection {
         let text = req.queryString("q").map { String($0.prefix(500)) } ?? ""
         // "1001" or "#1001" in the search box opens that ticket; `text=1` searches the digits.
         if req.queryString("text") != "1", let number = SearchRelevance.ticketNumber(in: text),
-           (try? await req.requireTicketAccess(number)) != nil, try await Ticket.find(number, on: req.db) != nil {
+            (try? await req.requireTicketAccess(number)) != nil, try await Ticket.find(number, on: req.db) != nil
+        {
             return req.redirect(to: "/tickets/\(number)", redirectType: .normal)
         }
         let status = req.queryString("status").flatMap(TicketStatus.init(rawValue:))
@@ -50,8 +51,10 @@ struct SearchPage: RouteCollection {
         let query = SearchQuery(text)
         if !query.isEmpty {
             let hits = try await TicketSearch.search(
-                query, filters: TicketSearchFilters(statuses: status.map { [$0] } ?? [], assigneeID: assigneeID, teamID: teamID,
-                                             access: try await req.ticketAccess()),
+                query,
+                filters: TicketSearchFilters(
+                    statuses: status.map { [$0] } ?? [], assigneeID: assigneeID, teamID: teamID,
+                    access: try await req.ticketAccess()),
                 limit: Self.limit, now: req.rapport.clock.now(), on: req.db
             )
             let summaries = try await TicketQueries.summaries(ids: hits.map(\.ticketID), on: req.db)
@@ -60,8 +63,10 @@ struct SearchPage: RouteCollection {
             rows = hits.compactMap { hit in
                 guard let ticket = byNumber[hit.ticketID] else { return nil }
                 return SearchResultRow(
-                    number: ticket.number, subject: ticket.subject, url: "/tickets/\(ticket.number)", requesterName: ticket.requester.name,
-                    status: ticket.status.rawValue, statusLabel: ticket.status.label, assigneeName: ticket.assignee?.name,
+                    number: ticket.number, subject: ticket.subject, url: "/tickets/\(ticket.number)",
+                    requesterName: ticket.requester.name,
+                    status: ticket.status.rawValue, statusLabel: ticket.status.label,
+                    assigneeName: ticket.assignee?.name,
                     updated: PageDates.relative(ticket.updatedAt, now: now), snippetHTML: hit.snippetHTML
                 )
             }
@@ -69,11 +74,14 @@ struct SearchPage: RouteCollection {
         let context = SearchPageContext(
             page: try req.chrome(title: text.isEmpty ? "Search" : "Search: \(text)", section: "search"),
             query: text, searched: !query.isEmpty, rows: rows, hasRows: !rows.isEmpty,
-            resultSummary: rows.count == Self.limit ? "The \(Self.limit) best matches" : "\(rows.count) matching ticket\(rows.count == 1 ? "" : "s")",
+            resultSummary: rows.count == Self.limit
+                ? "The \(Self.limit) best matches" : "\(rows.count) matching ticket\(rows.count == 1 ? "" : "s")",
             statusOptions: [SelectOption(value: "", label: "Any status", selected: status == nil)]
                 + SelectOption.choices(TicketStatus.allCases, selected: status),
             assigneeOptions: [SelectOption(value: "", label: "Anyone", selected: assigneeID == nil)]
-                + directory.agents.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == assigneeID) },
+                + directory.agents.map {
+                    SelectOption(value: String($0.id), label: $0.name, selected: $0.id == assigneeID)
+                },
             teamOptions: [SelectOption(value: "", label: "Any team", selected: teamID == nil)]
                 + directory.teams.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == teamID) }
         )

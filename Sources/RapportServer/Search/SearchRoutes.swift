@@ -31,7 +31,11 @@ struct SearchRoutes: RouteCollection {
         case nil: break
         case "me": filters.assigneeID = try req.agent.id
         case let raw?:
-            if let id = Int(raw), id > 0 { filters.assigneeID = id } else { problems.add("assignee", "must be an agent id or 'me'") }
+            if let id = Int(raw), id > 0 {
+                filters.assigneeID = id
+            } else {
+                problems.add("assignee", "must be an agent id or 'me'")
+            }
         }
         filters.teamID = req.queryInt("team", into: &problems)
         filters.access = try await req.ticketAccess()
@@ -39,11 +43,14 @@ struct SearchRoutes: RouteCollection {
         try problems.throwIfAny()
 
         let query = SearchQuery(text)
-        let hits = try await TicketSearch.search(query, filters: filters, limit: limit, now: req.rapport.clock.now(), on: req.db)
+        let hits = try await TicketSearch.search(
+            query, filters: filters, limit: limit, now: req.rapport.clock.now(), on: req.db)
         let tickets = try await TicketQueries.summaries(ids: hits.map(\.ticketID), on: req.db)
         let byNumber = Dictionary(uniqueKeysWithValues: tickets.map { ($0.number, $0) })
-        return SearchResultsDTO(query: text, terms: query.terms, results: hits.compactMap { hit in
-            byNumber[hit.ticketID].map { SearchHitDTO(ticket: $0, snippet: hit.snippetHTML) }
-        })
+        return SearchResultsDTO(
+            query: text, terms: query.terms,
+            results: hits.compactMap { hit in
+                byNumber[hit.ticketID].map { SearchHitDTO(ticket: $0, snippet: hit.snippetHTML) }
+            })
     }
 }

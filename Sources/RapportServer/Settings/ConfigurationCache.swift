@@ -57,14 +57,18 @@ actor ConfigurationCache {
     }
 
     private static func version(on db: any Database) async throws -> Int {
-        try await db.sql.raw("SELECT version FROM configuration_versions WHERE id = 1").first()?.decode(column: "version", as: Int.self) ?? 0
+        try await db.sql.raw("SELECT version FROM configuration_versions WHERE id = 1").first()?.decode(
+            column: "version", as: Int.self) ?? 0
     }
 
     private static func load(version: Int, on db: any Database) async throws -> Snapshot {
-        let mail = try await WorkspaceSetting.decoded(MailSettings.self, key: MailSettingsStore.key, on: db) ?? MailSettings()
+        let mail =
+            try await WorkspaceSetting.decoded(MailSettings.self, key: MailSettingsStore.key, on: db) ?? MailSettings()
         let sla = try await SLAService.loadConfiguration(on: db)
         let triggers = try await AutomationRule.query(on: db).filter(\.$enabled == true).all(\.$trigger)
-        return Snapshot(version: version, mail: mail, sla: sla, triggers: Set(triggers), directory: try await StaffDirectory.load(on: db))
+        return Snapshot(
+            version: version, mail: mail, sla: sla, triggers: Set(triggers),
+            directory: try await StaffDirectory.load(on: db))
     }
 }
 

@@ -82,7 +82,9 @@ public struct RapportSettings: Sendable {
     }
 
     public var sqliteFile: URL { dataDirectory.appendingPathComponent("rapport.sqlite") }
-    public var attachmentDirectory: URL { sharedAttachmentDirectory ?? dataDirectory.appendingPathComponent("attachments") }
+    public var attachmentDirectory: URL {
+        sharedAttachmentDirectory ?? dataDirectory.appendingPathComponent("attachments")
+    }
 
     /// Whether the configured database is PostgreSQL (by its URL) rather than the SQLite file.
     public var usesPostgres: Bool {

@@ -51,7 +51,8 @@ struct CreateTeams: AsyncMigration {
             .foreignKey("team_id", references: Team.schema, "id", onDelete: .cascade, name: "fk_team_members_team")
             .foreignKey("agent_id", references: Agent.schema, "id", onDelete: .cascade, name: "fk_team_members_agent")
             .create()
-        try await database.createIndex("uq_team_members_team_agent", on: TeamMembership.schema, columns: ["team_id", "agent_id"], unique: true)
+        try await database.createIndex(
+            "uq_team_members_team_agent", on: TeamMembership.schema, columns: ["team_id", "agent_id"], unique: true)
         try await database.createIndex("idx_team_members_agent", on: TeamMembership.schema, columns: ["agent_id"])
     }
 

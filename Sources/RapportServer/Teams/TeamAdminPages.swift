@@ -49,10 +49,12 @@ struct TeamAdminPages: RouteCollection {
     func createTeam(req: Request) async throws -> Response {
         let form = try req.content.decode(TeamForm.self)
         do {
-            _ = try await req.rapport.teams.create(name: form.name ?? "", description: form.description ?? "", on: req.db)
+            _ = try await req.rapport.teams.create(
+                name: form.name ?? "", description: form.description ?? "", on: req.db)
             return req.redirect(to: "/admin/teams", notice: .teamSaved)
         } catch let error as RapportError where error.isFormProblem {
-            return try await renderTeams(req, error: FormErrorWording.sentence(error), newName: form.name ?? "", status: .unprocessableEntity)
+            return try await renderTeams(
+                req, error: FormErrorWording.sentence(error), newName: form.name ?? "", status: .unprocessableEntity)
         }
     }
 
@@ -64,7 +66,8 @@ struct TeamAdminPages: RouteCollection {
     func addMember(req: Request) async throws -> Response {
         let teamID = try req.idParameter("id", naming: "Team")
         guard let agentID = try req.content.decode(MemberForm.self).agentID else {
-            return try await renderTeams(req, error: "Choose an agent to add.", newName: "", status: .unprocessableEntity)
+            return try await renderTeams(
+                req, error: "Choose an agent to add.", newName: "", status: .unprocessableEntity)
         }
         try await req.rapport.teams.addMember(agentID: agentID, toTeam: teamID, on: req.db)
         return req.redirect(to: "/admin/teams", notice: .teamSaved)
@@ -91,7 +94,8 @@ struct TeamAdminPages: RouteCollection {
             team.leadAgentID = nil
         } else {
             guard let agentID = Int(raw), let agent = try await Agent.find(agentID, on: req.db), agent.isActive else {
-                return try await renderTeams(req, error: "Choose an active agent as the team lead.", newName: "", status: .unprocessableEntity)
+                return try await renderTeams(
+                    req, error: "Choose an active agent as the team lead.", newName: "", status: .unprocessableEntity)
             }
             team.leadAgentID = agentID
         }
@@ -100,7 +104,9 @@ struct TeamAdminPages: RouteCollection {
         return req.redirect(to: "/admin/teams", notice: .teamSaved)
     }
 
-    private func renderTeams(_ req: Request, error: String?, newName: String, status: HTTPStatus = .ok) async throws -> Response {
+    private func renderTeams(_ req: Request, error: String?, newName: String, status: HTTPStatus = .ok) async throws
+        -> Response
+    {
         let teams = try await Team.query(on: req.db).sort(\.$name).all()
         let memberships = try await TeamMembership.query(on: req.db).all()
         let directory = try await req.rapport.configuration.current(on: req.db).directory
@@ -109,13 +115,20 @@ struct TeamAdminPages: RouteCollection {
             let memberIDs = Set(memberships.filter { $0.teamID == teamID }.map(\.agentID))
             return AdminTeamRow(
                 id: teamID, name: team.name, description: team.description,
-                members: directory.agents.filter { memberIDs.contains($0.id) }.map { PersonLink(id: $0.id, name: $0.name) },
-                addableAgents: directory.agents.filter { $0.isActive && !memberIDs.contains($0.id) }.map { SelectOption(value: String($0.id), label: $0.name, selected: false) },
+                members: directory.agents.filter { memberIDs.contains($0.id) }.map {
+                    PersonLink(id: $0.id, name: $0.name)
+                },
+                addableAgents: directory.agents.filter { $0.isActive && !memberIDs.contains($0.id) }.map {
+                    SelectOption(value: String($0.id), label: $0.name, selected: false)
+                },
                 leadOptions: [SelectOption(value: "", label: "No lead", selected: team.leadAgentID == nil)]
-                    + directory.agents.filter(\.isActive).map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == team.leadAgentID) }
+                    + directory.agents.filter(\.isActive).map {
+                        SelectOption(value: String($0.id), label: $0.name, selected: $0.id == team.leadAgentID)
+                    }
             )
         }
-        let context = AdminTeamsContext(page: try req.chrome(title: "Teams", section: "admin"), rows: rows, error: error, newName: newName)
+        let context = AdminTeamsContext(
+            page: try req.chrome(title: "Teams", section: "admin"), rows: rows, error: error, newName: newName)
         return try await req.page("admin-teams", context, status: status)
     }
 }

@@ -33,7 +33,9 @@ struct TeamRoutes: RouteCollection {
 
     func read(req: Request) async throws -> TeamDTO {
         let id = try req.idParameter("id", naming: "Team")
-        guard let team = try await Self.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Team \(id)") }
+        guard let team = try await Self.load(ids: [id], on: req.db).first else {
+            throw RapportError.notFound("Team \(id)")
+        }
         return team
     }
 
@@ -42,7 +44,9 @@ struct TeamRoutes: RouteCollection {
         let input = try req.decodeJSON(TeamInput.self)
         guard let name = input.name else { throw RapportError.invalid(["name": "is required"]) }
         let id = try await req.rapport.teams.create(name: name, description: input.description ?? "", on: req.db)
-        guard let team = try await Self.load(ids: [id], on: req.db).first else { throw RapportError.notFound("Team \(id)") }
+        guard let team = try await Self.load(ids: [id], on: req.db).first else {
+            throw RapportError.notFound("Team \(id)")
+        }
         return try await team.created(at: "/api/v1/teams/\(id)", for: req)
     }
 
@@ -57,14 +61,16 @@ struct TeamRoutes: RouteCollection {
     func addMember(req: Request) async throws -> TeamDTO {
         _ = try req.requireAdmin()
         let id = try req.idParameter("id", naming: "Team")
-        try await req.rapport.teams.addMember(agentID: try req.idParameter("agentID", naming: "Agent"), toTeam: id, on: req.db)
+        try await req.rapport.teams.addMember(
+            agentID: try req.idParameter("agentID", naming: "Agent"), toTeam: id, on: req.db)
         return try await read(req: req)
     }
 
     func removeMember(req: Request) async throws -> TeamDTO {
         _ = try req.requireAdmin()
         let id = try req.idParameter("id", naming: "Team")
-        try await req.rapport.teams.removeMember(agentID: try req.idParameter("agentID", naming: "Agent"), fromTeam: id, on: req.db)
+        try await req.rapport.teams.removeMember(
+            agentID: try req.idParameter("agentID", naming: "Agent"), fromTeam: id, on: req.db)
         return try await read(req: req)
     }
 
@@ -73,7 +79,8 @@ struct TeamRoutes: RouteCollection {
         if let ids { query = query.filter(\.$id ~~ ids) }
         let teams = try await query.all()
         let teamIDs = teams.compactMap(\.id)
-        let memberships = teamIDs.isEmpty ? [] : try await TeamMembership.query(on: db).filter(\.$teamID ~~ teamIDs).all()
+        let memberships =
+            teamIDs.isEmpty ? [] : try await TeamMembership.query(on: db).filter(\.$teamID ~~ teamIDs).all()
         let agentIDs = Set(memberships.map(\.agentID))
         let agents = agentIDs.isEmpty ? [] : try await Agent.query(on: db).filter(\.$id ~~ agentIDs).sort(\.$name).all()
         let membersByTeam = Dictionary(grouping: memberships, by: \.teamID).mapValues { Set($0.map(\.agentID)) }
@@ -81,7 +88,8 @@ struct TeamRoutes: RouteCollection {
             guard let id = team.id else { return nil }
             let members = agents.filter { membersByTeam[id]?.contains($0.id ?? 0) ?? false }
                 .compactMap { a in a.id.map { PersonReferenceDTO(id: $0, name: a.name, email: a.email) } }
-            return TeamDTO(id: id, name: team.name, description: team.description, members: members, createdAt: team.createdAt)
+            return TeamDTO(
+                id: id, name: team.name, description: team.description, members: members, createdAt: team.createdAt)
         }
     }
 }

@@ -22,14 +22,18 @@ struct TeamService: Sendable {
     }
 
     func update(teamID: Int, name raw: String?, description: String?, on database: any Database) async throws {
-        guard let team = try await Team.find(teamID, on: database) else { throw RapportError.notFound("Team \(teamID)") }
+        guard let team = try await Team.find(teamID, on: database) else {
+            throw RapportError.notFound("Team \(teamID)")
+        }
         if let raw {
             let name = try Self.validName(raw)
             try await Self.ensureNameUnused(name, except: teamID, on: database)
             team.name = name
         }
         if let description {
-            if description.count > 2_000 { throw RapportError.invalid(["description": "must be at most 2000 characters"]) }
+            if description.count > 2_000 {
+                throw RapportError.invalid(["description": "must be at most 2000 characters"])
+            }
             team.description = description
         }
         team.updatedAt = clock.now()
@@ -39,8 +43,12 @@ struct TeamService: Sendable {
 
     func addMember(agentID: Int, toTeam teamID: Int, on database: any Database) async throws {
         guard try await Team.find(teamID, on: database) != nil else { throw RapportError.notFound("Team \(teamID)") }
-        guard try await Agent.find(agentID, on: database) != nil else { throw RapportError.notFound("Agent \(agentID)") }
-        let existing = try await TeamMembership.query(on: database).filter(\.$teamID == teamID).filter(\.$agentID == agentID).first()
+        guard try await Agent.find(agentID, on: database) != nil else {
+            throw RapportError.notFound("Agent \(agentID)")
+        }
+        let existing = try await TeamMembership.query(on: database).filter(\.$teamID == teamID).filter(
+            \.$agentID == agentID
+        ).first()
         if existing == nil {
             try await TeamMembership(teamID: teamID, agentID: agentID, now: clock.now()).create(on: database)
             try await configuration.changed(on: database)
@@ -62,7 +70,8 @@ struct TeamService: Sendable {
 
     private static func ensureNameUnused(_ name: String, except teamID: Int?, on database: any Database) async throws {
         if let other = try await Team.query(on: database).filter(\.$name == name).first(), other.id != teamID {
-            throw RapportError.conflict("A team named '\(name)' already exists.", fields: ["name": "is already used by team \(other.id ?? 0)"])
+            throw RapportError.conflict(
+                "A team named '\(name)' already exists.", fields: ["name": "is already used by team \(other.id ?? 0)"])
         }
     }
 }

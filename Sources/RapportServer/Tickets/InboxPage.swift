@@ -29,8 +29,12 @@ struct InboxRow: Encodable, Sendable {
 
     static func slaBadge(dueAt: Date?, atRiskAt: Date?, status: TicketStatus, now: Date) -> SLABadge? {
         guard status.isUnresolved, let dueAt else { return nil }
-        if dueAt <= now { return SLABadge(kind: "breached", text: "Overdue \(RelativeTime.duration(now.timeIntervalSince(dueAt)))") }
-        if let atRiskAt, atRiskAt <= now { return SLABadge(kind: "at-risk", text: "Due in \(RelativeTime.duration(dueAt.timeIntervalSince(now)))") }
+        if dueAt <= now {
+            return SLABadge(kind: "breached", text: "Overdue \(RelativeTime.duration(now.timeIntervalSince(dueAt)))")
+        }
+        if let atRiskAt, atRiskAt <= now {
+            return SLABadge(kind: "at-risk", text: "Due in \(RelativeTime.duration(dueAt.timeIntervalSince(now)))")
+        }
         return nil
     }
 }
@@ -109,12 +113,16 @@ struct InboxPage: RouteCollection {
         if let team = query.teamID { filters.teamID = team }
         filters.tag = query.tag
 
-        async let pageResult = TicketQueries.page(filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
-        async let countsResult = InboxCounts.load(access: access, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: now, on: req.db)
+        async let pageResult = TicketQueries.page(
+            filters, sort: query.sort, after: query.cursor, limit: Self.pageSize, on: req.db)
+        async let countsResult = InboxCounts.load(
+            access: access, teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: now, on: req.db)
         let (page, counts) = try await (pageResult, countsResult)
 
         let rows = page.tickets.map { ticket in
-            let waitingSeconds = ticket.status == .new || ticket.status == .open ? ticket.awaitingReplySince.map { now.timeIntervalSince($0) } : nil
+            let waitingSeconds =
+                ticket.status == .new || ticket.status == .open
+                ? ticket.awaitingReplySince.map { now.timeIntervalSince($0) } : nil
             return InboxRow(
                 number: ticket.number, subject: ticket.subject, url: "/tickets/\(ticket.number)",
                 requesterName: ticket.requester.name, status: ticket.status.rawValue, statusLabel: ticket.status.label,
@@ -122,21 +130,29 @@ struct InboxPage: RouteCollection {
                 assigneeName: ticket.assignee?.name, teamName: ticket.team?.name, tags: ticket.tags,
                 updated: PageDates.relative(ticket.updatedAt, now: now), updatedFull: PageDates.full(ticket.updatedAt),
                 waiting: waitingSeconds.map(RelativeTime.duration), waitingLong: (waitingSeconds ?? 0) > 24 * 3600,
-                sla: InboxRow.slaBadge(dueAt: ticket.slaDueAt, atRiskAt: ticket.slaAtRiskAt, status: ticket.status, now: now)
+                sla: InboxRow.slaBadge(
+                    dueAt: ticket.slaDueAt, atRiskAt: ticket.slaAtRiskAt, status: ticket.status, now: now)
             )
         }
         var clear = query
-        clear.priority = nil; clear.teamID = nil; clear.tag = nil; clear.sort = .updatedNewest
+        clear.priority = nil
+        clear.teamID = nil
+        clear.tag = nil
+        clear.sort = .updatedNewest
         let context = InboxPageContext(
             page: try req.chrome(title: query.view.label, section: "inbox", counts: counts, currentView: query.view),
-            view: query.view.rawValue, viewLabel: query.view.label, emptyMessage: query.view.emptyMessage, rows: rows, hasRows: !rows.isEmpty,
+            view: query.view.rawValue, viewLabel: query.view.label, emptyMessage: query.view.emptyMessage, rows: rows,
+            hasRows: !rows.isEmpty,
             sortOptions: SelectOption.choices(TicketSort.allCases, selected: query.sort),
             priorityOptions: [SelectOption(value: "", label: "Any priority", selected: query.priority == nil)]
                 + SelectOption.choices(TicketPriority.allCases.reversed(), selected: query.priority),
             teamOptions: [SelectOption(value: "", label: "Any team", selected: query.teamID == nil)]
-                + directory.teams.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == query.teamID) },
+                + directory.teams.map {
+                    SelectOption(value: String($0.id), label: $0.name, selected: $0.id == query.teamID)
+                },
             tag: query.tag ?? "",
-            isFiltered: query.priority != nil || query.teamID != nil || query.tag != nil || query.sort != .updatedNewest,
+            isFiltered: query.priority != nil || query.teamID != nil || query.tag != nil
+                || query.sort != .updatedNewest,
             clearFiltersURL: clear.url(cursor: nil),
             nextPageURL: page.next.map { query.url(cursor: $0) },
             firstPageURL: query.cursor == nil ? nil : query.url(cursor: nil),
@@ -152,7 +168,9 @@ struct InboxPage: RouteCollection {
     func counts(req: Request) async throws -> InboxCounts {
         let agentID = try req.agent.id
         let teamIDs = try await req.rapport.configuration.current(on: req.db).directory.teamIDs(ofAgent: agentID)
-        return try await InboxCounts.load(access: try await req.ticketAccess(), teamIDs: teamIDs, cache: req.rapport.inboxCounts, now: req.rapport.clock.now(), on: req.db)
+        return try await InboxCounts.load(
+            access: try await req.ticketAccess(), teamIDs: teamIDs, cache: req.rapport.inboxCounts,
+            now: req.rapport.clock.now(), on: req.db)
     }
 
     struct BulkForm: Decodable {
@@ -163,7 +181,10 @@ struct InboxPage: RouteCollection {
         var returnTo: String?
 
         enum CodingKeys: String, CodingKey {
-            case ticketIDs = "ticket_ids", assignee, status, addTag = "add_tag", returnTo = "return_to"
+            case ticketIDs = "ticket_ids"
+            case assignee, status
+            case addTag = "add_tag"
+            case returnTo = "return_to"
         }
     }
 
@@ -178,7 +199,9 @@ struct InboxPage: RouteCollection {
         var update = TicketUpdate()
         update.assigneeID = try WebForm.assignee(form.assignee, currentAgent: agent.id)
         if let raw = form.status, !raw.isEmpty {
-            guard let status = TicketStatus(rawValue: raw) else { throw RapportError.invalid(["status": "is not a status"]) }
+            guard let status = TicketStatus(rawValue: raw) else {
+                throw RapportError.invalid(["status": "is not a status"])
+            }
             update.status = status
         }
         if let tag = form.addTag?.trimmingCharacters(in: .whitespaces), !tag.isEmpty { update.addTags = [tag] }

@@ -80,7 +80,9 @@ struct InboxCounts: Content {
     /// The views' counts and the agent's unread notifications. The SLA view changes as time
     /// passes, not only when tickets do, so it and the notifications are counted every time, in
     /// the same query that reads whether the cached counts still hold.
-    static func load(access: TicketAccess, teamIDs: [Int], cache: InboxCountCache, now: Date, on database: any Database) async throws -> InboxCounts {
+    static func load(access: TicketAccess, teamIDs: [Int], cache: InboxCountCache, now: Date, on database: any Database)
+        async throws -> InboxCounts
+    {
         let agentID = access.agentID
         struct Live: Decodable {
             let latestUpdate: Date?
@@ -89,17 +91,22 @@ struct InboxCounts: Content {
             let notifications: Int
         }
         let atRisk = InboxView.atRisk.filters(agentID: agentID, teamIDs: teamIDs, now: now, access: access)
-        let live = try await database.sql.raw("""
+        let live = try await database.sql.raw(
+            """
             SELECT \(InboxCountCache.Stamp.expression), \(TicketQueries.countExpression(atRisk)) AS "atRisk",
                    \(NotificationService.unreadCountExpression(agentID: agentID)) AS "notifications"
-            """).first(decoding: Live.self)
+            """
+        ).first(decoding: Live.self)
         let stamp = InboxCountCache.Stamp(latestUpdate: live?.latestUpdate, highestID: live?.highestID)
         var values: [String: Int]
         if let cached = await cache.counts(access: access, teamIDs: teamIDs, stamp: stamp) {
             values = cached.values
         } else {
-            let counts = try await TicketQueries.counts(InboxView.cacheable.map { $0.filters(agentID: agentID, teamIDs: teamIDs, now: now, access: access) }, on: database)
-            let cached = InboxCounts(values: Dictionary(uniqueKeysWithValues: zip(InboxView.cacheable.map(\.rawValue), counts)))
+            let counts = try await TicketQueries.counts(
+                InboxView.cacheable.map { $0.filters(agentID: agentID, teamIDs: teamIDs, now: now, access: access) },
+                on: database)
+            let cached = InboxCounts(
+                values: Dictionary(uniqueKeysWithValues: zip(InboxView.cacheable.map(\.rawValue), counts)))
             await cache.store(cached, access: access, teamIDs: teamIDs, stamp: stamp)
             values = cached.values
         }
@@ -120,7 +127,8 @@ actor InboxCountCache {
         let highestID: Int?
 
         /// The stamp's two columns, for a SELECT list.
-        static let expression: SQLQueryString = #"(SELECT MAX(updated_at) FROM tickets) AS "latestUpdate", (SELECT MAX(id) FROM tickets) AS "highestID""#
+        static let expression: SQLQueryString =
+            #"(SELECT MAX(updated_at) FROM tickets) AS "latestUpdate", (SELECT MAX(id) FROM tickets) AS "highestID""#
     }
 
     private struct Entry {
@@ -134,7 +142,9 @@ actor InboxCountCache {
     private let capacity = 5_000
 
     func counts(access: TicketAccess, teamIDs: [Int], stamp: Stamp) -> InboxCounts? {
-        guard let entry = entries[access.agentID], entry.stamp == stamp, entry.teamIDs == teamIDs, entry.access == access else { return nil }
+        guard let entry = entries[access.agentID], entry.stamp == stamp, entry.teamIDs == teamIDs,
+            entry.access == access
+        else { return nil }
         return entry.counts
     }
 

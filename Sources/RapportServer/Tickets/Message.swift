@@ -49,8 +49,13 @@ struct CreateMessages: AsyncMigration {
             .field("original_html", .string)
             .field("created_at", .datetime, .required)
             .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_messages_ticket")
-            .foreignKey("author_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_messages_agent")
-            .foreignKey("author_customer_id", references: Customer.schema, "id", onDelete: .setNull, name: "fk_messages_customer")
+            .foreignKey(
+                "author_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_messages_agent"
+            )
+            .foreignKey(
+                "author_customer_id", references: Customer.schema, "id", onDelete: .setNull,
+                name: "fk_messages_customer"
+            )
             .create()
         try await database.createIndex("idx_messages_ticket", on: Message.schema, columns: ["ticket_id", "id"])
     }

@@ -19,8 +19,13 @@ struct NewTicketForm: Codable, Sendable {
     var appendTo: String?
 
     enum CodingKeys: String, CodingKey {
-        case requesterEmail = "requester_email", requesterPhone = "requester_phone", requesterName = "requester_name", subject, body
-        case recordAs = "record_as", channel, priority, status, confirm, appendTo = "append_to"
+        case requesterEmail = "requester_email"
+        case requesterPhone = "requester_phone"
+        case requesterName = "requester_name"
+        case subject, body
+        case recordAs = "record_as"
+        case channel, priority, status, confirm
+        case appendTo = "append_to"
     }
 
     var keepsCallerWords: Bool { recordAs == "customer" }
@@ -57,7 +62,9 @@ struct NewTicketPage: RouteCollection {
     }
 
     func show(req: Request) async throws -> Response {
-        var form = NewTicketForm(recordAs: "note", channel: TicketChannel.phone.rawValue, priority: TicketPriority.normal.rawValue, status: TicketStatus.open.rawValue)
+        var form = NewTicketForm(
+            recordAs: "note", channel: TicketChannel.phone.rawValue, priority: TicketPriority.normal.rawValue,
+            status: TicketStatus.open.rawValue)
         form.requesterEmail = req.queryString("email")
         form.requesterPhone = req.queryString("phone")
         return try await render(req, form: form, error: nil)
@@ -71,7 +78,8 @@ struct NewTicketPage: RouteCollection {
             let priority = try WebForm.optionalChoice(form.priority, TicketPriority.self, field: "priority") ?? .normal
             let status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status") ?? .open
             let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-            let message = form.keepsCallerWords
+            let message =
+                form.keepsCallerWords
                 ? NewMessage(kind: .reply, author: .customer, body: body)
                 : NewMessage(kind: .note, author: .agent, body: body)
             if let target = form.appendTo.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
@@ -79,30 +87,37 @@ struct NewTicketPage: RouteCollection {
                 if message.author == .agent { added.status = status == .open ? nil : status }
                 let callerID = try await CustomerService.existing(form.contact, on: req.db)
                 // The caller's words are theirs when they are known; else the ticket's requester's.
-                let author: ActingParty = message.author == .customer ? (callerID.map { .customer(id: $0) } ?? .system) : agent.actor
+                let author: ActingParty =
+                    message.author == .customer ? (callerID.map { .customer(id: $0) } ?? .system) : agent.actor
                 _ = try await req.rapport.tickets.addMessage(added, toTicket: target, by: author, on: req.db)
                 return req.redirect(to: "/tickets/\(target)", notice: .callAdded)
             }
             if form.confirm != "new", let callerID = try await CustomerService.existing(form.contact, on: req.db) {
                 let open = try await Self.openTickets(of: callerID, access: try await req.ticketAccess(), on: req.db)
-                if !open.isEmpty { return try await render(req, form: form, error: nil, callerID: callerID, openTickets: open) }
+                if !open.isEmpty {
+                    return try await render(req, form: form, error: nil, callerID: callerID, openTickets: open)
+                }
             }
             let name = form.requesterName?.trimmingCharacters(in: .whitespaces)
             var contact = form.contact
             contact.name = (name?.isEmpty ?? true) ? nil : name
-            let input = NewTicket(subject: form.subject ?? "", requester: .contact(contact), firstMessage: message,
-                                  priority: priority, channel: channel, status: status, assigneeID: agent.id)
+            let input = NewTicket(
+                subject: form.subject ?? "", requester: .contact(contact), firstMessage: message,
+                priority: priority, channel: channel, status: status, assigneeID: agent.id)
             let number = try await req.rapport.tickets.create(input, by: agent.actor, on: req.db)
             return req.redirect(to: "/tickets/\(number)", notice: .ticketCreated)
         } catch let error as RapportError where error.isFormProblem {
-            return try await render(req, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await render(
+                req, form: form, error: FormErrorWording.sentence(error), status: .unprocessableEntity)
         } catch let error as TicketTransitionError {
             return try await render(req, form: form, error: error.description, status: .unprocessableEntity)
         }
     }
 
     /// The caller's tickets that are not solved yet, most recently updated first.
-    static func openTickets(of customerID: Int, access: TicketAccess, on db: any Database) async throws -> [TicketSummaryDTO] {
+    static func openTickets(of customerID: Int, access: TicketAccess, on db: any Database) async throws
+        -> [TicketSummaryDTO]
+    {
         var filters = TicketListFilters()
         filters.access = access
         filters.requesterID = customerID
@@ -110,14 +125,21 @@ struct NewTicketPage: RouteCollection {
         return try await TicketQueries.page(filters, after: nil, limit: 5, on: db).tickets
     }
 
-    private func render(_ req: Request, form: NewTicketForm, error: String?, callerID: Int? = nil, openTickets: [TicketSummaryDTO] = [],
-                        status: HTTPStatus = .ok) async throws -> Response {
+    private func render(
+        _ req: Request, form: NewTicketForm, error: String?, callerID: Int? = nil, openTickets: [TicketSummaryDTO] = [],
+        status: HTTPStatus = .ok
+    ) async throws -> Response {
         let now = req.rapport.clock.now()
         let context = NewTicketContext(
-            page: try req.chrome(title: "New ticket", section: "inbox"), form: form, recordsCallerWords: form.keepsCallerWords,
-            channelOptions: SelectOption.choices([TicketChannel.phone, .email, .chat, .web], selected: form.channel.flatMap(TicketChannel.init(rawValue:))),
-            priorityOptions: SelectOption.choices(TicketPriority.allCases, selected: form.priority.flatMap(TicketPriority.init(rawValue:))),
-            statusOptions: SelectOption.choices([TicketStatus.open, .pending, .solved], selected: form.status.flatMap(TicketStatus.init(rawValue:))),
+            page: try req.chrome(title: "New ticket", section: "inbox"), form: form,
+            recordsCallerWords: form.keepsCallerWords,
+            channelOptions: SelectOption.choices(
+                [TicketChannel.phone, .email, .chat, .web],
+                selected: form.channel.flatMap(TicketChannel.init(rawValue:))),
+            priorityOptions: SelectOption.choices(
+                TicketPriority.allCases, selected: form.priority.flatMap(TicketPriority.init(rawValue:))),
+            statusOptions: SelectOption.choices(
+                [TicketStatus.open, .pending, .solved], selected: form.status.flatMap(TicketStatus.init(rawValue:))),
             error: error,
             callerName: openTickets.first?.requester.name,
             openTickets: openTickets.map { TicketListRow($0, now: now) },

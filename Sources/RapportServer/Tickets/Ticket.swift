@@ -66,16 +66,23 @@ struct CreateTickets: AsyncMigration {
             .field("first_response_at", .datetime)
             .field("solved_at", .datetime)
             .field("closed_at", .datetime)
-            .foreignKey("requester_id", references: Customer.schema, "id", onDelete: .restrict, name: "fk_tickets_requester")
+            .foreignKey(
+                "requester_id", references: Customer.schema, "id", onDelete: .restrict, name: "fk_tickets_requester"
+            )
             .foreignKey("assignee_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_tickets_assignee")
             .foreignKey("team_id", references: Team.schema, "id", onDelete: .setNull, name: "fk_tickets_team")
             .create()
         // The inbox and the API list tickets newest-updated first, filtered by these columns.
         try await database.createIndex("idx_tickets_updated", on: Ticket.schema, columns: ["updated_at", "id"])
-        try await database.createIndex("idx_tickets_status_updated", on: Ticket.schema, columns: ["status", "updated_at", "id"])
-        try await database.createIndex("idx_tickets_assignee_status_updated", on: Ticket.schema, columns: ["assignee_id", "status", "updated_at", "id"])
-        try await database.createIndex("idx_tickets_team_status_updated", on: Ticket.schema, columns: ["team_id", "status", "updated_at", "id"])
-        try await database.createIndex("idx_tickets_requester_updated", on: Ticket.schema, columns: ["requester_id", "updated_at", "id"])
+        try await database.createIndex(
+            "idx_tickets_status_updated", on: Ticket.schema, columns: ["status", "updated_at", "id"])
+        try await database.createIndex(
+            "idx_tickets_assignee_status_updated", on: Ticket.schema,
+            columns: ["assignee_id", "status", "updated_at", "id"])
+        try await database.createIndex(
+            "idx_tickets_team_status_updated", on: Ticket.schema, columns: ["team_id", "status", "updated_at", "id"])
+        try await database.createIndex(
+            "idx_tickets_requester_updated", on: Ticket.schema, columns: ["requester_id", "updated_at", "id"])
 
         try await database.schema(TicketTag.schema)
             .intID()
@@ -83,7 +90,8 @@ struct CreateTickets: AsyncMigration {
             .field("tag", .string, .required)
             .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_tags_ticket")
             .create()
-        try await database.createIndex("uq_ticket_tags_ticket_tag", on: TicketTag.schema, columns: ["ticket_id", "tag"], unique: true)
+        try await database.createIndex(
+            "uq_ticket_tags_ticket_tag", on: TicketTag.schema, columns: ["ticket_id", "tag"], unique: true)
         try await database.createIndex("idx_ticket_tags_tag", on: TicketTag.schema, columns: ["tag", "ticket_id"])
     }
 
@@ -98,7 +106,8 @@ struct CreateTickets: AsyncMigration {
 struct AddTicketAwaitingReply: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(Ticket.schema).field("awaiting_reply_since", .datetime).update()
-        try await database.createIndex("idx_tickets_status_awaiting", on: Ticket.schema, columns: ["status", "awaiting_reply_since", "id"])
+        try await database.createIndex(
+            "idx_tickets_status_awaiting", on: Ticket.schema, columns: ["status", "awaiting_reply_since", "id"])
         // "Newest" and "oldest" order by id within a status.
         try await database.createIndex("idx_tickets_status_id", on: Ticket.schema, columns: ["status", "id"])
         try await TicketWaiting.backfill(on: database)
@@ -115,13 +124,15 @@ enum TicketWaiting {
     /// Sets `awaiting_reply_since` of open tickets from their messages: the first customer reply
     /// after the last agent reply. Used by the migration and by bulk imports.
     static func backfill(on database: any Database) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE tickets SET awaiting_reply_since = (
                 SELECT MIN(m.created_at) FROM messages m
                 WHERE m.ticket_id = tickets.id AND m.author_kind = 'customer' AND m.kind = 'reply'
                   AND m.id > COALESCE((SELECT MAX(r.id) FROM messages r
                                        WHERE r.ticket_id = tickets.id AND r.author_kind = 'agent' AND r.kind = 'reply'), 0))
             WHERE status IN ('new', 'open')
-            """).run()
+            """
+        ).run()
     }
 }

@@ -22,21 +22,31 @@ final class TicketEvent: Model, @unchecked Sendable {
     /// Writes one change to the trail, in the caller's transaction.
     /// One change made outside a ticket write (an SLA alert, a bounce): it goes into the history
     /// and, so that open ticket pages show it, into the live event log.
-    static func record(_ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, in tx: WriteTransaction) async throws {
+    static func record(
+        _ change: TicketChange, ticketID: Int, by actor: ActingParty, at now: Date, in tx: WriteTransaction
+    ) async throws {
         try await record([(change, actor)], ticketID: ticketID, at: now, in: tx)
         let owner = try await TicketOwner.load(ticketID, on: tx.db)
-        tx.publish(LiveEventDraft(kind: .ticketUpdated, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID,
-                                  actorAgentID: actor.agentID, data: LiveEventData(fields: [change.field.rawValue]), at: now))
+        tx.publish(
+            LiveEventDraft(
+                kind: .ticketUpdated, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID,
+                actorAgentID: actor.agentID, data: LiveEventData(fields: [change.field.rawValue]), at: now))
     }
 
     /// Writes every change of a write in one statement, each with who made it: a model save
     /// per row costs more than the insert itself.
-    static func record(_ changes: [(TicketChange, ActingParty)], ticketID: Int, at now: Date, in tx: WriteTransaction) async throws {
+    static func record(_ changes: [(TicketChange, ActingParty)], ticketID: Int, at now: Date, in tx: WriteTransaction)
+        async throws
+    {
         guard !changes.isEmpty else { return }
         var insert = tx.sql.insert(into: schema)
-            .columns("ticket_id", "actor_kind", "actor_agent_id", "actor_customer_id", "field", "before", "after", "created_at")
+            .columns(
+                "ticket_id", "actor_kind", "actor_agent_id", "actor_customer_id", "field", "before", "after",
+                "created_at")
         for (change, actor) in changes {
-            insert = insert.values(ticketID, actor.kind.rawValue, actor.agentID, actor.customerID, change.field.rawValue, change.before, change.after, now)
+            insert = insert.values(
+                ticketID, actor.kind.rawValue, actor.agentID, actor.customerID, change.field.rawValue, change.before,
+                change.after, now)
         }
         try await insert.run()
     }
@@ -54,11 +64,19 @@ struct CreateTicketEvents: AsyncMigration {
             .field("before", .string)
             .field("after", .string)
             .field("created_at", .datetime, .required)
-            .foreignKey("ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_events_ticket")
-            .foreignKey("actor_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_ticket_events_agent")
-            .foreignKey("actor_customer_id", references: Customer.schema, "id", onDelete: .setNull, name: "fk_ticket_events_customer")
+            .foreignKey(
+                "ticket_id", references: Ticket.schema, "id", onDelete: .cascade, name: "fk_ticket_events_ticket"
+            )
+            .foreignKey(
+                "actor_agent_id", references: Agent.schema, "id", onDelete: .setNull, name: "fk_ticket_events_agent"
+            )
+            .foreignKey(
+                "actor_customer_id", references: Customer.schema, "id", onDelete: .setNull,
+                name: "fk_ticket_events_customer"
+            )
             .create()
-        try await database.createIndex("idx_ticket_events_ticket", on: TicketEvent.schema, columns: ["ticket_id", "id"])
+        try await database.createIndex(
+            "idx_ticket_events_ticket", on: TicketEvent.schema, columns: ["ticket_id", "id"])
     }
 
     func revert(on database: any Database) async throws {

@@ -16,8 +16,8 @@ enum ActingParty: Sendable, Equatable {
         }
     }
 
-    var agentID: Int? { if case let .agent(id) = self { id } else { nil } }
-    var customerID: Int? { if case let .customer(id) = self { id } else { nil } }
+    var agentID: Int? { if case .agent(let id) = self { id } else { nil } }
+    var customerID: Int? { if case .customer(let id) = self { id } else { nil } }
 }
 
 /// How a new ticket names its requester: an existing customer, or an address that finds or

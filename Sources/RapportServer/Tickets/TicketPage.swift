@@ -8,7 +8,9 @@ struct TicketPage: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("tickets", ":number", use: show)
-        routes.on(.POST, "tickets", ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: addMessage)
+        routes.on(
+            .POST, "tickets", ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)),
+            use: addMessage)
         routes.post("tickets", ":number", "properties", use: updateProperties)
         routes.get("tickets", ":number", "macros", ":macroID", use: applyMacro)
         routes.post("tickets", ":number", "coach", use: coachDraft)
@@ -18,7 +20,8 @@ struct TicketPage: RouteCollection {
         let number = try req.idParameter("number", naming: "Ticket")
         var composer = ComposerState()
         if let macroID = req.queryString("macro").flatMap(Int.init) {
-            let macro = try await req.rapport.macros.render(macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
+            let macro = try await req.rapport.macros.render(
+                macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
             composer.body = macro.body
             composer.macroID = macro.id
             composer.macroTitle = macro.title
@@ -36,7 +39,11 @@ struct TicketPage: RouteCollection {
         var macroID: String?
         var attachments: [File]?
 
-        enum CodingKeys: String, CodingKey { case body, kind, status, macroID = "macro_id", attachments }
+        enum CodingKeys: String, CodingKey {
+            case body, kind, status
+            case macroID = "macro_id"
+            case attachments
+        }
     }
 
     /// `POST /tickets/:number/messages` — a reply or a note, optionally setting the status, with
@@ -53,32 +60,44 @@ struct TicketPage: RouteCollection {
         do {
             let sendStatus = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status")
             let files = (form.attachments ?? []).filter { !$0.filename.isEmpty || $0.data.readableBytes > 0 }.map {
-                NewAttachment(filename: $0.filename, contentType: $0.contentType?.serialize() ?? "application/octet-stream", data: Data($0.data.readableBytesView))
+                NewAttachment(
+                    filename: $0.filename, contentType: $0.contentType?.serialize() ?? "application/octet-stream",
+                    data: Data($0.data.readableBytesView))
             }
             let macro = try await macroID.asyncMap { try await MacroService.find($0, usableBy: agent.id, on: req.db) }
             var changes = try panel.changes(currentAgent: agent.id, legacy: false)
-            if let macro { changes = changes.filling(from: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id)) }
+            if let macro {
+                changes = changes.filling(from: req.rapport.macros.fieldChanges(of: macro, agentID: agent.id))
+            }
             // The status chosen beside Send wins; else a status changed in the panel, else the macro's.
             let status = sendStatus ?? changes.status ?? macro?.setStatus
             changes.status = nil
             let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-            if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty, macro != nil || !changes.isEmpty || status != nil {
+            if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty,
+                macro != nil || !changes.isEmpty || status != nil
+            {
                 // Nothing to send, only fields to change (a macro without text, or the panel).
                 changes.status = status
                 try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
                 return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
             }
             let message = NewMessage(kind: kind, author: .agent, body: body, attachments: files, status: status)
-            let messageID = try await req.rapport.tickets.addMessage(message, toTicket: number, by: agent.actor, alsoApplying: changes, on: req.db)
-            var notice: PageNotice = kind == .note ? (changes.isEmpty ? .noteAdded : .noteAddedAndUpdated) : (changes.isEmpty ? .replySent : .replySentAndUpdated)
+            let messageID = try await req.rapport.tickets.addMessage(
+                message, toTicket: number, by: agent.actor, alsoApplying: changes, on: req.db)
+            var notice: PageNotice =
+                kind == .note
+                ? (changes.isEmpty ? .noteAdded : .noteAddedAndUpdated)
+                : (changes.isEmpty ? .replySent : .replySentAndUpdated)
             // A caller known only by phone cannot be emailed: say so rather than "sent".
             if kind == .reply, try await OutboundMail.query(on: req.db).filter(\.$messageID == messageID).count() == 0,
-               let requester = try await Ticket.find(number, on: req.db)?.requesterID,
-               try await CustomerEmail.query(on: req.db).filter(\.$customerID == requester).count() == 0 {
+                let requester = try await Ticket.find(number, on: req.db)?.requesterID,
+                try await CustomerEmail.query(on: req.db).filter(\.$customerID == requester).count() == 0
+            {
                 notice = .replySavedNotEmailed
             }
             return req.redirect(to: "/tickets/\(number)", notice: notice)
-        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge {
+        } catch let error as RapportError where error.status == .unprocessableEntity || error.status == .payloadTooLarge
+        {
             composer.error = FormErrorWording.sentence(error)
         } catch let error as TicketTransitionError {
             composer.error = error.description
@@ -90,7 +109,10 @@ struct TicketPage: RouteCollection {
         var body: String?
         var kind: String?
         var macroID: String?
-        enum CodingKeys: String, CodingKey { case body, kind, macroID = "macro_id" }
+        enum CodingKeys: String, CodingKey {
+            case body, kind
+            case macroID = "macro_id"
+        }
     }
 
     /// `POST /tickets/:number/properties` — "Update ticket": the side panel's changes. A draft in
@@ -101,8 +123,9 @@ struct TicketPage: RouteCollection {
         let panel = try req.content.decode(TicketPanelForm.self)
         let draft = (try? req.content.decode(DraftForm.self)) ?? DraftForm()
         let keptDraft = (draft.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-        let composer = ComposerState(kind: draft.kind == "note" ? "note" : "reply", body: keptDraft,
-                                     macroID: draft.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        let composer = ComposerState(
+            kind: draft.kind == "note" ? "note" : "reply", body: keptDraft,
+            macroID: draft.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
         do {
             let changes = try panel.changes(currentAgent: agent.id, legacy: true)
             try await req.rapport.tickets.update(ticketID: number, with: changes, by: agent.actor, on: req.db)
@@ -111,9 +134,13 @@ struct TicketPage: RouteCollection {
             }
             return req.redirect(to: "/tickets/\(number)", notice: .ticketUpdated)
         } catch let error as RapportError where error.status == .unprocessableEntity {
-            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: FormErrorWording.sentence(error), status: .unprocessableEntity)
+            return try await render(
+                req, number: number, composer: composer, panel: panel,
+                propertiesError: FormErrorWording.sentence(error), status: .unprocessableEntity)
         } catch let error as TicketTransitionError {
-            return try await render(req, number: number, composer: composer, panel: panel, propertiesError: error.description, status: .unprocessableEntity)
+            return try await render(
+                req, number: number, composer: composer, panel: panel, propertiesError: error.description,
+                status: .unprocessableEntity)
         }
     }
 
@@ -122,9 +149,12 @@ struct TicketPage: RouteCollection {
     func applyMacro(req: Request) async throws -> AppliedMacroDTO {
         let number = try req.idParameter("number", naming: "Ticket")
         let macroID = try req.idParameter("macroID", naming: "Macro")
-        let applied = try await req.rapport.macros.render(macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
-        return AppliedMacroDTO(id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue,
-                               changes: applied.changes, summary: MacroService.appliedSentence(title: applied.title, changes: applied.changes))
+        let applied = try await req.rapport.macros.render(
+            macroID: macroID, ticketID: number, agentID: try req.agent.id, on: req.db)
+        return AppliedMacroDTO(
+            id: applied.id, title: applied.title, body: applied.body, setStatus: applied.setStatus?.rawValue,
+            changes: applied.changes,
+            summary: MacroService.appliedSentence(title: applied.title, changes: applied.changes))
     }
 
     struct CoachDraftRequest: Decodable {
@@ -140,13 +170,17 @@ struct TicketPage: RouteCollection {
             throw RapportError.invalid(["draft": "must be at most \(CoachService.maximumTextLength) characters"])
         }
         let ticket = try await TicketService.find(number, on: req.db)
-        return try await req.rapport.tickets.coachReply(input.draft, ticket: ticket, agentID: try req.agent.id, on: req.db)
+        return try await req.rapport.tickets.coachReply(
+            input.draft, ticket: ticket, agentID: try req.agent.id, on: req.db)
     }
 
     // MARK: Rendering
 
-    private func render(_ req: Request, number: Int, composer: ComposerState, panel submitted: TicketPanelForm? = nil, propertiesError: String? = nil,
-                        notice: PageNotice? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    private func render(
+        _ req: Request, number: Int, composer: ComposerState, panel submitted: TicketPanelForm? = nil,
+        propertiesError: String? = nil,
+        notice: PageNotice? = nil, status: HTTPStatus = .ok
+    ) async throws -> Response {
         // A fixed number of queries whatever the conversation's length; the people, teams and
         // SLA policies come from the configuration cache.
         let configuration = try await req.rapport.configuration.current(on: req.db)
@@ -162,34 +196,56 @@ struct TicketPage: RouteCollection {
         let mail = try await MailTimeline.load(ticketID: number, on: req.db)
         let sla = try await req.rapport.sla.standings(ticketID: number, configuration: configuration.sla, on: req.db)
         let lastCustomerText = detail.messages.last(where: { $0.author.kind == .customer })?.body ?? ""
-        let suggestions = try await req.rapport.knowledgeBase.suggestions(for: detail.ticket.subject + "\n" + lastCustomerText, limit: 4, on: req.db)
-        let drafts = try await DelayNotice.query(on: req.db).filter(\.$ticketID == number).filter(\.$status == .draft).sort(\.$id).all()
+        let suggestions = try await req.rapport.knowledgeBase.suggestions(
+            for: detail.ticket.subject + "\n" + lastCustomerText, limit: 4, on: req.db)
+        let drafts = try await DelayNotice.query(on: req.db).filter(\.$ticketID == number).filter(\.$status == .draft)
+            .sort(\.$id).all()
 
         var items: [(date: Date, order: Int, item: TimelineItem)] = []
         for message in detail.messages {
             let kind = message.kind == .note ? "note" : (message.author.kind == .customer ? "customer" : "reply")
-            let label = message.kind == .note ? "Internal note"
-                : message.author.kind == .customer ? "Customer" : message.author.kind == .system ? "Automatic reply" : "Public reply"
-            items.append((message.createdAt, message.id * 2, TimelineItem(
-                kind: kind, kindLabel: label, authorName: message.author.name,
-                when: PageDates.relative(message.createdAt, now: now), whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
-                body: message.body, eventText: nil, attachments: message.attachments.map(Self.link),
-                hasAttachments: !message.attachments.isEmpty,
-                moodText: message.mood.map { MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ") }.flatMap { $0.isEmpty ? nil : $0 },
-                quoted: mail[message.id]?.quoted, cc: mail[message.id]?.cc, delivery: mail[message.id]?.delivery,
-                deliveryFailed: mail[message.id]?.deliveryFailed ?? false,
-                newArticleURL: message.kind == .reply && message.author.kind == .agent ? "/kb/new?from_message=\(message.id)" : nil,
-                bodyHTML: LinkedText.html(message.body)
-            )))
+            let label =
+                message.kind == .note
+                ? "Internal note"
+                : message.author.kind == .customer
+                    ? "Customer" : message.author.kind == .system ? "Automatic reply" : "Public reply"
+            items.append(
+                (
+                    message.createdAt, message.id * 2,
+                    TimelineItem(
+                        kind: kind, kindLabel: label, authorName: message.author.name,
+                        when: PageDates.relative(message.createdAt, now: now),
+                        whenFull: PageDates.full(message.createdAt), iso: PageDates.iso(message.createdAt),
+                        body: message.body, eventText: nil, attachments: message.attachments.map(Self.link),
+                        hasAttachments: !message.attachments.isEmpty,
+                        moodText: message.mood.map {
+                            MoodBadge.badges(for: $0).map { $0.label.lowercased() }.joined(separator: " · ")
+                        }.flatMap { $0.isEmpty ? nil : $0 },
+                        quoted: mail[message.id]?.quoted, cc: mail[message.id]?.cc,
+                        delivery: mail[message.id]?.delivery,
+                        deliveryFailed: mail[message.id]?.deliveryFailed ?? false,
+                        newArticleURL: message.kind == .reply && message.author.kind == .agent
+                            ? "/kb/new?from_message=\(message.id)" : nil,
+                        bodyHTML: LinkedText.html(message.body)
+                    )
+                ))
         }
         for event in events {
-            guard let field = TicketChange.Field(rawValue: event.field), !TimelineWording.hiddenFields.contains(field) else { continue }
-            let text = TimelineWording.describe(field: field, before: event.before, after: event.after, agentName: directory.agentName, teamName: directory.teamName)
-            items.append((event.createdAt, event.id * 2 + 1, TimelineItem(
-                kind: "event", kindLabel: "Change", authorName: event.actor.name,
-                when: PageDates.relative(event.createdAt, now: now), whenFull: PageDates.full(event.createdAt), iso: PageDates.iso(event.createdAt),
-                body: nil, eventText: text, attachments: []
-            )))
+            guard let field = TicketChange.Field(rawValue: event.field), !TimelineWording.hiddenFields.contains(field)
+            else { continue }
+            let text = TimelineWording.describe(
+                field: field, before: event.before, after: event.after, agentName: directory.agentName,
+                teamName: directory.teamName)
+            items.append(
+                (
+                    event.createdAt, event.id * 2 + 1,
+                    TimelineItem(
+                        kind: "event", kindLabel: "Change", authorName: event.actor.name,
+                        when: PageDates.relative(event.createdAt, now: now), whenFull: PageDates.full(event.createdAt),
+                        iso: PageDates.iso(event.createdAt),
+                        body: nil, eventText: text, attachments: []
+                    )
+                ))
         }
         // Same instant: the creation first, then the message, then the changes it caused.
         func rank(_ entry: (date: Date, order: Int, item: TimelineItem)) -> Int {
@@ -197,14 +253,22 @@ struct TicketPage: RouteCollection {
         }
         items.sort { ($0.date, rank($0), $0.order) < ($1.date, rank($1), $1.order) }
 
-        let allowedStatuses = [ticket.status] + TicketStatus.allCases.filter { TicketLifecycle.canTransition(from: ticket.status, to: $0) && $0 != ticket.status }
-        let sendStatuses: [TicketStatus] = [.open, .pending, .solved].filter { $0 != ticket.status && TicketLifecycle.canTransition(from: ticket.status, to: $0) }
+        let allowedStatuses =
+            [ticket.status]
+            + TicketStatus.allCases.filter {
+                TicketLifecycle.canTransition(from: ticket.status, to: $0) && $0 != ticket.status
+            }
+        let sendStatuses: [TicketStatus] = [.open, .pending, .solved].filter {
+            $0 != ticket.status && TicketLifecycle.canTransition(from: ticket.status, to: $0)
+        }
         var composer = composer
         let chosenMacro = composer.macroID.flatMap { id in macros.first { $0.id == id } }
         let chosenSendStatus = chosenMacro?.setStatus
         if composer.macroTitle == nil { composer.macroTitle = chosenMacro?.title }
         if let chosenMacro {
-            composer.macroSummary = MacroService.appliedSentence(title: chosenMacro.title, changes: MacroService.describeChanges(of: chosenMacro, teamName: directory.teamName))
+            composer.macroSummary = MacroService.appliedSentence(
+                title: chosenMacro.title,
+                changes: MacroService.describeChanges(of: chosenMacro, teamName: directory.teamName))
         }
         composer.replyPlaceholder = "Write to \(ticket.requester.name)…"
         composer.maxAttachmentBytes = req.rapport.attachments.maximumBytes
@@ -213,11 +277,13 @@ struct TicketPage: RouteCollection {
         // After a refused send the panel shows what the agent had chosen, marked unsaved.
         let shown = submitted?.hasPanel == true ? submitted : nil
         var panel = TicketPanelState(
-            status: shown?.ticketStatus ?? ticket.status.rawValue, priority: shown?.ticketPriority ?? ticket.priority.rawValue,
+            status: shown?.ticketStatus ?? ticket.status.rawValue,
+            priority: shown?.ticketPriority ?? ticket.priority.rawValue,
             assignee: shown?.ticketAssignee ?? ticket.assignee.map { String($0.id) } ?? "none",
             team: shown?.ticketTeam ?? ticket.team.map { String($0.id) } ?? "none",
             tagsText: shown?.ticketTags ?? ticket.tags.joined(separator: " "),
-            originalStatus: shown?.originalStatus ?? ticket.status.rawValue, originalPriority: shown?.originalPriority ?? ticket.priority.rawValue,
+            originalStatus: shown?.originalStatus ?? ticket.status.rawValue,
+            originalPriority: shown?.originalPriority ?? ticket.priority.rawValue,
             originalAssignee: shown?.originalAssignee ?? ticket.assignee.map { String($0.id) } ?? "none",
             originalTeam: shown?.originalTeam ?? ticket.team.map { String($0.id) } ?? "none",
             originalTags: shown?.originalTags ?? ticket.tags.joined(separator: " ")
@@ -230,8 +296,10 @@ struct TicketPage: RouteCollection {
         let context = TicketPageContext(
             page: try req.chrome(title: "#\(ticket.number) \(ticket.subject)", section: "inbox", notice: notice),
             ticket: TicketHeader(
-                number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue, statusLabel: ticket.status.label,
-                priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label, channelLabel: ticket.channel.label,
+                number: ticket.number, subject: ticket.subject, status: ticket.status.rawValue,
+                statusLabel: ticket.status.label,
+                priority: ticket.priority.rawValue, priorityLabel: ticket.priority.label,
+                channelLabel: ticket.channel.label,
                 created: PageDates.relative(ticket.createdAt, now: now), createdFull: PageDates.full(ticket.createdAt),
                 tags: ticket.tags, tagsText: ticket.tags.joined(separator: " "), isClosed: ticket.status == .closed,
                 moods: detail.messages.last(where: { $0.author.kind == .customer })?.mood.map(MoodBadge.badges) ?? []
@@ -239,12 +307,21 @@ struct TicketPage: RouteCollection {
             timeline: items.map(\.item),
             composer: composer,
             sendStatusOptions: [SelectOption(value: "", label: "Send, keep status", selected: chosenSendStatus == nil)]
-                + sendStatuses.map { SelectOption(value: $0.rawValue, label: "Send and set \($0.label.lowercased())", selected: $0 == chosenSendStatus) },
-            macroOptions: macros.filter { $0.ownerAgentID == nil }.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
-            ownMacroOptions: macros.filter { $0.ownerAgentID != nil }.compactMap { macro in macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) } },
+                + sendStatuses.map {
+                    SelectOption(
+                        value: $0.rawValue, label: "Send and set \($0.label.lowercased())",
+                        selected: $0 == chosenSendStatus)
+                },
+            macroOptions: macros.filter { $0.ownerAgentID == nil }.compactMap { macro in
+                macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) }
+            },
+            ownMacroOptions: macros.filter { $0.ownerAgentID != nil }.compactMap { macro in
+                macro.id.map { SelectOption(value: String($0), label: macro.title, selected: $0 == composer.macroID) }
+            },
             hasOwnMacros: macros.contains { $0.ownerAgentID != nil },
             statusOptions: marked(SelectOption.choices(allowedStatuses, selected: ticket.status), panel.status),
-            priorityOptions: marked(SelectOption.choices(TicketPriority.allCases, selected: ticket.priority), panel.priority),
+            priorityOptions: marked(
+                SelectOption.choices(TicketPriority.allCases, selected: ticket.priority), panel.priority),
             assigneeOptions: marked(directory.assigneeOptions(selected: ticket.assignee?.id), panel.assignee),
             teamOptions: marked(directory.teamOptions(selected: ticket.team?.id), panel.team),
             panel: panel,
@@ -254,21 +331,32 @@ struct TicketPage: RouteCollection {
             propertiesError: propertiesError,
             sla: sla, hasSLA: !sla.isEmpty,
             delayNotices: drafts.compactMap { notice in
-                notice.id.map { DelayNoticeDraft(id: $0, metricLabel: notice.metric.label.lowercased(), body: notice.body, promised: PageDates.full(notice.promisedAt)) }
+                notice.id.map {
+                    DelayNoticeDraft(
+                        id: $0, metricLabel: notice.metric.label.lowercased(), body: notice.body,
+                        promised: PageDates.full(notice.promisedAt))
+                }
             },
-            suggestedArticles: suggestions.map { SuggestedArticle(title: $0.title, url: req.rapport.settings.publicURL + "/help/articles/" + $0.slug) },
+            suggestedArticles: suggestions.map {
+                SuggestedArticle(title: $0.title, url: req.rapport.settings.publicURL + "/help/articles/" + $0.slug)
+            },
             hasSuggestedArticles: !suggestions.isEmpty
         )
         return try await req.page("ticket", context, status: status)
     }
 
-    private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, access: TicketAccess, on db: any Database) async throws -> RequesterCard {
-        let (customers, addresses) = try await CustomerQueries.customersWithAddresses(ids: [ticket.requester.id], on: db)
+    private func requesterCard(_ ticket: TicketSummaryDTO, now: Date, access: TicketAccess, on db: any Database)
+        async throws -> RequesterCard
+    {
+        let (customers, addresses) = try await CustomerQueries.customersWithAddresses(
+            ids: [ticket.requester.id], on: db)
         let customer = customers.first
         var filters = TicketListFilters()
         filters.requesterID = ticket.requester.id
         filters.access = access
-        let others = try await TicketQueries.page(filters, after: nil, limit: 6, on: db).tickets.filter { $0.number != ticket.number }.prefix(5)
+        let others = try await TicketQueries.page(filters, after: nil, limit: 6, on: db).tickets.filter {
+            $0.number != ticket.number
+        }.prefix(5)
         return RequesterCard(
             name: ticket.requester.name, url: "/customers/\(ticket.requester.id)", emails: customer?.emails ?? [],
             phone: customer?.phone, organizationName: customer?.organization?.name,
@@ -282,7 +370,8 @@ struct TicketPage: RouteCollection {
     }
 
     private static func link(_ attachment: AttachmentDTO) -> AttachmentLink {
-        AttachmentLink(filename: attachment.filename, url: "/attachments/\(attachment.id)", size: FileSize.text(attachment.size))
+        AttachmentLink(
+            filename: attachment.filename, url: "/attachments/\(attachment.id)", size: FileSize.text(attachment.size))
     }
 }
 

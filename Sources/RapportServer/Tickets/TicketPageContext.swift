@@ -122,7 +122,9 @@ struct TicketPanelState: Encodable, Sendable {
     var hasUnsavedChanges = false
 
     mutating func noteUnsavedChanges() {
-        hasUnsavedChanges = status != originalStatus || priority != originalPriority || assignee != originalAssignee || team != originalTeam
+        hasUnsavedChanges =
+            status != originalStatus || priority != originalPriority || assignee != originalAssignee
+            || team != originalTeam
             || tagsText != originalTags
     }
 }
@@ -167,9 +169,14 @@ enum TimelineWording {
     static let hiddenFields: Set<TicketChange.Field> = [.reply, .note, .customerMessage, .firstResponse]
     static let createdText = "created the ticket"
 
-    static func describe(field: TicketChange.Field, before: String?, after: String?, agentName: (Int?) -> String?, teamName: (Int?) -> String?) -> String {
+    static func describe(
+        field: TicketChange.Field, before: String?, after: String?, agentName: (Int?) -> String?,
+        teamName: (Int?) -> String?
+    ) -> String {
         func status(_ raw: String?) -> String { raw.flatMap(TicketStatus.init(rawValue:))?.label ?? (raw ?? "none") }
-        func priority(_ raw: String?) -> String { raw.flatMap(TicketPriority.init(rawValue:))?.label ?? (raw ?? "none") }
+        func priority(_ raw: String?) -> String {
+            raw.flatMap(TicketPriority.init(rawValue:))?.label ?? (raw ?? "none")
+        }
         func metric(_ raw: String?) -> String { raw.flatMap(SLAMetric.init(rawValue:))?.label.lowercased() ?? "SLA" }
         switch field {
         case .created: return createdText

@@ -26,15 +26,23 @@ struct TicketPanelForm: Decodable, Sendable {
     var tags: String?
 
     enum CodingKeys: String, CodingKey {
-        case ticketStatus = "ticket_status", ticketPriority = "ticket_priority", ticketAssignee = "ticket_assignee"
-        case ticketTeam = "ticket_team", ticketTags = "ticket_tags"
-        case originalStatus = "original_status", originalPriority = "original_priority", originalAssignee = "original_assignee"
-        case originalTeam = "original_team", originalTags = "original_tags"
+        case ticketStatus = "ticket_status"
+        case ticketPriority = "ticket_priority"
+        case ticketAssignee = "ticket_assignee"
+        case ticketTeam = "ticket_team"
+        case ticketTags = "ticket_tags"
+        case originalStatus = "original_status"
+        case originalPriority = "original_priority"
+        case originalAssignee = "original_assignee"
+        case originalTeam = "original_team"
+        case originalTags = "original_tags"
         case status, priority, assignee, team, tags
     }
 
     /// Whether the form carries the panel at all (a composer on a closed ticket does not).
-    var hasPanel: Bool { ticketStatus != nil || ticketPriority != nil || ticketAssignee != nil || ticketTeam != nil || ticketTags != nil }
+    var hasPanel: Bool {
+        ticketStatus != nil || ticketPriority != nil || ticketAssignee != nil || ticketTeam != nil || ticketTags != nil
+    }
 
     /// The changes the agent made in the panel. With `legacy`, the plain field names count too
     /// (the properties form as it was); the composer's own `status` is its send status, never
@@ -47,9 +55,12 @@ struct TicketPanelForm: Decodable, Sendable {
             return value
         }
         var update = TicketUpdate()
-        update.status = try WebForm.optionalChoice(changed(pick(ticketStatus, status), from: originalStatus), TicketStatus.self, field: "status")
-        update.priority = try WebForm.optionalChoice(changed(pick(ticketPriority, priority), from: originalPriority), TicketPriority.self, field: "priority")
-        update.assigneeID = try WebForm.assignee(changed(pick(ticketAssignee, assignee), from: originalAssignee), currentAgent: currentAgent)
+        update.status = try WebForm.optionalChoice(
+            changed(pick(ticketStatus, status), from: originalStatus), TicketStatus.self, field: "status")
+        update.priority = try WebForm.optionalChoice(
+            changed(pick(ticketPriority, priority), from: originalPriority), TicketPriority.self, field: "priority")
+        update.assigneeID = try WebForm.assignee(
+            changed(pick(ticketAssignee, assignee), from: originalAssignee), currentAgent: currentAgent)
         update.teamID = try WebForm.reference(changed(pick(ticketTeam, team), from: originalTeam), field: "team")
         if let tags = pick(ticketTags, tags) {
             let now = Set(WebForm.tags(tags).map { $0.lowercased() })
@@ -73,7 +84,8 @@ struct TicketPanelForm: Decodable, Sendable {
 extension TicketUpdate {
     /// Whether the update changes nothing at all.
     var isEmpty: Bool {
-        subject == nil && status == nil && priority == nil && requesterID == nil && assigneeID == .unchanged && teamID == .unchanged
+        subject == nil && status == nil && priority == nil && requesterID == nil && assigneeID == .unchanged
+            && teamID == .unchanged
             && tags == nil && addTags.isEmpty && removeTags.isEmpty
     }
 

@@ -70,7 +70,8 @@ enum TicketSort: String, CaseIterable, Sendable, LabelledChoice {
     fileprivate func beyond(_ cursor: PageCursor) -> SQLQueryString {
         let comparison: SQLQueryString = descending ? "<" : ">"
         guard let column else { return "t.id \(comparison) \(bind: cursor.id)" }
-        return "(\(column) \(comparison) \(bind: cursor.timestamp) OR (\(column) = \(bind: cursor.timestamp) AND t.id \(comparison) \(bind: cursor.id)))"
+        return
+            "(\(column) \(comparison) \(bind: cursor.timestamp) OR (\(column) = \(bind: cursor.timestamp) AND t.id \(comparison) \(bind: cursor.id)))"
     }
 
     fileprivate var descending: Bool { self == .updatedNewest || self == .createdNewest }
@@ -133,18 +134,30 @@ enum TicketQueries {
     /// status and team, merged: a single `status IN (...) ORDER BY` query would sort every
     /// matching ticket first, which at a million tickets is the difference between a
     /// millisecond and a second.
-    static func page(_ filters: TicketListFilters, sort: TicketSort = .updatedNewest, after cursor: PageCursor?, limit: Int, on database: any Database) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
+    static func page(
+        _ filters: TicketListFilters, sort: TicketSort = .updatedNewest, after cursor: PageCursor?, limit: Int,
+        on database: any Database
+    ) async throws -> (tickets: [TicketSummaryDTO], next: PageCursor?) {
         var rows: [SummaryRow]
         if sort == .dueSoonest {
             // Tickets with a counting clock by deadline, then every other ticket by number: the
             // view pages through all of them, those without a clock last.
-            rows = cursor?.isAmongUntimed == true ? [] : try await scan(filters, sort: sort, extra: "t.sla_due_at IS NOT NULL", after: cursor, limit: limit + 1, on: database)
+            rows =
+                cursor?.isAmongUntimed == true
+                ? []
+                : try await scan(
+                    filters, sort: sort, extra: "t.sla_due_at IS NOT NULL", after: cursor, limit: limit + 1,
+                    on: database)
             if rows.count <= limit {
                 let untimedCursor = cursor?.isAmongUntimed == true ? cursor : nil
-                rows += try await scan(filters, sort: .createdOldest, extra: "t.sla_due_at IS NULL", after: untimedCursor, limit: limit + 1 - rows.count, on: database)
+                rows += try await scan(
+                    filters, sort: .createdOldest, extra: "t.sla_due_at IS NULL", after: untimedCursor,
+                    limit: limit + 1 - rows.count, on: database)
             }
         } else {
-            rows = try await scan(filters, sort: sort, extra: sort == .waitingLongest ? "t.awaiting_reply_since IS NOT NULL" : nil, after: cursor, limit: limit + 1, on: database)
+            rows = try await scan(
+                filters, sort: sort, extra: sort == .waitingLongest ? "t.awaiting_reply_since IS NOT NULL" : nil,
+                after: cursor, limit: limit + 1, on: database)
         }
         let pageRows = Array(rows.prefix(limit))
         var next: PageCursor?
@@ -159,8 +172,10 @@ enum TicketQueries {
     }
 
     /// Up to `limit` rows in `sort`'s order after `cursor`, with an extra condition.
-    private static func scan(_ filters: TicketListFilters, sort: TicketSort, extra: SQLQueryString?, after cursor: PageCursor?, limit: Int,
-                             on database: any Database) async throws -> [SummaryRow] {
+    private static func scan(
+        _ filters: TicketListFilters, sort: TicketSort, extra: SQLQueryString?, after cursor: PageCursor?, limit: Int,
+        on database: any Database
+    ) async throws -> [SummaryRow] {
         func whereClause(_ filters: TicketListFilters) -> SQLQueryString {
             var conditions = conditions(for: filters)
             if let extra { conditions.append(extra) }
@@ -172,17 +187,20 @@ enum TicketQueries {
         if branches.count > 1 {
             let scans = branches.enumerated().map { index, branch -> SQLQueryString in
                 let alias: SQLQueryString = "\(unsafeRaw: "b\(index)")"
-                return "SELECT \(alias).id FROM (SELECT t.id AS id FROM tickets t \(whereClause(branch)) ORDER BY \(sort.orderBy) LIMIT \(bind: limit)) AS \(alias)"
+                return
+                    "SELECT \(alias).id FROM (SELECT t.id AS id FROM tickets t \(whereClause(branch)) ORDER BY \(sort.orderBy) LIMIT \(bind: limit)) AS \(alias)"
             }
             selection = "WHERE t.id IN (\(scans.joined(separator: " UNION ALL ")))"
         } else {
             selection = whereClause(filters)
         }
-        return try await database.sql.raw("""
+        return try await database.sql.raw(
+            """
             SELECT \(summaryColumns) \(selection)
             ORDER BY \(sort.orderBy)
             LIMIT \(bind: limit)
-            """).all(decoding: SummaryRow.self)
+            """
+        ).all(decoding: SummaryRow.self)
     }
 
     /// The filter split into one filter per status and team, when that is a handful.
@@ -206,7 +224,9 @@ enum TicketQueries {
         let selects = filterSets.enumerated().map { index, filters -> SQLQueryString in
             "\(countExpression(filters)) AS \(unsafeRaw: "c\(index)")"
         }
-        guard let row = try await database.sql.raw("SELECT \(selects.joined(separator: ", "))").first() else { return filterSets.map { _ in 0 } }
+        guard let row = try await database.sql.raw("SELECT \(selects.joined(separator: ", "))").first() else {
+            return filterSets.map { _ in 0 }
+        }
         return try filterSets.indices.map { try row.decode(column: "c\($0)", as: Int.self) }
     }
 
@@ -219,16 +239,20 @@ enum TicketQueries {
 
     private static func conditions(for filters: TicketListFilters) -> [SQLQueryString] {
         var conditions: [SQLQueryString] = []
-        if !filters.statuses.isEmpty { conditions.append("t.status IN \(SQLBind.group(filters.statuses.map(\.rawValue)))") }
+        if !filters.statuses.isEmpty {
+            conditions.append("t.status IN \(SQLBind.group(filters.statuses.map(\.rawValue)))")
+        }
         switch filters.assignee {
         case .anyone: break
         case .unassigned: conditions.append("t.assignee_id IS NULL")
-        case let .agent(id): conditions.append("t.assignee_id = \(bind: id)")
+        case .agent(let id): conditions.append("t.assignee_id = \(bind: id)")
         }
         if let team = filters.teamID { conditions.append("t.team_id = \(bind: team)") }
         if !filters.teamIDs.isEmpty { conditions.append("t.team_id IN \(SQLBind.group(filters.teamIDs))") }
         if let priority = filters.priority { conditions.append("t.priority = \(bind: priority.rawValue)") }
-        if let tag = filters.tag { conditions.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = \(bind: tag))") }
+        if let tag = filters.tag {
+            conditions.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = \(bind: tag))")
+        }
         if let requester = filters.requesterID { conditions.append("t.requester_id = \(bind: requester)") }
         if let since = filters.updatedSince { conditions.append("t.updated_at >= \(bind: since)") }
         if let moment = filters.slaAtRiskBy { conditions.append("t.sla_at_risk_at <= \(bind: moment)") }
@@ -241,24 +265,30 @@ enum TicketQueries {
         guard let teams = access.teamIDs else { return nil }
         let table: SQLQueryString = "\(unsafeRaw: alias)"
         guard !teams.isEmpty else { return "\(table).assignee_id = \(bind: access.agentID)" }
-        return "(\(table).team_id IN \(SQLBind.group(teams.sorted())) OR \(table).assignee_id = \(bind: access.agentID))"
+        return
+            "(\(table).team_id IN \(SQLBind.group(teams.sorted())) OR \(table).assignee_id = \(bind: access.agentID))"
     }
 
     /// Summaries of the given tickets, in the order of `ids`; ids that do not exist are skipped.
     static func summaries(ids: [Int], on database: any Database) async throws -> [TicketSummaryDTO] {
         guard !ids.isEmpty else { return [] }
-        let rows = try await database.sql.raw("SELECT \(summaryColumns) WHERE t.id IN \(SQLBind.group(ids))").all(decoding: SummaryRow.self)
+        let rows = try await database.sql.raw("SELECT \(summaryColumns) WHERE t.id IN \(SQLBind.group(ids))").all(
+            decoding: SummaryRow.self)
         let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
         return try await summaries(ids.compactMap { byID[$0] }, on: database)
     }
 
     static func detail(ticketID: Int, on database: any Database) async throws -> TicketDetailDTO {
-        guard let summary = try await summaries(ids: [ticketID], on: database).first else { throw RapportError.notFound("Ticket #\(ticketID)") }
+        guard let summary = try await summaries(ids: [ticketID], on: database).first else {
+            throw RapportError.notFound("Ticket #\(ticketID)")
+        }
         return TicketDetailDTO(ticket: summary, messages: try await messages(ticketID: ticketID, on: database))
     }
 
     /// The ticket's conversation in order, or just one of its messages when `messageID` is given.
-    static func messages(ticketID: Int, only messageID: Int? = nil, on database: any Database) async throws -> [MessageDTO] {
+    static func messages(ticketID: Int, only messageID: Int? = nil, on database: any Database) async throws
+        -> [MessageDTO]
+    {
         struct Row: Decodable {
             let id: Int
             let kind: MessageKind
@@ -274,7 +304,8 @@ enum TicketQueries {
             let moodUrgent: Bool?
             let coachScore: Int?
         }
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT m.id AS "id", m.kind AS "kind", m.author_kind AS "authorKind",
                 COALESCE(m.author_agent_id, m.author_customer_id) AS "authorID", COALESCE(a.name, c.name) AS "authorName",
                 m.body AS "body", m.original_html AS "originalHTML", m.created_at AS "createdAt",
@@ -285,7 +316,8 @@ enum TicketQueries {
             LEFT JOIN customers c ON c.id = m.author_customer_id
             WHERE m.ticket_id = \(bind: ticketID) \(messageID.map { SQLQueryString("AND m.id = \(bind: $0)") } ?? "")
             ORDER BY m.id
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         struct FileRow: Decodable {
             let id: Int
             let messageID: Int
@@ -293,24 +325,35 @@ enum TicketQueries {
             let contentType: String
             let size: Int
         }
-        let files = try await database.sql.raw("""
+        let files = try await database.sql.raw(
+            """
             SELECT f.id AS "id", f.message_id AS "messageID", f.filename AS "filename", f.content_type AS "contentType", f.size AS "size"
             FROM attachments f
             WHERE f.ticket_id = \(bind: ticketID) \(messageID.map { SQLQueryString("AND f.message_id = \(bind: $0)") } ?? "")
             ORDER BY f.id
-            """).all(decoding: FileRow.self)
-        let filesByMessage = Dictionary(grouping: files.map { file in
-            (message: file.messageID, dto: AttachmentDTO(id: file.id, filename: file.filename, contentType: file.contentType, size: file.size,
-                                                         url: "/api/v1/attachments/\(file.id)"))
-        }, by: \.message)
+            """
+        ).all(decoding: FileRow.self)
+        let filesByMessage = Dictionary(
+            grouping: files.map { file in
+                (
+                    message: file.messageID,
+                    dto: AttachmentDTO(
+                        id: file.id, filename: file.filename, contentType: file.contentType, size: file.size,
+                        url: "/api/v1/attachments/\(file.id)")
+                )
+            }, by: \.message)
         return rows.map { row in
             MessageDTO(
                 id: row.id, kind: row.kind,
-                author: MessageAuthorDTO(kind: row.authorKind, id: row.authorID, name: row.authorName ?? (row.authorKind == .system ? "Rapport" : "Unknown")),
+                author: MessageAuthorDTO(
+                    kind: row.authorKind, id: row.authorID,
+                    name: row.authorName ?? (row.authorKind == .system ? "Rapport" : "Unknown")),
                 body: row.body, originalHTML: row.originalHTML, createdAt: row.createdAt,
                 attachments: (filesByMessage[row.id] ?? []).map(\.dto),
                 mood: row.moodSentiment.map {
-                    MessageMoodDTO(sentiment: $0, upset: row.moodUpset ?? false, churnRisk: row.moodChurnRisk ?? false, urgent: row.moodUrgent ?? false)
+                    MessageMoodDTO(
+                        sentiment: $0, upset: row.moodUpset ?? false, churnRisk: row.moodChurnRisk ?? false,
+                        urgent: row.moodUrgent ?? false)
                 },
                 coachScore: row.coachScore
             )
@@ -328,7 +371,8 @@ enum TicketQueries {
             let actorName: String?
             let createdAt: Date
         }
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT ev.id AS "id", ev.field AS "field", ev.before AS "before", ev.after AS "after", ev.actor_kind AS "actorKind",
                 COALESCE(ev.actor_agent_id, ev.actor_customer_id) AS "actorID", COALESCE(a.name, c.name) AS "actorName",
                 ev.created_at AS "createdAt"
@@ -337,25 +381,35 @@ enum TicketQueries {
             LEFT JOIN customers c ON c.id = ev.actor_customer_id
             WHERE ev.ticket_id = \(bind: ticketID)
             ORDER BY ev.id
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         return rows.map {
-            TicketEventDTO(id: $0.id, field: $0.field, before: $0.before, after: $0.after,
-                           actor: MessageAuthorDTO(kind: $0.actorKind, id: $0.actorID, name: $0.actorName ?? "Rapport"), createdAt: $0.createdAt)
+            TicketEventDTO(
+                id: $0.id, field: $0.field, before: $0.before, after: $0.after,
+                actor: MessageAuthorDTO(kind: $0.actorKind, id: $0.actorID, name: $0.actorName ?? "Rapport"),
+                createdAt: $0.createdAt)
         }
     }
 
     private static func summaries(_ rows: [SummaryRow], on database: any Database) async throws -> [TicketSummaryDTO] {
         guard !rows.isEmpty else { return [] }
-        struct TagRow: Decodable { let ticketID: Int; let tag: String }
-        let tags = try await database.sql.raw("""
+        struct TagRow: Decodable {
+            let ticketID: Int
+            let tag: String
+        }
+        let tags = try await database.sql.raw(
+            """
             SELECT g.ticket_id AS "ticketID", g.tag AS "tag" FROM ticket_tags g WHERE g.ticket_id IN \(SQLBind.group(rows.map(\.id))) ORDER BY g.tag
-            """).all(decoding: TagRow.self)
+            """
+        ).all(decoding: TagRow.self)
         let tagsByTicket = Dictionary(grouping: tags, by: \.ticketID)
         return rows.map { row in
             TicketSummaryDTO(
                 number: row.id, subject: row.subject, status: row.status, priority: row.priority, channel: row.channel,
                 requester: PersonReferenceDTO(id: row.requesterID, name: row.requesterName, email: row.requesterEmail),
-                assignee: row.assigneeID.map { PersonReferenceDTO(id: $0, name: row.assigneeName ?? "", email: row.assigneeEmail) },
+                assignee: row.assigneeID.map {
+                    PersonReferenceDTO(id: $0, name: row.assigneeName ?? "", email: row.assigneeEmail)
+                },
                 team: row.teamID.map { NamedReferenceDTO(id: $0, name: row.teamName ?? "") },
                 tags: (tagsByTicket[row.id] ?? []).map(\.tag),
                 createdAt: row.createdAt, updatedAt: row.updatedAt, firstResponseAt: row.firstResponseAt,

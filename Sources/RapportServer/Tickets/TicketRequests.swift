@@ -25,16 +25,24 @@ struct MessageInput: Decodable {
         let kind = parseChoice(kind, MessageKind.self, field: prefix + "kind", into: &problems) ?? .reply
         var author = defaultAuthor
         if let raw = self.author {
-            if let parsed = AuthorKind(rawValue: raw.lowercased()), parsed != .system { author = parsed }
-            else { problems.add(prefix + "author", "must be agent or customer") }
+            if let parsed = AuthorKind(rawValue: raw.lowercased()), parsed != .system {
+                author = parsed
+            } else {
+                problems.add(prefix + "author", "must be agent or customer")
+            }
         }
         var files: [NewAttachment] = []
         for (index, attachment) in (attachments ?? []).enumerated() {
-            guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters), !attachment.dataBase64.isEmpty else {
+            guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters),
+                !attachment.dataBase64.isEmpty
+            else {
                 problems.add("\(prefix)attachments[\(index)].data_base64", "must be the file's bytes in base64")
                 continue
             }
-            files.append(NewAttachment(filename: attachment.filename, contentType: attachment.contentType ?? "application/octet-stream", data: data))
+            files.append(
+                NewAttachment(
+                    filename: attachment.filename, contentType: attachment.contentType ?? "application/octet-stream",
+                    data: data))
         }
         return NewMessage(
             kind: kind, author: author, body: body ?? "", originalHTML: html, attachments: files,
@@ -64,8 +72,8 @@ struct CreateTicketRequest: Decodable {
         var problems = FieldErrors()
         let requesterReference: RequesterReference
         switch (requesterID, requester) {
-        case let (id?, nil): requesterReference = .id(id)
-        case let (nil, person?): requesterReference = .email(person.email, name: person.name)
+        case (let id?, nil): requesterReference = .id(id)
+        case (nil, let person?): requesterReference = .email(person.email, name: person.name)
         case (nil, nil):
             problems.add("requester", "give requester_id, or requester with an email (and optionally a name)")
             requesterReference = .id(0)
@@ -83,7 +91,9 @@ struct CreateTicketRequest: Decodable {
         )
         // Over the API a ticket starts with what was asked; notes come after (the call log in
         // the workspace may start with the agent's notes).
-        if ticket.firstMessage.kind == .note { problems.add("message.kind", "the first message must be a reply; add notes afterwards") }
+        if ticket.firstMessage.kind == .note {
+            problems.add("message.kind", "the first message must be a reply; add notes afterwards")
+        }
         try problems.throwIfAny()
         return ticket
     }
@@ -119,7 +129,8 @@ struct UpdateTicketRequest: Decodable {
             subject: subject,
             status: parseChoice(status, TicketStatus.self, field: "status", into: &problems),
             priority: parseChoice(priority, TicketPriority.self, field: "priority", into: &problems),
-            requesterID: requesterID, assigneeID: assigneeID, teamID: teamID, tags: tags, addTags: addTags ?? [], removeTags: removeTags ?? []
+            requesterID: requesterID, assigneeID: assigneeID, teamID: teamID, tags: tags, addTags: addTags ?? [],
+            removeTags: removeTags ?? []
         )
         try problems.throwIfAny()
         return update

@@ -13,7 +13,8 @@ struct TicketRoutes: RouteCollection {
         tickets.on(.POST, body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: create)
         tickets.get(":number", use: read)
         tickets.patch(":number", use: update)
-        tickets.on(.POST, ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: addMessage)
+        tickets.on(
+            .POST, ":number", "messages", body: .collect(maxSize: ByteCount(value: maximumBodyBytes)), use: addMessage)
         tickets.get(":number", "events", use: events)
     }
 
@@ -26,7 +27,11 @@ struct TicketRoutes: RouteCollection {
         case "none": filters.assignee = .unassigned
         case "me": filters.assignee = .agent(try req.agent.id)
         case let raw?:
-            if let id = Int(raw), id > 0 { filters.assignee = .agent(id) } else { problems.add("assignee", "must be an agent id, 'me' or 'none'") }
+            if let id = Int(raw), id > 0 {
+                filters.assignee = .agent(id)
+            } else {
+                problems.add("assignee", "must be an agent id, 'me' or 'none'")
+            }
         }
         filters.teamID = req.queryInt("team", into: &problems)
         filters.requesterID = req.queryInt("requester", into: &problems)
@@ -34,7 +39,11 @@ struct TicketRoutes: RouteCollection {
             if let tag = TagName.normalize(raw) { filters.tag = tag } else { problems.add("tag", "is not a valid tag") }
         }
         if let raw = req.queryString("updated_since") {
-            if let date = RapportJSON.parseDate(raw) { filters.updatedSince = date } else { problems.add("updated_since", "must be an ISO 8601 date-time like 2026-03-01T09:30:00Z") }
+            if let date = RapportJSON.parseDate(raw) {
+                filters.updatedSince = date
+            } else {
+                problems.add("updated_since", "must be an ISO 8601 date-time like 2026-03-01T09:30:00Z")
+            }
         }
         let limit = req.pageLimit(into: &problems)
         let cursor = req.pageCursor(into: &problems)
@@ -67,7 +76,8 @@ struct TicketRoutes: RouteCollection {
         var problems = FieldErrors()
         let message = try req.decodeJSON(MessageInput.self).validated(field: "", defaultAuthor: .agent, into: &problems)
         try problems.throwIfAny()
-        let messageID = try await req.rapport.tickets.addMessage(message, toTicket: number, by: try req.agent.actor, on: req.db)
+        let messageID = try await req.rapport.tickets.addMessage(
+            message, toTicket: number, by: try req.agent.actor, on: req.db)
         guard let created = try await TicketQueries.messages(ticketID: number, only: messageID, on: req.db).first else {
             throw RapportError.notFound("Message \(messageID)")
         }

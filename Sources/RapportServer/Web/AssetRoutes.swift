@@ -20,7 +20,9 @@ struct AssetRoutes: RouteCollection {
 
     func serve(req: Request) async throws -> Response {
         let parts = req.parameters.getCatchall()
-        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") && !$0.contains("\0") }) else {
+        guard !parts.isEmpty,
+            parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") && !$0.contains("\0") })
+        else {
             throw RapportError.notFound("The file")
         }
         let path = directory.appendingPathComponent(parts.joined(separator: "/")).path

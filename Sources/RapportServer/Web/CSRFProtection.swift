@@ -23,9 +23,11 @@ struct CSRFProtectionMiddleware: AsyncMiddleware {
     /// A browser sends `Origin` on every cross-site POST; when present it must be this server.
     static func checkOrigin(_ request: Request) throws {
         guard let origin = request.headers.first(name: .origin), origin != "null" else { return }
-        guard let host = request.headers.first(name: .host), let originHost = URLComponents(string: origin).map({ c in
-            [c.host, c.port.map(String.init)].compactMap { $0 }.joined(separator: ":")
-        }), originHost.lowercased() == host.lowercased() else { throw CSRFFailure.error }
+        guard let host = request.headers.first(name: .host),
+            let originHost = URLComponents(string: origin).map({ c in
+                [c.host, c.port.map(String.init)].compactMap { $0 }.joined(separator: ":")
+            }), originHost.lowercased() == host.lowercased()
+        else { throw CSRFFailure.error }
     }
 
     /// The token from the header, or from the form body.
@@ -37,7 +39,8 @@ struct CSRFProtectionMiddleware: AsyncMiddleware {
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
         guard left.count == right.count else { return false }
         var difference: UInt8 = 0
         for index in left.indices { difference |= left[index] ^ right[index] }

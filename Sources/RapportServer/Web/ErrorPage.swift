@@ -36,7 +36,8 @@ enum ErrorPage {
         case .notFound:
             heading = "Not found"
             if error.reason.hasPrefix("There is no such address") {
-                reason = isPublic(request.url.path)
+                reason =
+                    isPublic(request.url.path)
                     ? "This page does not exist. Check the address, or search the help center for what you need."
                     : "This page does not exist. Check the address, or go back to the inbox."
             }
@@ -45,27 +46,33 @@ enum ErrorPage {
         case .payloadTooLarge:
             heading = "Too large"
             let limit = FileSize.text(request.application.rapport.attachments.maximumBytes)
-            reason = "What you sent is larger than this form accepts. Files can be at most \(limit) each, and \(limit) together in one message. Go back, and attach fewer or smaller files."
+            reason =
+                "What you sent is larger than this form accepts. Files can be at most \(limit) each, and \(limit) together in one message. Go back, and attach fewer or smaller files."
         case .serviceUnavailable: heading = "Busy"
         default: heading = error.status.code >= 500 ? "Something went wrong" : "That did not work"
         }
         if !error.fields.isEmpty { reason = FormErrorWording.sentence(error) }
-        let context = ErrorPageContext(title: heading, status: Int(error.status.code), heading: heading, reason: reason,
-                                       backURL: "/inbox", backLabel: "Back to the inbox")
+        let context = ErrorPageContext(
+            title: heading, status: Int(error.status.code), heading: heading, reason: reason,
+            backURL: "/inbox", backLabel: "Back to the inbox")
         do {
-            if isPublic(request.url.path), error.status.code < 500, let help = try? await request.helpChrome(title: heading) {
+            if isPublic(request.url.path), error.status.code < 500,
+                let help = try? await request.helpChrome(title: heading)
+            {
                 let page = HelpErrorPageContext(help: help, status: context.status, heading: heading, reason: reason)
                 return try await request.helpPage("help-error", page, status: error.status)
             }
             let view = try await request.view.render("error", context)
             let response = try await view.encodeResponse(status: error.status, for: request)
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-            response.headers.replaceOrAdd(name: .contentSecurityPolicy, value: SecurityHeadersMiddleware.contentSecurityPolicy)
+            response.headers.replaceOrAdd(
+                name: .contentSecurityPolicy, value: SecurityHeadersMiddleware.contentSecurityPolicy)
             if error.status == .serviceUnavailable { response.headers.replaceOrAdd(name: .retryAfter, value: "5") }
             return response
         } catch {
             request.logger.report(error: error)
-            let response = Response(status: HTTPStatus(statusCode: context.status), body: .init(string: "\(heading): \(reason)"))
+            let response = Response(
+                status: HTTPStatus(statusCode: context.status), body: .init(string: "\(heading): \(reason)"))
             response.headers.contentType = .plainText
             return response
         }

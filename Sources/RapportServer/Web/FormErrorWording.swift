@@ -7,7 +7,8 @@ enum FormErrorWording {
     /// A validation error as one sentence for the page: "body: must not be empty".
     static func sentence(_ error: RapportError) -> String {
         guard !error.fields.isEmpty else { return error.reason }
-        return error.fields.sorted { $0.key < $1.key }.map { "\(FieldNames.label($0.key)) \($0.value)" }.joined(separator: "; ")
+        return error.fields.sorted { $0.key < $1.key }.map { "\(FieldNames.label($0.key)) \($0.value)" }.joined(
+            separator: "; ")
     }
 
     /// One line per problem: the problem as written when it is already a sentence, else the

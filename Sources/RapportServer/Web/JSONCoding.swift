@@ -18,7 +18,8 @@ enum RapportJSON {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = parseDate(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be an ISO 8601 date-time like 2026-03-01T09:30:00Z")
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "must be an ISO 8601 date-time like 2026-03-01T09:30:00Z")
             }
             return date
         }

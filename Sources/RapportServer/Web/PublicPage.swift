@@ -25,7 +25,10 @@ enum HelpVisitor {
 
     static func token(_ req: Request) -> String {
         if let existing = req.cookies[cookieName]?.string, existing.count >= 16, existing.count <= 64,
-           existing.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) { return existing }
+            existing.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        {
+            return existing
+        }
         if let fresh = req.storage[FreshToken.self] { return fresh }
         let fresh = Data([UInt8].random(count: 18)).base64URLEncodedString()
         req.storage[FreshToken.self] = fresh
@@ -35,14 +38,18 @@ enum HelpVisitor {
     /// Sets the cookie on a response when this request made up a new visitor id.
     static func remember(_ req: Request, on response: Response) {
         guard let fresh = req.storage[FreshToken.self] else { return }
-        response.cookies[cookieName] = HTTPCookies.Value(string: fresh, maxAge: 180 * 86_400, path: "/", isSecure: req.isSecureConnection,
-                                                         isHTTPOnly: true, sameSite: .lax)
+        response.cookies[cookieName] = HTTPCookies.Value(
+            string: fresh, maxAge: 180 * 86_400, path: "/", isSecure: req.isSecureConnection,
+            isHTTPOnly: true, sameSite: .lax)
     }
 
     /// Refuses a public form whose token does not match the visitor's cookie.
     static func check(_ req: Request, submitted: String?) throws -> String {
-        guard let cookie = req.cookies[cookieName]?.string, let submitted, !submitted.isEmpty, cookie == submitted else {
-            throw RapportError(.forbidden, code: "form_expired", reason: "This form has expired. Go back, reload the page and send it again.")
+        guard let cookie = req.cookies[cookieName]?.string, let submitted, !submitted.isEmpty, cookie == submitted
+        else {
+            throw RapportError(
+                .forbidden, code: "form_expired",
+                reason: "This form has expired. Go back, reload the page and send it again.")
         }
         return cookie
     }
@@ -50,7 +57,9 @@ enum HelpVisitor {
     /// Who is asking, for rate limits: the peer address (Rapport listens on loopback behind a
     /// proxy, which passes the client in X-Forwarded-For).
     static func address(_ req: Request) -> String {
-        req.headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        req.headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
             ?? req.remoteAddress?.ipAddress ?? "unknown"
     }
 
@@ -61,10 +70,12 @@ extension Request {
     func helpChrome(title: String, notice: String? = nil) async throws -> HelpChrome {
         let branding = try await HelpCenterBranding.load(on: db)
         let portal = try await portalCustomer()
-        return HelpChrome(title: title, siteName: branding.name, tagline: branding.tagline,
-                          accentColor: HelpCenterBranding.isColor(branding.accentColor) ? branding.accentColor : HelpCenterBranding().accentColor,
-                          hasLogo: branding.logoFile != nil, visitToken: HelpVisitor.token(self), signedInName: portal?.customer.name,
-                          portalCSRF: portal?.session.csrfToken, notice: notice)
+        return HelpChrome(
+            title: title, siteName: branding.name, tagline: branding.tagline,
+            accentColor: HelpCenterBranding.isColor(branding.accentColor)
+                ? branding.accentColor : HelpCenterBranding().accentColor,
+            hasLogo: branding.logoFile != nil, visitToken: HelpVisitor.token(self), signedInName: portal?.customer.name,
+            portalCSRF: portal?.session.csrfToken, notice: notice)
     }
 
     /// A public page: rendered, not cached, and with the visitor cookie when it is new.
@@ -72,8 +83,10 @@ extension Request {
         let response = try await page(template, context, status: status)
         HelpVisitor.remember(self, on: response)
         // Articles may show images from other sites; nothing else loosens the workspace's policy.
-        response.headers.replaceOrAdd(name: .contentSecurityPolicy, value: SecurityHeadersMiddleware.contentSecurityPolicy
-            .replacingOccurrences(of: "img-src 'self' data:", with: "img-src 'self' data: https:"))
+        response.headers.replaceOrAdd(
+            name: .contentSecurityPolicy,
+            value: SecurityHeadersMiddleware.contentSecurityPolicy
+                .replacingOccurrences(of: "img-src 'self' data:", with: "img-src 'self' data: https:"))
         return response
     }
 }

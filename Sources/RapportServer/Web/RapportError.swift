@@ -17,7 +17,9 @@ public struct RapportError: Error, Sendable, Equatable {
         self.fields = fields
     }
 
-    public static func invalid(_ fields: [String: String], reason: String = "Some fields are missing or invalid; see fields.") -> RapportError {
+    public static func invalid(
+        _ fields: [String: String], reason: String = "Some fields are missing or invalid; see fields."
+    ) -> RapportError {
         RapportError(.unprocessableEntity, code: "validation_failed", reason: reason, fields: fields)
     }
 
@@ -35,7 +37,8 @@ public struct RapportError: Error, Sendable, Equatable {
 
     public static let unauthenticated = RapportError(
         .unauthorized, code: "unauthenticated",
-        reason: "Send a valid API token as 'Authorization: Bearer <token>'. Create one with POST /api/v1/auth/tokens or 'rapport token create'."
+        reason:
+            "Send a valid API token as 'Authorization: Bearer <token>'. Create one with POST /api/v1/auth/tokens or 'rapport token create'."
     )
 
     public static let adminOnly = RapportError(.forbidden, code: "forbidden", reason: "Only admins can do this.")

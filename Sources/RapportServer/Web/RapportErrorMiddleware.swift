@@ -25,7 +25,8 @@ struct RapportErrorMiddleware: AsyncMiddleware {
                 return await ErrorPage.response(for: mapped, request: request)
             }
             let response = Response(status: mapped.status)
-            try response.content.encode(Body(error: mapped.code, reason: mapped.reason, fields: mapped.fields), as: .json)
+            try response.content.encode(
+                Body(error: mapped.code, reason: mapped.reason, fields: mapped.fields), as: .json)
             if mapped.status == .serviceUnavailable {
                 response.headers.replaceOrAdd(name: .retryAfter, value: "5")
             }
@@ -49,40 +50,53 @@ struct RapportErrorMiddleware: AsyncMiddleware {
         case let error as RapportError:
             return error
         case let error as TicketTransitionError:
-            return RapportError(.unprocessableEntity, code: "invalid_status_transition", reason: error.description, fields: ["status": error.description])
+            return RapportError(
+                .unprocessableEntity, code: "invalid_status_transition", reason: error.description,
+                fields: ["status": error.description])
         case let error as DecodingError:
             return decodingError(error)
         case is ConnectionPoolTimeoutError:
             // Every database connection stayed busy for the whole wait: overload, not a bug.
-            return RapportError(.serviceUnavailable, code: "busy", reason: "The server is too busy to answer right now; try again in a few seconds.")
+            return RapportError(
+                .serviceUnavailable, code: "busy",
+                reason: "The server is too busy to answer right now; try again in a few seconds.")
         case let error as any DatabaseError where error.isConstraintFailure:
             return .conflict("This would duplicate or break a link to an existing record.")
-        case let error as any AbortError where error.status == .notFound && error.reason == HTTPResponseStatus.notFound.reasonPhrase:
-            return RapportError(.notFound, code: "not_found", reason: "There is no such address. The API is described at /api/v1/openapi.json.")
+        case let error as any AbortError
+        where error.status == .notFound && error.reason == HTTPResponseStatus.notFound.reasonPhrase:
+            return RapportError(
+                .notFound, code: "not_found",
+                reason: "There is no such address. The API is described at /api/v1/openapi.json.")
         case let error as any AbortError:
             return RapportError(error.status, code: code(for: error.status), reason: error.reason)
         default:
-            return RapportError(.internalServerError, code: "internal_error", reason: "Something went wrong on the server; it has been logged.")
+            return RapportError(
+                .internalServerError, code: "internal_error",
+                reason: "Something went wrong on the server; it has been logged.")
         }
     }
 
     private static func decodingError(_ error: DecodingError) -> RapportError {
         func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
             let keys = context.codingPath + (key.map { [$0] } ?? [])
-            let joined = keys.map { $0.intValue.map { "[\($0)]" } ?? RapportJSON.snakeCase($0.stringValue) }.joined(separator: ".")
+            let joined = keys.map { $0.intValue.map { "[\($0)]" } ?? RapportJSON.snakeCase($0.stringValue) }.joined(
+                separator: ".")
             return joined.replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
-        case let .keyNotFound(key, context):
+        case .keyNotFound(let key, let context):
             let field = path(context, key)
             return .invalid([field: "is required"], reason: "The field '\(field)' is required.")
-        case let .typeMismatch(type, context):
+        case .typeMismatch(let type, let context):
             let field = path(context)
-            return .invalid([field.isEmpty ? "body" : field: "must be \(describe(type))"], reason: "The field '\(field)' has the wrong type.")
-        case let .valueNotFound(type, context):
+            return .invalid(
+                [field.isEmpty ? "body" : field: "must be \(describe(type))"],
+                reason: "The field '\(field)' has the wrong type.")
+        case .valueNotFound(let type, let context):
             let field = path(context)
-            return .invalid([field: "must be \(describe(type)), not null"], reason: "The field '\(field)' must not be null.")
-        case let .dataCorrupted(context):
+            return .invalid(
+                [field: "must be \(describe(type)), not null"], reason: "The field '\(field)' must not be null.")
+        case .dataCorrupted(let context):
             let field = path(context)
             if field.isEmpty {
                 return .badRequest("The request body is not valid JSON.", code: "invalid_json")

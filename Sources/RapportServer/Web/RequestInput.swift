@@ -40,7 +40,8 @@ extension Request {
     func pageCursor(into problems: inout FieldErrors) -> PageCursor? {
         guard let raw = queryString("cursor") else { return nil }
         guard let cursor = PageCursor(encoded: raw) else {
-            problems.add("cursor", "is not a cursor this server issued; pass next_cursor from the previous page unchanged")
+            problems.add(
+                "cursor", "is not a cursor this server issued; pass next_cursor from the previous page unchanged")
             return nil
         }
         return cursor
@@ -48,15 +49,20 @@ extension Request {
 
     /// Decodes the JSON body, answering 415 for other media types and 400 for broken JSON.
     func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
-        guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json" else {
-            throw RapportError(.unsupportedMediaType, code: "unsupported_media_type", reason: "Send the body as JSON with 'Content-Type: application/json'.")
+        guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json"
+        else {
+            throw RapportError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                reason: "Send the body as JSON with 'Content-Type: application/json'.")
         }
         guard let body = body.data, body.readableBytes > 0 else {
             throw RapportError.badRequest("The request needs a JSON body.", code: "invalid_json")
         }
         let bytes = Data(body.readableBytesView)
         if Self.containsEscapedNUL(bytes) {
-            throw RapportError.invalid(["body": "text must not contain NUL (\\u0000) characters"], reason: "Text fields must not contain NUL characters.")
+            throw RapportError.invalid(
+                ["body": "text must not contain NUL (\\u0000) characters"],
+                reason: "Text fields must not contain NUL characters.")
         }
         return try RapportJSON.decoder().decode(T.self, from: bytes)
     }
@@ -73,7 +79,8 @@ extension Request {
                 backslashes += 1
             } else {
                 if backslashes % 2 == 1, byte == UInt8(ascii: "u"), json.endIndex - index >= 5,
-                   json[index..<(index + 5)].elementsEqual(pattern) {
+                    json[index..<(index + 5)].elementsEqual(pattern)
+                {
                     return true
                 }
                 backslashes = 0
@@ -85,7 +92,9 @@ extension Request {
 }
 
 /// Reads a string as one of an enum's values, reporting the allowed ones when it is not.
-func parseChoice<T: RawRepresentable & CaseIterable>(_ raw: String?, _ type: T.Type, field: String, into problems: inout FieldErrors) -> T? where T.RawValue == String {
+func parseChoice<T: RawRepresentable & CaseIterable>(
+    _ raw: String?, _ type: T.Type, field: String, into problems: inout FieldErrors
+) -> T? where T.RawValue == String {
     guard let raw else { return nil }
     guard let value = T(rawValue: raw.lowercased()) else {
         problems.add(field, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -95,9 +104,13 @@ func parseChoice<T: RawRepresentable & CaseIterable>(_ raw: String?, _ type: T.T
 }
 
 /// A comma-separated list of enum values from a query parameter (`?status=open,pending`).
-func parseChoices<T: RawRepresentable & CaseIterable>(_ raw: String?, _ type: T.Type, field: String, into problems: inout FieldErrors) -> [T] where T.RawValue == String {
+func parseChoices<T: RawRepresentable & CaseIterable>(
+    _ raw: String?, _ type: T.Type, field: String, into problems: inout FieldErrors
+) -> [T] where T.RawValue == String {
     guard let raw else { return [] }
-    return raw.split(separator: ",").compactMap { parseChoice(String($0).trimmingCharacters(in: .whitespaces), type, field: field, into: &problems) }
+    return raw.split(separator: ",").compactMap {
+        parseChoice(String($0).trimmingCharacters(in: .whitespaces), type, field: field, into: &problems)
+    }
 }
 
 /// A JSON field that distinguishes "absent" from "null": `{"assignee_id": null}` unassigns,

@@ -1,5 +1,5 @@
-import FluentKit
 import Crypto
+import FluentKit
 import Foundation
 import RapportCore
 import SQLKit
@@ -20,18 +20,25 @@ struct SharedRateLimiter: Sendable {
     let clock: any WallClock
 
     /// Records one attempt if it is within `limit` per `window` and says whether it was.
-    func allow(_ action: String, from visitor: String, limit: Int, per window: TimeInterval, on db: any Database) async throws -> Bool {
+    func allow(_ action: String, from visitor: String, limit: Int, per window: TimeInterval, on db: any Database)
+        async throws -> Bool
+    {
         let key = Self.digest(action + "|" + visitor)
         let now = clock.now()
         return try await db.write { tx in
             if tx.flavor == .postgres {
                 try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run()
             }
-            try await tx.sql.raw("DELETE FROM rate_limit_hits WHERE key = \(bind: key) AND expires_at <= \(bind: now)").run()
-            let used = try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM rate_limit_hits WHERE key = \(bind: key)").first()?
+            try await tx.sql.raw("DELETE FROM rate_limit_hits WHERE key = \(bind: key) AND expires_at <= \(bind: now)")
+                .run()
+            let used =
+                try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM rate_limit_hits WHERE key = \(bind: key)")
+                .first()?
                 .decode(column: "count", as: Int.self) ?? 0
             guard used < limit else { return false }
-            try await tx.sql.raw("INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: now.addingTimeInterval(window)))").run()
+            try await tx.sql.raw(
+                "INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: now.addingTimeInterval(window)))"
+            ).run()
             return true
         }
     }
@@ -54,7 +61,8 @@ struct CreateRateLimits: AsyncMigration {
             .field("key", .string, .required)
             .field("expires_at", .datetime, .required)
             .create()
-        try await database.createIndex("idx_rate_limit_hits_key", on: "rate_limit_hits", columns: ["key", "expires_at"])
+        try await database.createIndex(
+            "idx_rate_limit_hits_key", on: "rate_limit_hits", columns: ["key", "expires_at"])
         try await database.createIndex("idx_rate_limit_hits_expires", on: "rate_limit_hits", columns: ["expires_at"])
     }
 

@@ -4,7 +4,8 @@ import Foundation
 enum SignInRedirect {
     static func safePath(_ raw: String?) -> String? {
         guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\"), raw.count < 2_000,
-              !raw.contains(where: { $0.isNewline || $0 == "\0" }) else { return nil }
+            !raw.contains(where: { $0.isNewline || $0 == "\0" })
+        else { return nil }
         return raw
     }
 }

@@ -26,8 +26,13 @@ struct StaffDirectory: Sendable {
         let teams = try await Team.query(on: database).sort(\.$name).all()
         let memberships = try await TeamMembership.query(on: database).all()
         return StaffDirectory(
-            agents: agents.compactMap { agent in agent.id.map { Person(id: $0, name: agent.name, isActive: agent.isActive, signature: agent.signature,
-                                                                                 role: agent.role, ticketScope: agent.ticketScope) } },
+            agents: agents.compactMap { agent in
+                agent.id.map {
+                    Person(
+                        id: $0, name: agent.name, isActive: agent.isActive, signature: agent.signature,
+                        role: agent.role, ticketScope: agent.ticketScope)
+                }
+            },
             teams: teams.compactMap { team in team.id.map { ($0, team.name) } },
             teamsOfAgent: Dictionary(grouping: memberships, by: \.agentID).mapValues { $0.map(\.teamID).sorted() }
         )
@@ -38,8 +43,11 @@ struct StaffDirectory: Sendable {
     /// Which tickets the agent may see; nobody's access when the agent is unknown or inactive
     /// (an empty team list and no assignment match nothing).
     func access(ofAgent agentID: Int) -> TicketAccess {
-        guard let person = agents.first(where: { $0.id == agentID }), person.isActive else { return TicketAccess(agentID: agentID, teamIDs: []) }
-        return TicketAccess(agentID: agentID, role: person.role, scope: person.ticketScope, teams: teamIDs(ofAgent: agentID))
+        guard let person = agents.first(where: { $0.id == agentID }), person.isActive else {
+            return TicketAccess(agentID: agentID, teamIDs: [])
+        }
+        return TicketAccess(
+            agentID: agentID, role: person.role, scope: person.ticketScope, teams: teamIDs(ofAgent: agentID))
     }
 
     func agentName(_ id: Int?) -> String? { id.flatMap { id in agents.first { $0.id == id }?.name } }

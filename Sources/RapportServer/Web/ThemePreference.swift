@@ -31,15 +31,19 @@ struct ThemeRoutes: RouteCollection {
     struct ThemeForm: Decodable {
         var theme: String?
         var returnTo: String?
-        enum CodingKeys: String, CodingKey { case theme, returnTo = "return_to" }
+        enum CodingKeys: String, CodingKey {
+            case theme
+            case returnTo = "return_to"
+        }
     }
 
     func choose(req: Request) async throws -> Response {
         let form = try req.content.decode(ThemeForm.self)
         let theme = form.theme.flatMap(ThemePreference.init(rawValue:)) ?? .system
         let response = req.redirect(to: SignInRedirect.safePath(form.returnTo) ?? "/inbox", redirectType: .normal)
-        response.cookies[ThemePreference.cookieName] = HTTPCookies.Value(string: theme.rawValue, maxAge: 365 * 24 * 3600, path: "/",
-                                                                         isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
+        response.cookies[ThemePreference.cookieName] = HTTPCookies.Value(
+            string: theme.rawValue, maxAge: 365 * 24 * 3600, path: "/",
+            isSecure: req.isSecureConnection, isHTTPOnly: true, sameSite: .lax)
         return response
     }
 }

@@ -1,5 +1,5 @@
-import FluentKit
 import Fluent
+import FluentKit
 import RapportCore
 import SQLKit
 import Vapor
@@ -17,7 +17,9 @@ extension Request {
     func requireTicketAccess(_ ticketID: Int) async throws {
         let access = try await ticketAccess()
         guard access.isRestricted else { return }
-        guard let owner = try await TicketOwner.load(ticketID, on: db), access.allows(teamID: owner.teamID, assigneeID: owner.assigneeID) else {
+        guard let owner = try await TicketOwner.load(ticketID, on: db),
+            access.allows(teamID: owner.teamID, assigneeID: owner.assigneeID)
+        else {
             throw RapportError.notFound("Ticket #\(ticketID)")
         }
     }
@@ -29,9 +31,11 @@ struct TicketOwner: Decodable, Sendable {
     let assigneeID: Int?
 
     static func load(_ ticketID: Int, on db: any Database) async throws -> TicketOwner? {
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             SELECT team_id AS "teamID", assignee_id AS "assigneeID" FROM tickets WHERE id = \(bind: ticketID)
-            """).first(decoding: TicketOwner.self)
+            """
+        ).first(decoding: TicketOwner.self)
     }
 }
 
@@ -39,7 +43,9 @@ struct TicketOwner: Decodable, Sendable {
 /// everyone else it costs nothing.
 struct TicketAccessMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let raw = request.parameters.get("number"), let ticketID = Int(raw), request.auth.has(AuthenticatedAgent.self) {
+        if let raw = request.parameters.get("number"), let ticketID = Int(raw),
+            request.auth.has(AuthenticatedAgent.self)
+        {
             try await request.requireTicketAccess(ticketID)
         }
         return try await next.respond(to: request)
@@ -50,10 +56,17 @@ extension TicketOwner {
     /// The owners of several tickets at once, by ticket id.
     static func load(ids: [Int], on db: any Database) async throws -> [Int: TicketOwner] {
         guard !ids.isEmpty else { return [:] }
-        struct Row: Decodable { let id: Int; let teamID: Int?; let assigneeID: Int? }
-        let rows = try await db.sql.raw("""
+        struct Row: Decodable {
+            let id: Int
+            let teamID: Int?
+            let assigneeID: Int?
+        }
+        let rows = try await db.sql.raw(
+            """
             SELECT id AS "id", team_id AS "teamID", assignee_id AS "assigneeID" FROM tickets WHERE id IN \(SQLBind.group(ids))
-            """).all(decoding: Row.self)
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, TicketOwner(teamID: $0.teamID, assigneeID: $0.assigneeID)) })
+            """
+        ).all(decoding: Row.self)
+        return Dictionary(
+            uniqueKeysWithValues: rows.map { ($0.id, TicketOwner(teamID: $0.teamID, assigneeID: $0.assigneeID)) })
     }
 }

@@ -28,9 +28,12 @@ enum WebForm {
         (raw ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0.isNewline }).map(String.init)
     }
 
-    static func optionalChoice<T: RawRepresentable>(_ raw: String?, _ type: T.Type, field: String) throws -> T? where T.RawValue == String {
+    static func optionalChoice<T: RawRepresentable>(_ raw: String?, _ type: T.Type, field: String) throws -> T?
+    where T.RawValue == String {
         guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "none" else { return nil }
-        guard let value = T(rawValue: raw) else { throw RapportError.invalid([field: "'\(raw.prefix(40))' is not a valid choice"]) }
+        guard let value = T(rawValue: raw) else {
+            throw RapportError.invalid([field: "'\(raw.prefix(40))' is not a valid choice"])
+        }
         return value
     }
 }

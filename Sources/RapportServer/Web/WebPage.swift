@@ -56,16 +56,25 @@ protocol LabelledChoice: RawRepresentable, Equatable where RawValue == String {
 
 extension Request {
     /// The chrome for a page in `section`, for the signed-in agent.
-    func chrome(title: String, section: String, counts: InboxCounts? = nil, currentView: InboxView? = nil, notice: PageNotice? = nil) throws -> PageChrome {
+    func chrome(
+        title: String, section: String, counts: InboxCounts? = nil, currentView: InboxView? = nil,
+        notice: PageNotice? = nil
+    ) throws -> PageChrome {
         let agent = try self.agent
         return PageChrome(
             title: title, section: section, agentName: agent.name, agentInitials: Self.initials(agent.name),
             isAdmin: agent.isAdmin, csrfToken: webSession?.csrfToken ?? "",
             notice: (notice?.rawValue ?? queryString("notice")).flatMap(PageNotice.text(for:)),
             noticeIsWarning: (notice ?? queryString("notice").flatMap(PageNotice.init(rawValue:)))?.isWarning ?? false,
-            views: InboxView.allCases.map { InboxViewLink(key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "", isCurrent: $0 == currentView) },
+            views: InboxView.allCases.map {
+                InboxViewLink(
+                    key: $0.rawValue, label: $0.label, count: counts?[$0].map(String.init) ?? "",
+                    isCurrent: $0 == currentView)
+            },
             theme: themePreference.rawValue,
-            themeOptions: ThemePreference.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == themePreference) },
+            themeOptions: ThemePreference.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == themePreference)
+            },
             currentPath: method == .GET ? url.string : "/inbox",
             agentID: agent.id,
             liveAfter: storage[LiveCursorMiddleware.Key.self].map(String.init) ?? ""
@@ -145,21 +154,26 @@ enum PageNotice: String, CaseIterable {
         case .noteAdded: return "Your internal note was added."
         case .noteAddedAndUpdated: return "Your internal note was added. The ticket was updated."
         case .ticketUpdated: return "The ticket was updated."
-        case .ticketUpdatedDraftKept: return "The ticket was updated. Your draft is still in the composer, not sent yet."
+        case .ticketUpdatedDraftKept:
+            return "The ticket was updated. Your draft is still in the composer, not sent yet."
         case .ticketCreated: return "The ticket was created."
         case .callAdded: return "The call was added to this ticket."
         case .bulkUpdated: return "The selected tickets were updated."
-        case .bulkPartlyUpdated: return "The selected tickets were updated, except closed ones or changes they could not take."
+        case .bulkPartlyUpdated:
+            return "The selected tickets were updated, except closed ones or changes they could not take."
         case .bulkNothingSelected: return "Select one or more tickets first."
         case .customerSaved: return "The customer's details were saved."
         case .organizationSaved: return "The organization was saved."
         case .agentSaved: return "The agent was saved."
         case .agentInvited: return "The invitation was emailed: they choose their password from the link in it."
-        case .agentInvitedByHand: return "Outgoing mail is not set up, so no email was sent: pass on the link below yourself."
+        case .agentInvitedByHand:
+            return "Outgoing mail is not set up, so no email was sent: pass on the link below yourself."
         case .agentLinkSent: return "A link to choose a password was emailed."
         case .profileSaved: return "Your profile was saved."
         case .notificationSettingsSaved: return "Your notification settings were saved."
-        case .replySavedNotEmailed: return "Your reply is on the ticket but was not emailed: the customer has no email address. Call them, or add their address to their profile."
+        case .replySavedNotEmailed:
+            return
+                "Your reply is on the ticket but was not emailed: the customer has no email address. Call them, or add their address to their profile."
         case .passwordChanged: return "Your password was changed. You are signed out everywhere else."
         case .passwordChosen: return "Your password is set. Welcome!"
         case .notificationsRead: return "All notifications are marked as read."
@@ -209,7 +223,9 @@ enum PageDates {
 
     /// "2 Dec 2026, 14:05" in UTC, for tooltips and the timeline.
     static func full(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(date: .abbreviated, time: .shortened, timeZone: TimeZone(identifier: "UTC")!).locale(Locale(identifier: "en_GB"))) + " UTC"
+        date.formatted(
+            Date.FormatStyle(date: .abbreviated, time: .shortened, timeZone: TimeZone(identifier: "UTC")!).locale(
+                Locale(identifier: "en_GB"))) + " UTC"
     }
 
     static func iso(_ date: Date) -> String { date.formatted(.iso8601) }

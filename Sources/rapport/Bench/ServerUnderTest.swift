@@ -3,9 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RapportServer
+
 #if canImport(Glibc)
-import Glibc
-import RapportCore
+    import Glibc
+    import RapportCore
 #endif
 
 /// A `rapport serve` child process on a free loopback port, for the workload benchmark: it
@@ -25,9 +26,12 @@ final class ServerUnderTest: @unchecked Sendable {
         logPath = (dataDirectory as NSString).appendingPathComponent("bench-server.log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.executableURL = URL(
+            fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory]
-        process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "warning"].merging(extra) { $1 }) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["LOG_LEVEL": "warning"].merging(extra) { $1 }
+        ) { $1 }
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log
@@ -43,22 +47,27 @@ final class ServerUnderTest: @unchecked Sendable {
             guard process.isRunning else {
                 throw RapportMessageError("The server stopped while starting. Its log (\(logPath)):\n\(lastLogLines())")
             }
-            if let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)), response.status == .ok {
+            if let response = try? await client.execute(
+                HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)), response.status == .ok
+            {
                 coldStart = clock.now - started
                 return
             }
             try await Task.sleep(for: .milliseconds(2))
         }
         stop()
-        throw RapportMessageError("The server did not answer within \(timeout). Its log (\(logPath)):\n\(lastLogLines())")
+        throw RapportMessageError(
+            "The server did not answer within \(timeout). Its log (\(logPath)):\n\(lastLogLines())")
     }
 
     /// Resident memory now, and the most it has held, in bytes.
     func memory() -> (resident: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return (0, 0) }
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        else { return (0, 0) }
         func kilobytes(_ field: String) -> Int {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
-            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
+            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0)
+                * 1024
         }
         return (kilobytes("VmRSS"), kilobytes("VmHWM"))
     }

@@ -76,8 +76,10 @@ struct WorkloadRunner: Sendable {
         let elapsed = clock.now - started
         let failures = outcomes.compactMap(\.1)
         return OperationResult(
-            operation: operation.name, clients: workers, target: operation.target, latency: LatencySummary(outcomes.map(\.0)),
-            requestsPerSecond: Double(outcomes.count) / max(elapsed.inSeconds, 1e-9), failures: failures.count, firstFailure: failures.first
+            operation: operation.name, clients: workers, target: operation.target,
+            latency: LatencySummary(outcomes.map(\.0)),
+            requestsPerSecond: Double(outcomes.count) / max(elapsed.inSeconds, 1e-9), failures: failures.count,
+            firstFailure: failures.first
         )
     }
 
@@ -117,25 +119,45 @@ struct WorkloadPlan: Sendable {
             get("read ticket (API)", "/api/v1/tickets/", target: .p99(milliseconds: 10)) { "\(ticketNumber($0))" },
             get("ticket page (HTML)", "/tickets/", target: .p99(milliseconds: 10)) { "\(ticketNumber($0))" },
             get("inbox: My open, 50", "/inbox?view=mine", target: .p99(milliseconds: 10)) { _ in "" },
-            get("inbox: All open by update, 50", "/inbox?view=open&sort=updated", target: .p99(milliseconds: 10)) { _ in "" },
-            get("list: All open (API), 50", "/api/v1/tickets?status=new,open&limit=50", target: .p99(milliseconds: 10)) { _ in "" },
-            get("search \"\(SyntheticDesk.onePercentWord)\" (API)", "/api/v1/search?q=\(SyntheticDesk.onePercentWord)", target: .p99(milliseconds: 50)) { _ in "" },
-            get("search page (HTML)", "/search?q=\(SyntheticDesk.onePercentWord)", target: .p99(milliseconds: 50)) { _ in "" },
+            get("inbox: All open by update, 50", "/inbox?view=open&sort=updated", target: .p99(milliseconds: 10)) { _ in
+                ""
+            },
+            get("list: All open (API), 50", "/api/v1/tickets?status=new,open&limit=50", target: .p99(milliseconds: 10))
+            { _ in "" },
+            get(
+                "search \"\(SyntheticDesk.onePercentWord)\" (API)", "/api/v1/search?q=\(SyntheticDesk.onePercentWord)",
+                target: .p99(milliseconds: 50)
+            ) { _ in "" },
+            get("search page (HTML)", "/search?q=\(SyntheticDesk.onePercentWord)", target: .p99(milliseconds: 50)) {
+                _ in ""
+            },
         ]
         let writes = [
-            post("create ticket (API)", "/api/v1/tickets", status: .created, target: .throughput(perSecond: 2_000)) { index in
+            post("create ticket (API)", "/api/v1/tickets", status: .created, target: .throughput(perSecond: 2_000)) {
+                index in
                 let request = desk.newRequest(index)
-                let email = access.customerEmails.isEmpty ? "new.\(index)@bench.example" : access.customerEmails[index % access.customerEmails.count]
-                return (try? JSONSerialization.data(withJSONObject: [
-                    "subject": request.subject, "requester": ["email": email], "message": ["body": request.body], "channel": "api",
-                ])) ?? Data()
+                let email =
+                    access.customerEmails.isEmpty
+                    ? "new.\(index)@bench.example" : access.customerEmails[index % access.customerEmails.count]
+                return
+                    (try? JSONSerialization.data(withJSONObject: [
+                        "subject": request.subject, "requester": ["email": email], "message": ["body": request.body],
+                        "channel": "api",
+                    ])) ?? Data()
             },
-            post("add reply (API)", "", status: .created, target: nil, path: { index in
-                "/api/v1/tickets/\(openTickets.isEmpty ? ticketNumber(index) : openTickets[index % openTickets.count])/messages"
-            }) { index in
-                (try? JSONSerialization.data(withJSONObject: ["kind": "reply", "body": desk.agentReply(index)])) ?? Data()
+            post(
+                "add reply (API)", "", status: .created, target: nil,
+                path: { index in
+                    "/api/v1/tickets/\(openTickets.isEmpty ? ticketNumber(index) : openTickets[index % openTickets.count])/messages"
+                }
+            ) { index in
+                (try? JSONSerialization.data(withJSONObject: ["kind": "reply", "body": desk.agentReply(index)]))
+                    ?? Data()
             },
-            post("ingest raw email", "/api/v1/mail/inbound", status: .created, target: .throughput(perSecond: 1_000), contentType: "message/rfc822") { index in
+            post(
+                "ingest raw email", "/api/v1/mail/inbound", status: .created, target: .throughput(perSecond: 1_000),
+                contentType: "message/rfc822"
+            ) { index in
                 Data(BenchmarkMail.raw(index: index, desk: desk, knownSenders: access.customerEmails).utf8)
             },
         ]
@@ -143,11 +165,16 @@ struct WorkloadPlan: Sendable {
     }
 
     private func scaled(_ operation: WorkloadOperation) -> WorkloadOperation {
-        WorkloadOperation(name: operation.name, target: operation.target?.scaled(by: scale), expectedStatus: operation.expectedStatus, request: operation.request)
+        WorkloadOperation(
+            name: operation.name, target: operation.target?.scaled(by: scale), expectedStatus: operation.expectedStatus,
+            request: operation.request)
     }
 
-    private func get(_ name: String, _ path: String, target: WorkloadOperation.Target, suffix: @escaping @Sendable (Int) -> String) -> WorkloadOperation {
-        let url = baseURL + path, access = access
+    private func get(
+        _ name: String, _ path: String, target: WorkloadOperation.Target, suffix: @escaping @Sendable (Int) -> String
+    ) -> WorkloadOperation {
+        let url = baseURL + path
+        let access = access
         return WorkloadOperation(name: name, target: target, expectedStatus: .ok) { index in
             var request = HTTPClientRequest(url: url + suffix(index))
             if path.hasPrefix("/api/") {
@@ -159,9 +186,13 @@ struct WorkloadPlan: Sendable {
         }
     }
 
-    private func post(_ name: String, _ path: String, status: HTTPResponseStatus, target: WorkloadOperation.Target?, contentType: String = "application/json",
-                      path pathFor: (@Sendable (Int) -> String)? = nil, body: @escaping @Sendable (Int) -> Data) -> WorkloadOperation {
-        let baseURL = baseURL, token = access.apiToken
+    private func post(
+        _ name: String, _ path: String, status: HTTPResponseStatus, target: WorkloadOperation.Target?,
+        contentType: String = "application/json",
+        path pathFor: (@Sendable (Int) -> String)? = nil, body: @escaping @Sendable (Int) -> Data
+    ) -> WorkloadOperation {
+        let baseURL = baseURL
+        let token = access.apiToken
         return WorkloadOperation(name: name, target: target, expectedStatus: status) { index in
             var request = HTTPClientRequest(url: baseURL + (pathFor?(index) ?? path))
             request.method = .POST
@@ -178,7 +209,9 @@ struct WorkloadPlan: Sendable {
 enum BenchmarkMail {
     static func raw(index: Int, desk: SyntheticDesk, knownSenders: [String]) -> String {
         let request = desk.newRequest(1_000_000 + index)
-        let from = index % 3 == 0 || knownSenders.isEmpty ? "sender\(index)@mail\(index % 97).bench.example" : knownSenders[index % knownSenders.count]
+        let from =
+            index % 3 == 0 || knownSenders.isEmpty
+            ? "sender\(index)@mail\(index % 97).bench.example" : knownSenders[index % knownSenders.count]
         let messageID = "<bench.\(index).\(UInt64(Date().timeIntervalSince1970 * 1000))@mail.bench.example>"
         let head = """
             Return-Path: <\(from)>\r
@@ -194,9 +227,13 @@ enum BenchmarkMail {
             """
         let text = request.body.replacingOccurrences(of: "\n", with: "\r\n")
         if index % 2 == 0 {
-            return head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n"
+            return head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text
+                + "\r\n"
         }
-        let html = "<html><body>" + request.body.split(separator: "\n", omittingEmptySubsequences: true).map { "<p>\($0)</p>" }.joined() + "</body></html>"
+        let html =
+            "<html><body>"
+            + request.body.split(separator: "\n", omittingEmptySubsequences: true).map { "<p>\($0)</p>" }.joined()
+            + "</body></html>"
         let boundary = "=_bench_\(index)"
         return head + """
             Content-Type: multipart/alternative; boundary="\(boundary)"\r

@@ -29,10 +29,13 @@ struct WorkloadReport {
         ]
         for result in results {
             let latency = result.latency
-            lines.append("| \(result.operation) | \(result.clients) | \(Self.grouped(Int(result.requestsPerSecond.rounded()))) | \(Self.ms(latency?.p50)) | \(Self.ms(latency?.p95)) | \(Self.ms(latency?.p99)) | "
-                         + "\(Self.describe(result.target)) | \(Self.verdict(result.meetsTarget))\(result.failures > 0 ? " (\(result.failures) failed)" : "") |")
+            lines.append(
+                "| \(result.operation) | \(result.clients) | \(Self.grouped(Int(result.requestsPerSecond.rounded()))) | \(Self.ms(latency?.p50)) | \(Self.ms(latency?.p95)) | \(Self.ms(latency?.p99)) | "
+                    + "\(Self.describe(result.target)) | \(Self.verdict(result.meetsTarget))\(result.failures > 0 ? " (\(result.failures) failed)" : "") |"
+            )
         }
-        let memoryLimit = 250.0 * scale, startLimit = 1.0 * scale
+        let memoryLimit = 250.0 * scale
+        let startLimit = 1.0 * scale
         lines += [
             "",
             "| server | measured | target | met |",

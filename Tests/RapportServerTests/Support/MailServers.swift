@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
-import RapportMail
-@testable import RapportServer
 import RapportCore
+import RapportMail
+
+@testable import RapportServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A program the test started and will stop: a mail server, a proxy, or Rapport itself.
 final class BackgroundProcess: @unchecked Sendable {
@@ -15,8 +17,12 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`, standard input from `stdinPath` (or nothing) and
     /// everything it prints in a log file.
-    init(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:], stdinPath: String = "/dev/null") throws {
-        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-bg-\(UUID().uuidString).log").path
+    init(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        stdinPath: String = "/dev/null"
+    ) throws {
+        logPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent("rapport-bg-\(UUID().uuidString).log").path
         pid = try Subprocess.spawn(executable, arguments, environment: extra, stdinPath: stdinPath, outputPath: logPath)
     }
 
@@ -49,7 +55,10 @@ final class BackgroundProcess: @unchecked Sendable {
     }
 
     deinit {
-        if !exited { kill(pid, SIGKILL); _ = wait() }
+        if !exited {
+            kill(pid, SIGKILL)
+            _ = wait()
+        }
         unlink(logPath)
     }
 }
@@ -75,8 +84,10 @@ enum TestHarness {
     static var rapportExecutable: String {
         get throws {
             let candidates = [
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rapport"),
-                folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/rapport"),
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                    "rapport"),
+                folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                    ".build/debug/rapport"),
             ]
             guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
                 throw RapportMessageError("the rapport executable was not built (looked in \(candidates.map(\.path)))")
@@ -95,9 +106,17 @@ final class TestDovecot: @unchecked Sendable {
     let maildir: String
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-dovecot-\(UUID().uuidString.prefix(8))").path
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rapport-dovecot-\(UUID().uuidString.prefix(8))"
+            ).path
         port = try freeLoopbackPort()
-        let output = try Subprocess.run("/bin/bash", [TestHarness.folder.appendingPathComponent("dovecot-instance.sh").path, "start", directory, String(port), user, password])
+        let output = try Subprocess.run(
+            "/bin/bash",
+            [
+                TestHarness.folder.appendingPathComponent("dovecot-instance.sh").path, "start", directory, String(port),
+                user, password,
+            ])
         guard output.contains("PID=") else { throw RapportMessageError("Dovecot did not start: \(output)") }
         maildir = directory + "/mail/\(user)/Maildir"
     }
@@ -107,7 +126,8 @@ final class TestDovecot: @unchecked Sendable {
     func deliver(_ raw: String) throws -> String {
         let name = "\(Int(Date().timeIntervalSince1970)).\(UUID().uuidString.prefix(12)).rapport-test"
         let temporary = maildir + "/tmp/" + name
-        try Data(raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).write(to: URL(fileURLWithPath: temporary))
+        try Data(raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+            .write(to: URL(fileURLWithPath: temporary))
         chmod(temporary, 0o644)
         rename(temporary, maildir + "/new/" + name)
         return name
@@ -133,7 +153,8 @@ final class TestDovecot: @unchecked Sendable {
     }
 
     deinit {
-        _ = try? Subprocess.run("/bin/bash", [TestHarness.folder.appendingPathComponent("dovecot-instance.sh").path, "stop", directory])
+        _ = try? Subprocess.run(
+            "/bin/bash", [TestHarness.folder.appendingPathComponent("dovecot-instance.sh").path, "stop", directory])
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -146,8 +167,13 @@ final class TestSMTPSink: @unchecked Sendable {
 
     init(auth: String? = nil, starttls: (cert: String, key: String)? = nil) throws {
         port = try freeLoopbackPort()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-sink-\(UUID().uuidString.prefix(8))").path
-        var arguments = [TestHarness.folder.appendingPathComponent("smtp_sink.py").path, "--port", String(port), "--outdir", directory]
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("rapport-sink-\(UUID().uuidString.prefix(8))")
+            .path
+        var arguments = [
+            TestHarness.folder.appendingPathComponent("smtp_sink.py").path, "--port", String(port), "--outdir",
+            directory,
+        ]
         if let auth { arguments += ["--auth", auth] }
         if let starttls { arguments += ["--starttls", starttls.cert, starttls.key] }
         process = try BackgroundProcess("/usr/bin/env", ["python3"] + arguments)
@@ -160,16 +186,21 @@ final class TestSMTPSink: @unchecked Sendable {
 
     /// The messages received so far, oldest first, parsed.
     func messages() -> [ParsedEmail] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0.hasSuffix(".eml")
+        }.sorted()
         return names.compactMap { FileManager.default.contents(atPath: directory + "/" + $0).map(ParsedEmail.init) }
     }
 
     /// The envelope recipients of each message, oldest first.
     func envelopes() -> [[String]] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0.hasSuffix(".json")
+        }.sorted()
         return names.compactMap { name in
             guard let data = FileManager.default.contents(atPath: directory + "/" + name),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return nil }
             return object["rcpt_tos"] as? [String]
         }
     }
@@ -188,9 +219,17 @@ final class ThrottleProxy: @unchecked Sendable {
 
     init(upstream: Int, bytesPerSecond: Int) throws {
         port = try freeLoopbackPort()
-        statusPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-proxy-\(UUID().uuidString.prefix(8)).status").path
-        process = try BackgroundProcess("/usr/bin/env", ["python3", TestHarness.folder.appendingPathComponent("throttle_proxy.py").path,
-                                                         "--listen", String(port), "--upstream", String(upstream), "--rate", String(bytesPerSecond), "--status", statusPath])
+        statusPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rapport-proxy-\(UUID().uuidString.prefix(8)).status"
+            ).path
+        process = try BackgroundProcess(
+            "/usr/bin/env",
+            [
+                "python3", TestHarness.folder.appendingPathComponent("throttle_proxy.py").path,
+                "--listen", String(port), "--upstream", String(upstream), "--rate", String(bytesPerSecond), "--status",
+                statusPath,
+            ])
         let deadline = Date().addingTimeInterval(15)
         while !process.log.contains("proxy 127.0.0.1") {
             guard Date() < deadline else { throw RapportMessageError("the proxy did not start: \(process.log)") }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import RapportCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs helper programs for tests: database servers, fuzzers.
 enum Subprocess {
@@ -10,11 +11,14 @@ enum Subprocess {
     /// the exit of a program whose child outlives it (pg_ctl leaves the server running).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
-        let (program, argv) = asPostgres && getuid() == 0
+        let (program, argv) =
+            asPostgres && getuid() == 0
             // initdb and postgres refuse to run as root.
             ? ("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
             : (executable, arguments)
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-run-\(UUID().uuidString).log").path
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rapport-run-\(UUID().uuidString).log"
+        ).path
         defer { unlink(outputPath) }
         let pid = try spawn(program, argv, outputPath: outputPath)
         var status: Int32 = 0
@@ -36,8 +40,10 @@ extension Subprocess {
 
     /// Starts a program with standard input from `stdinPath`, standard output and error into
     /// `outputPath`, the test's environment plus `environment`, and a clean signal state.
-    static func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
-                      stdinPath: String = "/dev/null", outputPath: String) throws -> pid_t {
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        stdinPath: String = "/dev/null", outputPath: String
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -47,11 +53,11 @@ extension Subprocess {
         var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
         let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
+        defer { for argument in cArguments { free(argument) } }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value }
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnvironment.forEach { free($0) } }
+        defer { for variable in cEnvironment { free(variable) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
         guard spawned == 0 else { throw RapportMessageError("could not start \(executable): error \(spawned)") }
@@ -80,7 +86,9 @@ extension Subprocess {
     static func runDetached(_ executable: String, _ arguments: [String]) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                do { continuation.resume(returning: try run(executable, arguments)) } catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try run(executable, arguments)) } catch {
+                    continuation.resume(throwing: error)
+                }
             }.start()
         }
     }

@@ -1,10 +1,11 @@
 import Fluent
 import Foundation
 import RapportCore
-@testable import RapportServer
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import RapportServer
 
 /// The two databases every server test runs on.
 enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -57,9 +58,14 @@ struct TestContext: Sendable {
     let directory: URL
 
     /// Creates an agent and an API token for them.
-    func agent(name: String = "Robin Agent", email: String? = nil, role: AgentRole = .agent) async throws -> (id: Int, token: String) {
-        let address = email ?? "\(name.lowercased().replacingOccurrences(of: " ", with: "."))-\(UUID().uuidString.prefix(6))@desk.example"
-        let id = try await app.rapport.agents.create(NewAgent(name: name, email: address, role: role, password: "correct horse battery"), on: app.db)
+    func agent(name: String = "Robin Agent", email: String? = nil, role: AgentRole = .agent) async throws -> (
+        id: Int, token: String
+    ) {
+        let address =
+            email
+            ?? "\(name.lowercased().replacingOccurrences(of: " ", with: "."))-\(UUID().uuidString.prefix(6))@desk.example"
+        let id = try await app.rapport.agents.create(
+            NewAgent(name: name, email: address, role: role, password: "correct horse battery"), on: app.db)
         let token = try await app.rapport.apiTokens.issue(forAgent: id, name: "test", on: app.db).token
         return (id, token)
     }
@@ -70,7 +76,10 @@ struct TestContext: Sendable {
 
     /// Sends a JSON request to `/api/v1/<path>` and returns the status and parsed body.
     @discardableResult
-    func api(_ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil, rawBody: String? = nil, contentType: String = "application/json") async throws -> APIResult {
+    func api(
+        _ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil, rawBody: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> APIResult {
         var headers = HTTPHeaders()
         if let token { headers.add(name: .authorization, value: "Bearer \(token)") }
         var body: ByteBuffer?
@@ -84,14 +93,20 @@ struct TestContext: Sendable {
         }
         let response = try await app.testing().sendRequest(method, "/api/v1/" + path, headers: headers, body: body)
         let text = response.body.string
-        let parsed = text.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        let parsed =
+            text.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
         return APIResult(status: response.status, json: parsed, text: text, headers: response.headers)
     }
 
     /// Creates a ticket through the API and returns its number.
-    func ticket(token: String, subject: String = "Heating will not turn on", body: String = "Hello, my thermostat shows an error E4 since this morning.",
-                email: String = "pat.customer@example.com", name: String = "Pat Customer", extra: [String: Any] = [:]) async throws -> Int {
-        var payload: [String: Any] = ["subject": subject, "requester": ["email": email, "name": name], "message": ["body": body]]
+    func ticket(
+        token: String, subject: String = "Heating will not turn on",
+        body: String = "Hello, my thermostat shows an error E4 since this morning.",
+        email: String = "pat.customer@example.com", name: String = "Pat Customer", extra: [String: Any] = [:]
+    ) async throws -> Int {
+        var payload: [String: Any] = [
+            "subject": subject, "requester": ["email": email, "name": name], "message": ["body": body],
+        ]
         payload.merge(extra) { _, new in new }
         let result = try await api(.POST, "tickets", token: token, json: payload)
         guard result.status == .created, let number = result["ticket"]?["number"] as? Int else {

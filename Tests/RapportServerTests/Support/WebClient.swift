@@ -1,9 +1,10 @@
 import Foundation
-@testable import RapportServer
+import RapportCore
 import Testing
 import Vapor
 import VaporTesting
-import RapportCore
+
+@testable import RapportServer
 
 /// A browser stand-in for HTTP-level workspace tests: keeps cookies, signs in through the real
 /// form, and sends the page's CSRF token with forms unless told not to.
@@ -29,12 +30,14 @@ final class WebClient: @unchecked Sendable {
 
     /// Posts a URL-encoded form; `csrf: .page` adds the token seen on the last page.
     @discardableResult
-    func post(_ path: String, form: [(String, String)] = [], csrf: CSRFChoice = .page, headers: HTTPHeaders = [:]) async throws -> Page {
+    func post(_ path: String, form: [(String, String)] = [], csrf: CSRFChoice = .page, headers: HTTPHeaders = [:])
+        async throws -> Page
+    {
         var fields = form
         switch csrf {
         case .page: if let csrfToken { fields.append(("_csrf", csrfToken)) }
         case .none: break
-        case let .value(token): fields.append(("_csrf", token))
+        case .value(let token): fields.append(("_csrf", token))
         }
         var allHeaders = headers
         allHeaders.contentType = .urlEncodedForm
@@ -42,18 +45,28 @@ final class WebClient: @unchecked Sendable {
         return try await send(.POST, path, headers: allHeaders, body: ByteBuffer(string: encoded))
     }
 
-    func postMultipart(_ path: String, fields: [(String, String)], files: [(field: String, filename: String, contentType: String, data: String)]) async throws -> Page {
-        try await postMultipart(path, fields: fields, binaryFiles: files.map { ($0.field, $0.filename, $0.contentType, Data($0.data.utf8)) })
+    func postMultipart(
+        _ path: String, fields: [(String, String)],
+        files: [(field: String, filename: String, contentType: String, data: String)]
+    ) async throws -> Page {
+        try await postMultipart(
+            path, fields: fields, binaryFiles: files.map { ($0.field, $0.filename, $0.contentType, Data($0.data.utf8)) }
+        )
     }
 
-    func postMultipart(_ path: String, fields: [(String, String)], binaryFiles files: [(field: String, filename: String, contentType: String, data: Data)]) async throws -> Page {
+    func postMultipart(
+        _ path: String, fields: [(String, String)],
+        binaryFiles files: [(field: String, filename: String, contentType: String, data: Data)]
+    ) async throws -> Page {
         let boundary = "----rapport-test-\(UUID().uuidString)"
         var body = Data()
         for (name, value) in fields + (csrfToken.map { [("_csrf", $0)] } ?? []) {
             body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for file in files {
-            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.contentType)\r\n\r\n".utf8)
+            body += Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.contentType)\r\n\r\n"
+                    .utf8)
             body += file.data
             body += Data("\r\n".utf8)
         }
@@ -66,12 +79,17 @@ final class WebClient: @unchecked Sendable {
     /// The raw bytes of a response (a download).
     func download(_ path: String) async throws -> (status: HTTPResponseStatus, headers: HTTPHeaders, data: Data) {
         var headers = HTTPHeaders()
-        if !cookies.isEmpty { headers.replaceOrAdd(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        if !cookies.isEmpty {
+            headers.replaceOrAdd(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        }
         let response = try await app.testing().sendRequest(.GET, path, headers: headers)
         return (response.status, response.headers, Data(response.body.readableBytesView))
     }
 
-    enum CSRFChoice { case page, none, value(String) }
+    enum CSRFChoice {
+        case page, none
+        case value(String)
+    }
 
     /// Signs in through the form and lands on the inbox.
     func signIn(email: String, password: String = "correct horse battery") async throws {
@@ -87,14 +105,19 @@ final class WebClient: @unchecked Sendable {
     func signOut() async throws {
         try await get("/inbox")
         let page = try await post("/sign-out")
-        guard page.location?.hasPrefix("/sign-in") == true else { throw RapportMessageError("signing out failed: \(page.status)") }
+        guard page.location?.hasPrefix("/sign-in") == true else {
+            throw RapportMessageError("signing out failed: \(page.status)")
+        }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> Page {
+    private func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws
+        -> Page
+    {
         var allHeaders = headers
         for (name, value) in extraHeaders { allHeaders.replaceOrAdd(name: name, value: value) }
         if !cookies.isEmpty {
-            allHeaders.replaceOrAdd(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+            allHeaders.replaceOrAdd(
+                name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
         }
         let response = try await app.testing().sendRequest(method, path, headers: allHeaders, body: body)
         for header in response.headers[.setCookie] {
@@ -114,6 +137,7 @@ final class WebClient: @unchecked Sendable {
     }
 
     static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? ""
     }
 }

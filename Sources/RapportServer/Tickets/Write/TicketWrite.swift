@@ -33,8 +33,11 @@ final class TicketWrite {
     /// The messages this write added, for the live event log.
     private var addedMessages: [(id: Int, kind: MessageKind, author: ActingParty)] = []
 
-    private init(tx: WriteTransaction, ticket: Ticket, requester: TicketRequester?, actor: TicketActor, configuration: ConfigurationCache.Snapshot,
-                 now: Date, service: TicketService, isNew: Bool) {
+    private init(
+        tx: WriteTransaction, ticket: Ticket, requester: TicketRequester?, actor: TicketActor,
+        configuration: ConfigurationCache.Snapshot,
+        now: Date, service: TicketService, isNew: Bool
+    ) {
         self.tx = tx
         self.ticket = ticket
         self.knownRequester = requester
@@ -59,18 +62,24 @@ final class TicketWrite {
 
     /// An existing ticket, locked for the rest of the transaction. `prepared` carries what was
     /// read before the lock (the requester), so nothing is read twice.
-    static func begin(_ ticketID: Int, by actor: ActingParty, prepared: PreparedMessage? = nil, service: TicketService,
-                      in tx: WriteTransaction) async throws -> TicketWrite {
+    static func begin(
+        _ ticketID: Int, by actor: ActingParty, prepared: PreparedMessage? = nil, service: TicketService,
+        in tx: WriteTransaction
+    ) async throws -> TicketWrite {
         let ticket = try await TicketService.findForUpdate(ticketID, on: tx.db)
         let configuration = try await service.configuration.current(on: tx.db)
-        return TicketWrite(tx: tx, ticket: ticket, requester: prepared?.requester, actor: TicketActor(actor, directory: configuration.directory),
-                           configuration: configuration, now: service.clock.now(), service: service, isNew: false)
+        return TicketWrite(
+            tx: tx, ticket: ticket, requester: prepared?.requester,
+            actor: TicketActor(actor, directory: configuration.directory),
+            configuration: configuration, now: service.clock.now(), service: service, isNew: false)
     }
 
     /// A new ticket with its first message, written once all its fields are known: the row is
     /// inserted once, already carrying its status, priority and SLA deadlines.
-    static func create(_ prepared: PreparedTicket, by actor: ActingParty, acknowledge: AcknowledgementRequest?, service: TicketService,
-                       in tx: WriteTransaction) async throws -> (write: TicketWrite, messageID: Int) {
+    static func create(
+        _ prepared: PreparedTicket, by actor: ActingParty, acknowledge: AcknowledgementRequest?, service: TicketService,
+        in tx: WriteTransaction
+    ) async throws -> (write: TicketWrite, messageID: Int) {
         let input = prepared.input
         let now = service.clock.now()
         let configuration = try await service.configuration.current(on: tx.db)
@@ -90,10 +99,13 @@ final class TicketWrite {
         ticket.updatedAt = now
         ticket.statusChangedAt = now
         if ticket.status == .solved { ticket.solvedAt = now }
-        if first.author == .customer, ticket.status == .new || ticket.status == .open { ticket.awaitingReplySince = now }
+        if first.author == .customer, ticket.status == .new || ticket.status == .open {
+            ticket.awaitingReplySince = now
+        }
 
-        let write = TicketWrite(tx: tx, ticket: ticket, requester: nil, actor: acting, configuration: configuration, now: now,
-                                service: service, isNew: true)
+        let write = TicketWrite(
+            tx: tx, ticket: ticket, requester: nil, actor: acting, configuration: configuration, now: now,
+            service: service, isNew: true)
         write.record(TicketChange(field: .created, before: nil, after: ticket.status.rawValue), by: actor)
         if let mood = prepared.message.mood { try await write.apply(mood: mood) }
         write.slaEvents.append(.created(status: ticket.status, byCustomer: first.author == .customer))
@@ -122,11 +134,14 @@ final class TicketWrite {
         let message = prepared.message
         // A customer message is the requester's unless the caller names who wrote it (a Cc'd
         // colleague answering by mail).
-        let author: ActingParty = message.author == .customer ? .customer(id: actor.party.customerID ?? ticket.requesterID) : actor.party
+        let author: ActingParty =
+            message.author == .customer ? .customer(id: actor.party.customerID ?? ticket.requesterID) : actor.party
         let newStatus: TicketStatus
         switch (message.author, message.kind) {
         case (.customer, _):
-            guard let next = TicketLifecycle.statusAfterCustomerMessage(ticket.status) else { throw TicketTransitionError(from: .closed, to: .open) }
+            guard let next = TicketLifecycle.statusAfterCustomerMessage(ticket.status) else {
+                throw TicketTransitionError(from: .closed, to: .open)
+            }
             newStatus = next
             record(TicketChange(field: .customerMessage, before: nil, after: nil), by: author)
             if ticket.awaitingReplySince == nil { ticket.awaitingReplySince = now }
@@ -172,14 +187,18 @@ final class TicketWrite {
     /// here; people and teams are checked against the cached directory.
     func apply(_ changes: TicketUpdate) async throws {
         var problems = FieldErrors()
-        let subject = changes.subject.map { problems.requiredText($0, field: "subject", maximumLength: TicketLimits.subjectMaximumLength) }
+        let subject = changes.subject.map {
+            problems.requiredText($0, field: "subject", maximumLength: TicketLimits.subjectMaximumLength)
+        }
         let replacementTags = changes.tags.map { TicketService.normalizedTags($0, field: "tags", into: &problems) }
         let addTags = TicketService.normalizedTags(changes.addTags, field: "add_tags", into: &problems)
         let removeTags = TicketService.normalizedTags(changes.removeTags, field: "remove_tags", into: &problems)
         try problems.throwIfAny()
-        func newValue(_ update: FieldUpdate<Int>) -> Int? { if case let .set(value) = update { value } else { nil } }
-        try await service.validateReferences(requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID), teamID: newValue(changes.teamID),
-                                             directory: configuration.directory, on: tx.db)
+        func newValue(_ update: FieldUpdate<Int>) -> Int? { if case .set(let value) = update { value } else { nil } }
+        try await service.validateReferences(
+            requesterID: changes.requesterID, assigneeID: newValue(changes.assigneeID),
+            teamID: newValue(changes.teamID),
+            directory: configuration.directory, on: tx.db)
         let by = actor.party
         var changed: [TicketChange.Field] = []
         func note(_ change: TicketChange) {
@@ -205,15 +224,19 @@ final class TicketWrite {
             note(TicketChange(field: .requester, before: String(ticket.requesterID), after: String(requesterID)))
             ticket.requesterID = requesterID
         }
-        if case let .set(assignee) = changes.assigneeID, assignee != ticket.assigneeID {
-            note(TicketChange(field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
+        if case .set(let assignee) = changes.assigneeID, assignee != ticket.assigneeID {
+            note(
+                TicketChange(
+                    field: .assignee, before: ticket.assigneeID.map(String.init), after: assignee.map(String.init)))
             ticket.assigneeID = assignee
         }
-        if case let .set(team) = changes.teamID, team != ticket.teamID {
+        if case .set(let team) = changes.teamID, team != ticket.teamID {
             note(TicketChange(field: .team, before: ticket.teamID.map(String.init), after: team.map(String.init)))
             ticket.teamID = team
         }
-        for change in try await updateTags(replaceWith: replacementTags, add: addTags, remove: removeTags) { note(change) }
+        for change in try await updateTags(replaceWith: replacementTags, add: addTags, remove: removeTags) {
+            note(change)
+        }
         guard !changed.isEmpty else { return }
         ticket.updatedAt = now
         if changed.contains(.priority) || changed.contains(.requester) { slaEvents.append(.targetsChanged) }
@@ -239,12 +262,16 @@ final class TicketWrite {
         publishLiveEvents()
         if searchIsStale { try await TicketSearch.reindex(ticketIDs: [ticketID], on: tx.db) }
         for trigger in triggers where configuration.triggers.contains(trigger) {
-            try await service.jobs.enqueue(.automationTrigger, payload: AutomationTriggerJob(ticketID: ticketID, trigger: trigger), in: tx)
+            try await service.jobs.enqueue(
+                .automationTrigger, payload: AutomationTriggerJob(ticketID: ticketID, trigger: trigger), in: tx)
         }
         if let (subject, request) = acknowledgement,
-           let prepared = try await service.outbox.prepareAcknowledgement(ticketID: ticketID, subject: subject, requester: try await requester(),
-                                                                          inReplyTo: request.inReplyTo, mail: configuration.mail, in: tx) {
-            try await service.outbox.enqueue(prepared, kind: .acknowledgement, ticketID: ticketID, messageID: nil, in: tx)
+            let prepared = try await service.outbox.prepareAcknowledgement(
+                ticketID: ticketID, subject: subject, requester: try await requester(),
+                inReplyTo: request.inReplyTo, mail: configuration.mail, in: tx)
+        {
+            try await service.outbox.enqueue(
+                prepared, kind: .acknowledgement, ticketID: ticketID, messageID: nil, in: tx)
         }
         try await tellAssignee()
     }
@@ -268,16 +295,24 @@ final class TicketWrite {
         }
         if isNew { publish(.ticketCreated, LiveEventData(subject: ticket.subject, status: ticket.status.rawValue)) }
         for message in addedMessages {
-            publish(.messageAdded, LiveEventData(status: ticket.status.rawValue, messageID: message.id, messageKind: message.kind.rawValue,
-                                                 authorKind: message.author.kind.rawValue))
+            publish(
+                .messageAdded,
+                LiveEventData(
+                    status: ticket.status.rawValue, messageID: message.id, messageKind: message.kind.rawValue,
+                    authorKind: message.author.kind.rawValue))
         }
         let fields = Self.liveFields(events.map(\.change.field))
-        if !isNew, !fields.isEmpty { publish(.ticketUpdated, LiveEventData(subject: ticket.subject, status: ticket.status.rawValue, fields: fields)) }
+        if !isNew, !fields.isEmpty {
+            publish(
+                .ticketUpdated, LiveEventData(subject: ticket.subject, status: ticket.status.rawValue, fields: fields))
+        }
     }
 
     /// The names of the changed fields a screen shows, once each, in a fixed order.
     static func liveFields(_ changed: [TicketChange.Field]) -> [String] {
-        let shown: [TicketChange.Field] = [.subject, .status, .priority, .requester, .assignee, .team, .tagAdded, .tagRemoved]
+        let shown: [TicketChange.Field] = [
+            .subject, .status, .priority, .requester, .assignee, .team, .tagAdded, .tagRemoved,
+        ]
         var names: [String] = []
         for field in shown where changed.contains(field) {
             let name = field == .tagAdded || field == .tagRemoved ? "tags" : field.rawValue
@@ -308,8 +343,9 @@ final class TicketWrite {
     private func slaPlan(rows: [TicketSLAClock]) async throws -> SLAService.Plan? {
         guard !rows.isEmpty || configuration.sla.policies.contains(where: \.enabled) else { return nil }
         let customer = try await requester().customer
-        return service.sla.plan(priority: ticket.priority, organizationID: customer.organizationID, tier: customer.tier,
-                                events: slaEvents.map { ($0, now) }, rows: rows, configuration: configuration.sla)
+        return service.sla.plan(
+            priority: ticket.priority, organizationID: customer.organizationID, tier: customer.tier,
+            events: slaEvents.map { ($0, now) }, rows: rows, configuration: configuration.sla)
     }
 
     /// Raises the priority as the workspace's rule says and flags a customer who may leave.
@@ -331,10 +367,13 @@ final class TicketWrite {
     private func insertMessage(_ prepared: PreparedMessage, author: ActingParty) async throws -> Int {
         let input = prepared.message
         let ticketID = try ticket.requireID
-        let outgoing = input.kind == .reply && input.author != .customer
+        let outgoing =
+            input.kind == .reply && input.author != .customer
             ? try await service.outbox.prepareReply(
-                ticketID: ticketID, subject: ticket.subject, requester: try await requester(), agentName: author.agentID == nil ? nil : actor.agentName, body: input.body,
-                attachments: TicketService.emailAttachments(input.attachments, stored: prepared.stored), automatic: input.author == .system,
+                ticketID: ticketID, subject: ticket.subject, requester: try await requester(),
+                agentName: author.agentID == nil ? nil : actor.agentName, body: input.body,
+                attachments: TicketService.emailAttachments(input.attachments, stored: prepared.stored),
+                automatic: input.author == .system,
                 mail: configuration.mail, in: tx)
             : nil
         let message = Message()
@@ -354,7 +393,8 @@ final class TicketWrite {
         }
         if let email = input.email {
             message.emailMessageID = email.messageID
-            message.emailCC = email.cc.isEmpty ? nil : String(decoding: try JSONEncoder().encode(email.cc), as: UTF8.self)
+            message.emailCC =
+                email.cc.isEmpty ? nil : String(decoding: try JSONEncoder().encode(email.cc), as: UTF8.self)
             message.quotedText = email.quotedText
         } else if let outgoing {
             message.emailMessageID = outgoing.email.messageID
@@ -367,14 +407,18 @@ final class TicketWrite {
         let messageID = try message.requireID
         addedMessages.append((messageID, input.kind, author))
         if !prepared.stored.isEmpty {
-            var insert = tx.sql.insert(into: Attachment.schema).columns("ticket_id", "message_id", "filename", "content_type", "size", "sha256", "created_at")
+            var insert = tx.sql.insert(into: Attachment.schema).columns(
+                "ticket_id", "message_id", "filename", "content_type", "size", "sha256", "created_at")
             for file in prepared.stored {
-                insert = insert.values(ticketID, messageID, file.filename, file.contentType, file.size, file.sha256, now)
+                insert = insert.values(
+                    ticketID, messageID, file.filename, file.contentType, file.size, file.sha256, now)
             }
             try await insert.run()
         }
         if let outgoing {
-            try await service.outbox.enqueue(outgoing, kind: input.author == .system ? .automatic : .reply, ticketID: ticketID, messageID: messageID, in: tx)
+            try await service.outbox.enqueue(
+                outgoing, kind: input.author == .system ? .automatic : .reply, ticketID: ticketID, messageID: messageID,
+                in: tx)
         }
         return messageID
     }
@@ -386,7 +430,9 @@ final class TicketWrite {
         try await insert.run()
     }
 
-    private func updateTags(replaceWith replacement: [String]?, add: [String], remove: [String]) async throws -> [TicketChange] {
+    private func updateTags(replaceWith replacement: [String]?, add: [String], remove: [String]) async throws
+        -> [TicketChange]
+    {
         guard replacement != nil || !add.isEmpty || !remove.isEmpty else { return [] }
         let current = try await TicketTag.query(on: tx.db).filter(\.$ticketID == ticketID).all()
         let currentNames = Set(current.map(\.tag))
@@ -415,18 +461,25 @@ final class TicketWrite {
         let assignment = events.last { $0.change.field == .assignee }
         if let assignee = ticket.assigneeID, isNew || assignment != nil, actor.party.agentID != assignee {
             let by = actor.agentName
-            let text = "Ticket #\(ticketID) “\(ticket.subject)” was assigned to you" + (by.map { " by \($0)." } ?? " automatically.")
-            try await service.notifications.notify([assignee], kind: .assigned, ticketID: ticketID, text: text,
-                                                   emailSubject: "Assigned to you: \(ticket.subject)", in: tx)
+            let text =
+                "Ticket #\(ticketID) “\(ticket.subject)” was assigned to you"
+                + (by.map { " by \($0)." } ?? " automatically.")
+            try await service.notifications.notify(
+                [assignee], kind: .assigned, ticketID: ticketID, text: text,
+                emailSubject: "Assigned to you: \(ticket.subject)", in: tx)
         }
         if let wrote = customerWrote, let assignee = ticket.assigneeID {
             let ticketRequester = try await requester()
-            let name = wrote.authorID == ticketRequester.id ? ticketRequester.name : try await wrote.authorID.asyncMap { try await Customer.find($0, on: tx.db)?.name } ?? nil
+            let name =
+                wrote.authorID == ticketRequester.id
+                ? ticketRequester.name
+                : try await wrote.authorID.asyncMap { try await Customer.find($0, on: tx.db)?.name } ?? nil
             let excerpt = wrote.body.split(whereSeparator: \.isNewline).joined(separator: " ")
             let quoted = excerpt.count > 140 ? String(excerpt.prefix(140)) + "…" : excerpt
             let text = "\(name ?? "The customer") replied on ticket #\(ticketID) “\(ticket.subject)”: “\(quoted)”"
-            try await service.notifications.notify([assignee], kind: .customerReplied, ticketID: ticketID, text: text,
-                                                   emailSubject: "\(name ?? "Your customer") replied: \(ticket.subject)", in: tx)
+            try await service.notifications.notify(
+                [assignee], kind: .customerReplied, ticketID: ticketID, text: text,
+                emailSubject: "\(name ?? "Your customer") replied: \(ticket.subject)", in: tx)
         }
     }
 }

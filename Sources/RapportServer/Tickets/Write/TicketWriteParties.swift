@@ -14,10 +14,14 @@ struct TicketRequester: Sendable {
     var name: String { customer.name }
 
     static func load(_ customerID: Int, on db: any Database) async throws -> TicketRequester {
-        guard let customer = try await Customer.find(customerID, on: db) else { throw RapportError.notFound("Customer \(customerID)") }
-        let address = try await db.sql.raw("""
+        guard let customer = try await Customer.find(customerID, on: db) else {
+            throw RapportError.notFound("Customer \(customerID)")
+        }
+        let address = try await db.sql.raw(
+            """
             SELECT address FROM customer_emails WHERE customer_id = \(bind: customerID) ORDER BY is_primary DESC, id LIMIT 1
-            """).first()?.decode(column: "address", as: String.self)
+            """
+        ).first()?.decode(column: "address", as: String.self)
         return TicketRequester(customer: customer, address: address)
     }
 }
