@@ -5,7 +5,7 @@ import SQLKit
 /// One change that a screen or an integration must learn of, as the event log stores it: a
 /// monotonically increasing id (the order every consumer sees), what happened, to which ticket,
 /// for whom, and enough to render it or fetch it.
-struct LiveEvent: Codable, Sendable, Equatable {
+struct LiveEvent: Sendable, Equatable {
     enum Kind: String, Codable, Sendable {
         case ticketCreated = "ticket.created"
         case ticketUpdated = "ticket.updated"
@@ -29,6 +29,9 @@ struct LiveEvent: Codable, Sendable, Equatable {
     let actorAgentID: Int?
     let data: LiveEventData
     let createdAt: Date
+    /// The event as the frame a tab receives, encoded once when the event is read from the log
+    /// (not once per tab: hundreds of tabs receive the same event).
+    var frame = ""
 }
 
 /// What an event carries beyond its kind; every field is optional and left out when empty.
@@ -163,10 +166,12 @@ enum EventLog {
         return rows.compactMap { row in
             guard let kind = LiveEvent.Kind(rawValue: row.kind) else { return nil }
             let data = (try? decoder.decode(LiveEventData.self, from: Data(row.data.utf8))) ?? LiveEventData()
-            return LiveEvent(
+            var event = LiveEvent(
                 id: row.id, kind: kind, ticketID: row.ticketID, teamID: row.teamID, assigneeID: row.assigneeID,
                 audienceAgentID: row.audienceAgentID, actorAgentID: row.actorAgentID,
                 data: data, createdAt: row.createdAt)
+            event.frame = LiveMessage.event(event).encoded
+            return event
         }
     }
 

@@ -41,6 +41,12 @@ enum LiveMessage: Encodable, Sendable {
     }
 
     var json: String {
+        if case .event(let event) = self, !event.frame.isEmpty { return event.frame }
+        return encoded
+    }
+
+    /// The message encoded now (`json` uses an event's frame when it has one).
+    var encoded: String {
         String(decoding: (try? LiveMessage.encoder.encode(self)) ?? Data(#"{"type":"ping"}"#.utf8), as: UTF8.self)
     }
 
