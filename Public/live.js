@@ -122,7 +122,6 @@
       case "ticket.created":
       case "ticket.updated":
       case "message.added":
-      case "message.delivery":
         if (list) scheduleListRefresh(ticket);
         if (ticketID && ticket === ticketID) scheduleTicketRefresh(event);
         refreshCountsSoon();

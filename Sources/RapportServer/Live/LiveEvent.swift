@@ -10,8 +10,6 @@ struct LiveEvent: Sendable, Equatable {
         case ticketCreated = "ticket.created"
         case ticketUpdated = "ticket.updated"
         case messageAdded = "message.added"
-        /// An emailed reply was sent, or failed.
-        case messageDelivery = "message.delivery"
         case notification
         case presence
     }

@@ -207,8 +207,6 @@ actor LiveHub {
         subscribers.removeValue(forKey: id)
     }
 
-    var subscriberCount: Int { subscribers.count }
-
     // MARK: PostgreSQL
 
     /// Listens for other instances' hints on a connection of its own (it must not go through a

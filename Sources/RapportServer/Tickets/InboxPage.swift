@@ -106,7 +106,7 @@ struct InboxPage: RouteCollection {
         let query = Query(req)
         let directory = try await req.rapport.configuration.current(on: req.db).directory
         let teamIDs = directory.teamIDs(ofAgent: agent.id)
-        let access = agent.isAdmin ? TicketAccess.everything(agentID: agent.id) : directory.access(ofAgent: agent.id)
+        let access = directory.access(ofAgent: agent.id)
         let now = req.rapport.clock.now()
         var filters = query.view.filters(agentID: agent.id, teamIDs: teamIDs, now: now, access: access)
         filters.priority = query.priority
