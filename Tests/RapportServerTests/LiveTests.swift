@@ -180,8 +180,26 @@ struct LiveTests {
                     $0.contains { $0.kind == "presence" && $0.actorAgentID == ada.id && $0.state == "replying" }
                 }
 
+                // A second tab of Ada's on the ticket closing does not make her leave: she is still
+                // writing in the first.
+                let secondTab = LiveClient()
+                try await secondTab.connect(
+                    port: port, cookie: adaWeb.cookieHeader, after: 0, ticket: number, on: app.eventLoopGroup)
+                try await secondTab.waitFor("the second tab's hello") { $0.contains { $0.type == "hello" } }
+                let beforeSecond = benTab.received.count
+                await secondTab.close()
+                try await benTab.waitFor("Ada's presence after her second tab closed") { received in
+                    received.dropFirst(beforeSecond).contains { $0.kind == "presence" && $0.actorAgentID == ada.id }
+                }
+                let afterSecond = benTab.received.dropFirst(beforeSecond).last {
+                    $0.kind == "presence" && $0.actorAgentID == ada.id
+                }
+                #expect(afterSecond?.state == "replying", "one tab of two closed: Ada is still there, writing")
+
                 await adaTab.close()
-                try await benTab.waitFor("Ada leaving when her tab closes", within: 30) {
+                try await benTab.waitFor(
+                    "Ada leaving when her tab closes", within: 30
+                ) {
                     $0.contains { $0.kind == "presence" && $0.actorAgentID == ada.id && $0.state == "left" }
                 }
 

@@ -12,6 +12,11 @@ struct PresenceService: Sendable {
     /// What a tab is doing on its page.
     enum State: String, Codable, Sendable, CaseIterable {
         case viewing, replying, noting
+
+        /// Writing outranks viewing: an agent with one tab writing is writing.
+        static func busiest(_ states: [State]) -> State? {
+            states.first { $0 != .viewing } ?? states.first
+        }
     }
 
     /// A row lives this long past its last refresh; connections refresh it every
@@ -42,6 +47,7 @@ struct PresenceService: Sendable {
         let now = clock.now()
         let expires = now.addingTimeInterval(Self.lifetime)
         try await db.write { tx in
+            try await Self.serialize(agents: [agentID], in: tx)
             struct Current: Decodable {
                 let ticketID: Int?
                 let state: String
@@ -61,7 +67,7 @@ struct PresenceService: Sendable {
                 if current.ticketID != ticketID, let previous = current.ticketID {
                     tx.publish(
                         try await Self.event(
-                            agentID: agentID, agentName: agentName, ticketID: previous, state: "left", at: now, in: tx))
+                            agentID: agentID, agentName: agentName, ticketID: previous, at: now, in: tx))
                 }
             } else {
                 try await tx.sql.raw(
@@ -75,8 +81,7 @@ struct PresenceService: Sendable {
             if ticketID != nil {
                 tx.publish(
                     try await Self.event(
-                        agentID: agentID, agentName: agentName, ticketID: ticketID, state: state.rawValue, at: now,
-                        in: tx))
+                        agentID: agentID, agentName: agentName, ticketID: ticketID, at: now, in: tx))
             }
         }
     }
@@ -109,11 +114,12 @@ struct PresenceService: Sendable {
                     """
                 ).first(decoding: Gone.self)
             else { return }
+            try await Self.serialize(agents: [gone.agentID], in: tx)
             try await tx.sql.raw("DELETE FROM presence WHERE tab = \(bind: tab)").run()
             if gone.ticketID != nil {
                 tx.publish(
                     try await Self.event(
-                        agentID: gone.agentID, agentName: agentName, ticketID: gone.ticketID, state: "left", at: now,
+                        agentID: gone.agentID, agentName: agentName, ticketID: gone.ticketID, at: now,
                         in: tx))
             }
         }
@@ -141,12 +147,14 @@ struct PresenceService: Sendable {
                 """
             ).all(decoding: Expired.self)
             guard !expired.isEmpty else { return 0 }
+            try await Self.serialize(agents: expired.map(\.agentID), in: tx)
             try await tx.sql.raw("DELETE FROM presence WHERE tab IN \(SQLBind.group(expired.map(\.tab)))").run()
             for row in expired where row.ticketID != nil {
                 tx.publish(
                     try await Self.event(
                         agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID,
-                        state: "left", at: now, in: tx))
+                        at: now,
+                        in: tx))
             }
             return expired.count
         }
@@ -165,25 +173,49 @@ struct PresenceService: Sendable {
             SELECT agent_id AS "agentID", ticket_id AS "ticketID", state AS "state" FROM presence WHERE expires_at >= \(bind: clock.now())
             """
         ).all(decoding: Row.self)
-        var best: [String: Viewer] = [:]
-        for row in rows {
-            guard let state = State(rawValue: row.state) else { continue }
-            let key = "\(row.agentID)/\(row.ticketID ?? 0)"
-            if let known = best[key], known.state != .viewing { continue }
-            best[key] = Viewer(
-                agentID: row.agentID, agentName: directory.agentName(row.agentID) ?? "", ticketID: row.ticketID,
+        let byAgentAndTicket = Dictionary(grouping: rows) { "\($0.agentID)/\($0.ticketID ?? 0)" }
+        let viewers = byAgentAndTicket.values.compactMap { tabs -> Viewer? in
+            guard let first = tabs.first, let state = State.busiest(tabs.compactMap { State(rawValue: $0.state) })
+            else { return nil }
+            return Viewer(
+                agentID: first.agentID, agentName: directory.agentName(first.agentID) ?? "", ticketID: first.ticketID,
                 state: state)
         }
-        return best.values.sorted { ($0.ticketID ?? 0, $0.agentName) < ($1.ticketID ?? 0, $1.agentName) }
+        return viewers.sorted { ($0.ticketID ?? 0, $0.agentName) < ($1.ticketID ?? 0, $1.agentName) }
     }
 
-    /// A presence event carries the ticket's team and assignee, so only agents who may see the
-    /// ticket learn who is on it.
-    private static func event(
-        agentID: Int, agentName: String, ticketID: Int?, state: String, at now: Date, in tx: WriteTransaction
-    ) async throws -> LiveEventDraft {
+    /// One presence change per agent at a time: each event reports what the agent's other tabs
+    /// still do, so two of their tabs closing at once on PostgreSQL must not each see the other's
+    /// row and both report the agent as still there. (SQLite has one writer already.) Locks are
+    /// taken in id order, so a sweep of several agents cannot deadlock with a single change.
+    private static func serialize(agents: [Int], in tx: WriteTransaction) async throws {
+        guard tx.flavor == .postgres else { return }
+        for agent in Set(agents).sorted() {
+            try await tx.sql.raw(
+                "SELECT pg_advisory_xact_lock(CAST(\(bind: presenceLockKey) AS integer), CAST(\(bind: agent) AS integer))"
+            ).run()
+        }
+    }
+
+    /// The first half of the two-part advisory lock key for presence changes.
+    private static let presenceLockKey = 7_240_002
+
+    /// What the agent is doing on the ticket across all their tabs, after one of them changed:
+    /// the busiest state of the tabs still there, or `left` when none is. So a second tab closing
+    /// does not hide an agent who is still on the ticket in the first. The event carries the
+    /// ticket's team and assignee, so only agents who may see the ticket learn who is on it.
+    private static func event(agentID: Int, agentName: String, ticketID: Int?, at now: Date, in tx: WriteTransaction)
+        async throws -> LiveEventDraft
+    {
         var owner: TicketOwner?
-        if let ticketID { owner = try await TicketOwner.load(ticketID, on: tx.db) }
+        var state = "left"
+        if let ticketID {
+            owner = try await TicketOwner.load(ticketID, on: tx.db)
+            let states = try await tx.sql.raw(
+                "SELECT state AS \"state\" FROM presence WHERE agent_id = \(bind: agentID) AND ticket_id = \(bind: ticketID)"
+            ).all().compactMap { try? State(rawValue: $0.decode(column: "state", as: String.self)) }
+            state = State.busiest(states)?.rawValue ?? "left"
+        }
         return LiveEventDraft(
             kind: .presence, ticketID: ticketID, teamID: owner?.teamID, assigneeID: owner?.assigneeID,
             actorAgentID: agentID,
