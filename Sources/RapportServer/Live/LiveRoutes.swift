@@ -71,7 +71,9 @@ struct LiveRoutes: RouteCollection {
             body: .init(managedAsyncStream: { writer in
                 defer { Task { await session.end() } }
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n\n")))
-                try await session.run(after: start) { message in
+                // A closed EventSource is noticed only when a write fails, so an SSE tab is pinged
+                // often enough for its presence to go within seconds of the tab closing.
+                try await session.run(after: start, pingInterval: .seconds(4)) { message in
                     var frame = ""
                     if let id = message.eventID { frame += "id: \(id)\n" }
                     frame += "data: \(message.json)\n\n"
@@ -175,7 +177,9 @@ final class LiveSession: Sendable {
     }
 
     /// Says where the tab is, sends the hello and then every event after `after` it may see.
-    func run(after: Int, send: @escaping @Sendable (LiveMessage) async throws -> Void) async throws {
+    func run(
+        after: Int, pingInterval: Duration = .seconds(20), send: @escaping @Sendable (LiveMessage) async throws -> Void
+    ) async throws {
         await hub.connected(tab: tab.key)
         try await services.presence.update(
             tab: tab.key, agentID: tab.agentID, agentName: tab.agentName, ticketID: tab.ticketID, state: .viewing,
@@ -184,8 +188,9 @@ final class LiveSession: Sendable {
         guard let access else { return }
         try await send(.hello(latest: try await hub.cursor(), viewers: try await visibleViewers(access)))
         let agentID = tab.agentID
-        let follower = LiveFollower(
+        var follower = LiveFollower(
             hub: hub, database: database, agentID: agentID, access: { [weak self] in try await self?.currentAccess() })
+        follower.pingInterval = pingInterval
         try await follower.follow(after: after, send: send)
     }
 
