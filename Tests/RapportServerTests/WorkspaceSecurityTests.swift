@@ -262,6 +262,43 @@ struct WorkspaceSecurityTests {
         }
     }
 
+    @Test("the page after sign-in is always on this site, however the address is disguised")
+    func signInRedirectStaysOnSite() async throws {
+        try await withApp(.sqlite) { app, ctx in
+            let (adminID, _) = try await ctx.admin()
+            let admin = try #require(try await Agent.find(adminID, on: app.db))
+            // Browsers drop tabs, CR and LF in a URL and read a backslash as a slash: each of these would
+            // have left for evil.example.
+            let disguised = [
+                "/\t/evil.example", "/\r/evil.example", "/\n/evil.example", "/\\evil.example", "/ /evil.example",
+                "//evil.example", "/\t\t//evil.example/phish", "https://evil.example", "/\u{0B}/evil.example",
+            ]
+            for next in disguised {
+                let browser = WebClient(app: app)
+                try await browser.get("/sign-in")
+                let answer = try await browser.post(
+                    "/sign-in", form: [("email", admin.email), ("password", "correct horse battery"), ("next", next)])
+                #expect(
+                    answer.location == "/inbox", "next=\(next.debugDescription) led to \(answer.location ?? "nowhere")")
+                let again = try await browser.get(
+                    "/sign-in?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                #expect(again.location == "/inbox", "a signed-in visit with next=\(next.debugDescription)")
+                let page = try await WebClient(app: app).get(
+                    "/sign-in?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                #expect(!page.body.contains("evil.example"), "the form must not carry \(next.debugDescription) on")
+            }
+            let browser = WebClient(app: app)
+            try await browser.get("/sign-in")
+            let local = try await browser.post(
+                "/sign-in",
+                form: [
+                    ("email", admin.email), ("password", "correct horse battery"),
+                    ("next", "/search?q=%22printer%22&page=2#results"),
+                ])
+            #expect(local.location == "/search?q=%22printer%22&page=2#results", "a local address keeps its query")
+        }
+    }
+
     @Test("a session expires after a week without use")
     func sessionExpiry() async throws {
         try await withApp(.sqlite) { app, ctx in
