@@ -75,7 +75,7 @@ public struct RapportServices: Sendable {
         signInGuard = SignInGuard(clock: clock)
         webSessions = WebSessionService(clock: clock)
         agentAccess = AgentAccessService(
-            clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox, sessions: webSessions)
+            clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox)
         macros = MacroService(clock: clock, configuration: configuration)
         inboxCounts = InboxCountCache()
     }

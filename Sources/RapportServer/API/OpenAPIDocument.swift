@@ -27,7 +27,14 @@ enum OpenAPIDocument {
                 summary: "Exchange an agent's email and password for an API token (shown once).", tag: "Auth",
                 isPublic: true, requestSchema: "CreateTokenRequest", response: (201, "IssuedToken")),
             Operation(
+                method: .GET, path: "/auth/tokens",
+                summary: "The agent's own API tokens: name, prefix, when made, last used and expiring.", tag: "Auth",
+                response: (200, "TokenList")),
+            Operation(
                 method: .DELETE, path: "/auth/tokens/current", summary: "Revoke the token this request is made with.",
+                tag: "Auth", response: (204, nil)),
+            Operation(
+                method: .DELETE, path: "/auth/tokens/{id}", summary: "Revoke one of the agent's own tokens.",
                 tag: "Auth", response: (204, nil)),
             Operation(
                 method: .GET, path: "/me", summary: "The agent the token belongs to.", tag: "Auth",

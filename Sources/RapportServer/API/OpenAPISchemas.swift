@@ -45,10 +45,26 @@ enum OpenAPISchemas {
             "Person": object(["id": integer, "name": string, "email": nullableString], required: ["id", "name"]),
             "NamedReference": object(["id": integer, "name": string], required: ["id", "name"]),
             "CreateTokenRequest": object(
-                ["email": email, "password": string, "name": text(1, 100)], required: ["email", "password"]),
+                [
+                    "email": email, "password": string, "name": text(1, 100),
+                    "expires_in_days": [
+                        "type": "integer", "minimum": 1, "maximum": ApiTokenService.longestLifetimeDays,
+                    ],
+                ], required: ["email", "password"]),
             "IssuedToken": object(
-                ["token": string, "prefix": string, "agent": OpenAPIDocument.ref("Person")],
+                [
+                    "token": string, "prefix": string, "agent": OpenAPIDocument.ref("Person"),
+                    "expires_at": nullableDateTime,
+                ],
                 required: ["token", "prefix", "agent"]),
+            "TokenList": [
+                "type": "array",
+                "items": object(
+                    [
+                        "id": integer, "name": string, "prefix": string, "created_at": dateTime,
+                        "last_used_at": nullableDateTime, "expires_at": nullableDateTime, "current": boolean,
+                    ], required: ["id", "name", "prefix", "created_at", "current"]),
+            ],
             "InboundResult": object(
                 [
                     "outcome": ["type": "string", "enum": ["created", "appended", "duplicate", "bounce", "ignored"]],
@@ -185,6 +201,7 @@ enum OpenAPISchemas {
                 "name": string, "email": string, "role": choice(AgentRole.self),
                 "ticket_access": choice(TicketScope.self),
                 "signature": string, "is_active": boolean, "password": string,
+                "current_password": string,
             ]),
             "Team": object([
                 "id": integer, "name": string, "description": string, "members": array(of: "Person"),

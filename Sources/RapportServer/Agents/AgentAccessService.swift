@@ -12,7 +12,6 @@ struct AgentAccessService: Sendable {
     let agents: AgentService
     let passwords: PasswordHashing
     let outbox: MailOutbox
-    let sessions: WebSessionService
 
     static let invitationLifetime: TimeInterval = 7 * 24 * 3600
     static let resetLifetime: TimeInterval = 24 * 3600
@@ -135,13 +134,13 @@ struct AgentAccessService: Sendable {
             agent.passwordHash = hash
             agent.updatedAt = clock.now()
             try await agent.update(on: tx.db)
-            try await sessions.endAll(agentID: try agent.requireID, on: tx.db)
+            try await AgentCredentials.endAll(ofAgent: try agent.requireID, on: tx.db)
         }
         return agent
     }
 
     /// A signed-in agent's own password change: the current password first. Their other
-    /// sessions end; the one they are using stays.
+    /// sessions and their API tokens end; the session they are using stays.
     func changePassword(
         agentID: Int, current: String, new: String, confirmation: String, keepingSession sessionID: Int?,
         on database: any Database
@@ -156,10 +155,8 @@ struct AgentAccessService: Sendable {
         try problems.throwIfAny()
         var change = AgentUpdate()
         change.password = new
+        change.keeping = sessionID.map { .session($0) }
         try await agents.update(agentID: agentID, with: change, on: database)
-        var others = WebSession.query(on: database).filter(\.$agentID == agentID)
-        if let sessionID { others = others.filter(\.$id != sessionID) }
-        try await others.delete()
     }
 
     /// Whether the agent still has an invitation they have not used (they never chose a password).

@@ -153,7 +153,6 @@ struct AgentAdminPages: RouteCollection {
                 }
             }
             try await req.rapport.agents.update(agentID: id, with: changes, on: req.db)
-            if changes.isActive == false { try await req.rapport.webSessions.endAll(agentID: id, on: req.db) }
             return req.redirect(to: "/admin/agents", notice: .agentSaved)
         } catch let error as RapportError where error.isFormProblem {
             return try await render(

@@ -20,6 +20,8 @@ struct UpdateAgentRequest: Decodable {
     let signature: String?
     let isActive: Bool?
     let password: String?
+    /// Required when agents change their own password.
+    let currentPassword: String?
 }
 
 /// `/api/v1/agents` — everyone reads; admins create and change agents; an agent may change
@@ -77,12 +79,24 @@ struct AgentRoutes: RouteCollection {
         var problems = FieldErrors()
         let role = parseChoice(input.role, AgentRole.self, field: "role", into: &problems)
         let scope = parseChoice(input.ticketAccess, TicketScope.self, field: "ticket_access", into: &problems)
+        if input.password != nil, me.id == id {
+            // Whoever holds a stolen token must not be able to lock the agent out with it.
+            let agent = try await Agent.find(id, orNotFound: "Agent", on: req.db)
+            if let current = input.currentPassword, !current.isEmpty {
+                if !(try await req.rapport.agents.passwords.verify(current, against: agent.passwordHash)) {
+                    problems.add("current_password", "is not your current password")
+                }
+            } else {
+                problems.add("current_password", "is required to change your own password")
+            }
+        }
         try problems.throwIfAny()
         try await req.rapport.agents.update(
             agentID: id,
             with: AgentUpdate(
                 name: input.name, email: input.email, role: role, ticketScope: scope, signature: input.signature,
-                isActive: input.isActive, password: input.password
+                isActive: input.isActive, password: input.password,
+                keeping: me.id == id ? req.signedInCredential : nil
             ), on: req.db)
         return try await read(req: req)
     }

@@ -20,6 +20,9 @@ struct AgentUpdate: Sendable {
     var signature: String?
     var isActive: Bool?
     var password: String?
+    /// The credential the agent making the change is using, kept when they change their own
+    /// password; every other session and token of the agent ends.
+    var keeping: SignedInCredential?
 }
 
 /// Creating agents, changing them and checking their passwords.
@@ -79,10 +82,17 @@ struct AgentService: Sendable {
         if let role = changes.role { agent.role = role }
         if let scope = changes.ticketScope { agent.ticketScope = scope }
         if let signature = changes.signature { agent.signature = signature }
+        // Deactivation ends every credential, so reactivating an agent does not revive old tokens.
+        let endsCredentials = changes.password != nil || changes.isActive.map { $0 != agent.isActive } ?? false
         if let isActive = changes.isActive { agent.isActive = isActive }
         if let password = changes.password { agent.passwordHash = try await passwords.hash(password) }
         agent.updatedAt = clock.now()
-        try await agent.update(on: database)
+        try await database.write { tx in
+            try await agent.update(on: tx.db)
+            if endsCredentials {
+                try await AgentCredentials.endAll(ofAgent: agentID, keeping: changes.keeping, on: tx.db)
+            }
+        }
         try await configuration.changed(on: database)
     }
 

@@ -13,6 +13,8 @@ final class ApiToken: Model, @unchecked Sendable {
     @Field(key: "prefix") var prefix: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "last_used_at") var lastUsedAt: Date?
+    /// After this the token no longer works; nil for a token that lasts until revoked.
+    @OptionalField(key: "expires_at") var expiresAt: Date?
 
     init() {}
 }

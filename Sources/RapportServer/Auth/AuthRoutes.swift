@@ -6,12 +6,27 @@ struct CreateTokenRequest: Decodable {
     let email: String
     let password: String
     let name: String?
+    /// Days until the token stops working; without it the token lasts until revoked.
+    let expiresInDays: Int?
 }
 
 struct IssuedTokenDTO: Content {
     let token: String
     let prefix: String
     let agent: PersonReferenceDTO
+    /// Absent for a token that lasts until revoked.
+    let expiresAt: Date?
+}
+
+struct TokenDTO: Content {
+    let id: Int
+    let name: String
+    let prefix: String
+    let createdAt: Date
+    let lastUsedAt: Date?
+    let expiresAt: Date?
+    /// Whether this request is made with it.
+    let current: Bool
 }
 
 struct MeDTO: Content {
@@ -27,11 +42,19 @@ struct AuthRoutes: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("me", use: me)
+        routes.get("auth", "tokens", use: listTokens)
         routes.delete("auth", "tokens", "current", use: revokeCurrent)
+        routes.delete("auth", "tokens", ":id", use: revokeToken)
     }
 
     func createToken(req: Request) async throws -> Response {
         let input = try req.decodeJSON(CreateTokenRequest.self)
+        if let days = input.expiresInDays, !(1...ApiTokenService.longestLifetimeDays).contains(days) {
+            throw RapportError.invalid([
+                "expires_in_days":
+                    "must be between 1 and \(ApiTokenService.longestLifetimeDays), or left out for no expiry"
+            ])
+        }
         let signInGuard = req.rapport.signInGuard
         if let until = await signInGuard.lockedUntil(input.email) {
             let seconds = max(1, Int(until.timeIntervalSince(req.rapport.settings.clock.now()).rounded(.up)))
@@ -53,11 +76,15 @@ struct AuthRoutes: RouteCollection {
                 reason: "The email or password is not right, or the account is deactivated.")
         }
         await signInGuard.recordSuccess(input.email)
+        let expiresAt = input.expiresInDays.map {
+            req.rapport.settings.clock.now().addingTimeInterval(TimeInterval($0) * 24 * 3600)
+        }
         let issued = try await req.rapport.apiTokens.issue(
-            forAgent: try agent.requireID, name: input.name ?? "API token", on: req.db)
+            forAgent: try agent.requireID, name: input.name ?? "API token", expiresAt: expiresAt, on: req.db)
         return try await IssuedTokenDTO(
             token: issued.token, prefix: issued.prefix,
-            agent: PersonReferenceDTO(id: try agent.requireID, name: agent.name, email: agent.email)
+            agent: PersonReferenceDTO(id: try agent.requireID, name: agent.name, email: agent.email),
+            expiresAt: issued.expiresAt
         ).encodeResponse(status: .created, for: req)
     }
 
@@ -67,6 +94,25 @@ struct AuthRoutes: RouteCollection {
             throw RapportError.unauthenticated
         }
         return MeDTO(agent: agent)
+    }
+
+    func listTokens(req: Request) async throws -> [TokenDTO] {
+        let agent = try req.agent
+        return try await ApiToken.query(on: req.db).filter(\.$agentID == agent.id).sort(\.$id).all().map { token in
+            TokenDTO(
+                id: try token.requireID, name: token.name, prefix: token.prefix, createdAt: token.createdAt,
+                lastUsedAt: token.lastUsedAt, expiresAt: token.expiresAt, current: token.id == agent.tokenID)
+        }
+    }
+
+    func revokeToken(req: Request) async throws -> HTTPStatus {
+        let id = try req.idParameter("id", naming: "Token")
+        guard
+            let token = try await ApiToken.query(on: req.db).filter(\.$id == id).filter(\.$agentID == req.agent.id)
+                .first()
+        else { throw RapportError.notFound("Token \(id)") }
+        try await req.rapport.apiTokens.revoke(tokenID: try token.requireID, on: req.db)
+        return .noContent
     }
 
     func revokeCurrent(req: Request) async throws -> HTTPStatus {

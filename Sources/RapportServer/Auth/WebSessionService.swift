@@ -92,11 +92,6 @@ struct WebSessionService: Sendable {
         try await WebSession.query(on: database).filter(\.$id == sessionID).delete()
     }
 
-    /// Signs an agent out everywhere, e.g. when they are deactivated or their password changes.
-    func endAll(agentID: Int, on database: any Database) async throws {
-        try await WebSession.query(on: database).filter(\.$agentID == agentID).delete()
-    }
-
     static func randomToken() -> String {
         Data([UInt8].random(count: 32)).base64URLEncodedString()
     }

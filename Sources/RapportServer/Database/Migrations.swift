@@ -36,5 +36,6 @@ enum RapportMigrations {
         CreateEventLog(),
         CreatePresence(),
         CreateRateLimits(),
+        AddApiTokenExpiry(),
     ]
 }
