@@ -196,3 +196,38 @@ struct CoachBenchmarkSmokeTests {
         }
     }
 }
+
+/// Drafts that repeat one phrase thousands of times: before the coach was made linear a
+/// 50,000-character one took nearly a minute. The limit below is a guard against that coming
+/// back, not a timing; the figures are in `rapport bench adversarial`.
+@Suite("Coach on hostile drafts", .timeLimit(.minutes(1)))
+struct CoachHostileInputTests {
+    @Test("a phrase repeated across 200,000 characters is found every time, as one finding")
+    func repeatedPhrase() throws {
+        let coach = try ReplyCoach.english()
+        let phrase = "you need to "
+        let count = 200_000 / phrase.count
+        let draft = "Hi Pat,\n\n" + String(repeating: phrase, count: count) + "restart it."
+        let analysis = coach.analyze(ReplyContext(draft: draft, customerName: "Pat", agentName: "Sam"))
+        let demands = analysis.findings.filter { $0.rule == ReplyRule.negativePhrasing.rawValue }
+        #expect(demands.count == 1, "the same advice for every passage is one finding")
+        #expect(demands.first?.ranges.count == count, "every one of the \(count) passages is marked")
+        let starts = demands.first?.ranges.map(\.lowerBound) ?? []
+        #expect(starts == starts.sorted(), "passages in the order they appear")
+    }
+
+    @Test("sentences that each repeat a phrase and its exception, and a draft with no sentence end")
+    func exceptionsAndOneLongSentence() throws {
+        let coach = try ReplyCoach.english()
+        for draft in [
+            String(repeating: "I do not know. ", count: 13_000), String(repeating: "!!! ", count: 50_000),
+            String(repeating: "no sentence ever ends here and it goes on ", count: 4_800),
+        ] {
+            let analysis = coach.analyze(ReplyContext(draft: draft, customerName: "Pat", agentName: "Sam"))
+            #expect(analysis.score >= 0 && analysis.score <= 100)
+            for finding in analysis.findings {
+                #expect(finding.ranges.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= draft.utf16.count })
+            }
+        }
+    }
+}

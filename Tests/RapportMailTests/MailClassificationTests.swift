@@ -1,6 +1,7 @@
 import Foundation
-import RapportMail
 import Testing
+
+@testable import RapportMail
 
 @Suite("Loop and noise protection")
 struct MailClassificationTests {
@@ -83,5 +84,47 @@ struct MailClassificationTests {
         )
         #expect(result.bounce == nil)
         #expect(result.suppressesAutomaticReplies)
+    }
+}
+
+/// A bounce report is read for addresses in one pass: the regular expression it replaced
+/// backtracked over every long run of letters, and a fuzzed report of a megabyte ran for minutes.
+@Suite("Addresses in bounce prose", .timeLimit(.minutes(1)))
+struct AddressScannerTests {
+    @Test("finds what the old expression found")
+    func sameAddresses() {
+        let text = """
+            <pat.doe+billing@example.co.uk>: host mx.example.co.uk said: 550 5.1.1 no such user
+            also o'brien@mail-1.example.org. and x@y.z (too short a top level) and @nobody.example
+            trailing.dot@example.com. done; a.b@c.d.example.travel!
+            """
+        #expect(
+            AddressScanner.addresses(in: text) == [
+                "pat.doe+billing@example.co.uk", "o'brien@mail-1.example.org", "trailing.dot@example.com",
+                "a.b@c.d.example.travel",
+            ])
+    }
+
+    @Test("a megabyte of letters, dots and at-signs without an address is read quickly")
+    func hostileReport() {
+        for filler in ["a", "a.", "a@", "@a.", "a@a.a"] {
+            let text = String(repeating: filler, count: 1_000_000 / filler.count)
+            let found = AddressScanner.addresses(in: text)
+            #expect(
+                found.allSatisfy { $0.utf8.count <= AddressScanner.longestLocalPart + AddressScanner.longestDomain + 1 }
+            )
+        }
+        let bounce = """
+            From: MAILER-DAEMON@mx.example\r
+            To: help@desk.example\r
+            Subject: Undelivered Mail Returned to Sender\r
+            Content-Type: text/plain\r
+            \r
+            This is the mail system. The message could not be delivered to:\r
+            \(String(repeating: "x", count: 500_000))\r
+            <lost.customer@example.net>: 550 5.1.1 user unknown\r
+            """
+        let report = MailClassification.classify(ParsedEmail(bytes: Array(bounce.utf8))).bounce
+        #expect(report?.failedRecipients == ["lost.customer@example.net"])
     }
 }

@@ -155,6 +155,22 @@ final class PatternCache: @unchecked Sendable {
         return matches(pattern, in: sentence.text).map { ($0.lowerBound + shift)..<($0.upperBound + shift) }
     }
 
+    /// Whether some match of `pattern` satisfies `accept`; stops at the first that does.
+    func containsMatch(_ pattern: String, in text: String, where accept: (Range<Int>) -> Bool) -> Bool {
+        guard let regex = regex(pattern) else { return false }
+        return withoutActuallyEscaping(accept) { accept in
+            var found = false
+            regex.enumerateMatches(in: text, range: NSRange(location: 0, length: text.utf16.count)) { match, _, stop in
+                guard let match else { return }
+                if accept(match.range.location..<(match.range.location + match.range.length)) {
+                    found = true
+                    stop.pointee = true
+                }
+            }
+            return found
+        }
+    }
+
     func firstMatch(_ pattern: String, in text: String) -> Range<Int>? {
         guard let regex = regex(pattern),
             let match = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count))

@@ -40,7 +40,12 @@ public struct MoodReader: Sendable {
     /// A message this negative reads as upset even without an explicit complaint.
     static let upsetSentiment = -0.55
 
+    /// How much of a message is read: a customer's mood shows long before this, and what follows
+    /// in longer messages is pasted logs or history, whose reading would only cost time.
+    public static let readLength = 50_000
+
     public func read(_ message: String) -> InboundMood {
+        let message = message.utf16.count > Self.readLength ? String(message.prefix(Self.readLength)) : message
         let text = CoachText(Self.withoutQuotedHistory(message))
         var (wordScore, sentiment) = sentimentScores(text.plain)
         // "Great, another update that breaks everything. Thanks a lot." praises in words and
@@ -80,12 +85,19 @@ public struct MoodReader: Sendable {
         return kept.joined(separator: "\n")
     }
 
+    /// Whether any of the rule's patterns matches outside its exceptions. Stops at the first such
+    /// match, and looks exceptions up in merged ranges, so a message repeating a cue thousands of
+    /// times costs one pass per pattern.
     private func found(_ name: String, in text: String) -> Bool {
         guard let settings = ruleSet.rules[name], settings.enabled ?? true else { return false }
-        let exceptions = (settings.exceptions ?? []).flatMap { PatternCache.shared.matches($0, in: text) }
+        var exceptions: DisjointRanges?
         return (settings.patterns ?? []).contains { pattern in
-            PatternCache.shared.matches(pattern, in: text).contains { match in
-                !exceptions.contains { $0.overlaps(match) }
+            PatternCache.shared.containsMatch(pattern, in: text) { match in
+                let known =
+                    exceptions
+                    ?? DisjointRanges((settings.exceptions ?? []).flatMap { PatternCache.shared.matches($0, in: text) })
+                exceptions = known
+                return !known.overlaps(match)
             }
         }
     }

@@ -102,23 +102,27 @@ public struct CoachFinding: Codable, Sendable, Equatable {
     /// passages, in order of first appearance.
     static func joined(_ findings: [CoachFinding]) -> [CoachFinding] {
         var order: [String] = []
-        var byKey: [String: CoachFinding] = [:]
+        var firstByKey: [String: CoachFinding] = [:]
+        var rangesByKey: [String: [Range<Int>]] = [:]
         for finding in findings {
             // Shouting is one habit however many words show it; other advice joins only when
             // it would say and suggest exactly the same.
             let key =
                 finding.rule == ReplyRule.shouting.rawValue
                 ? finding.rule : [finding.rule, finding.message, finding.suggestion ?? ""].joined(separator: "\u{1F}")
-            if let existing = byKey[key] {
-                let ranges = (existing.ranges + finding.ranges).sorted { $0.lowerBound < $1.lowerBound }
-                byKey[key] = CoachFinding(
-                    rule: existing.rule, message: existing.message, ranges: ranges, suggestion: existing.suggestion)
-            } else {
+            if firstByKey[key] == nil {
                 order.append(key)
-                byKey[key] = finding
+                firstByKey[key] = finding
             }
+            rangesByKey[key, default: []].append(contentsOf: finding.ranges)
         }
-        return order.compactMap { byKey[$0] }
+        return order.compactMap { key in
+            guard let first = firstByKey[key], let ranges = rangesByKey[key] else { return nil }
+            guard ranges.count > first.ranges.count else { return first }
+            return CoachFinding(
+                rule: first.rule, message: first.message, ranges: ranges.sorted { $0.lowerBound < $1.lowerBound },
+                suggestion: first.suggestion)
+        }
     }
 }
 
@@ -240,33 +244,65 @@ public struct ReplyCoach: Sendable {
 
     /// Every phrase match that no exception covers, earliest first, overlapping matches merged.
     /// Each phrase is searched for only in the sentences that contain one of its trigger words
-    /// (every phrase is a pattern within one sentence).
+    /// (every phrase is a pattern within one sentence). Linear in the length of the draft: each
+    /// exception is searched once per sentence that has a match, and overlaps are looked up in
+    /// sorted intervals and a map of what is already taken, so a draft that repeats one phrase
+    /// thousands of times costs no more per character than a short one.
     private func phraseMatches(_ settings: CoachRuleSet.RuleSettings, in text: CoachText, sentenceBytes: [ByteText])
         -> [(range: Range<Int>, phrase: CoachRuleSet.Phrase)]
     {
-        // Exceptions are only searched for in the sentence of a match, and only once one matched.
-        func excepted(_ range: Range<Int>) -> Bool {
-            guard let sentence = text.sentences.first(where: { $0.range.overlaps(range) }) else { return false }
-            return (settings.exceptions ?? []).contains { pattern in
-                PatternCache.shared.matches(pattern, in: sentence).contains { $0.overlaps(range) }
-            }
+        var exceptionsBySentence: [Int: DisjointRanges] = [:]
+        func excepted(_ range: Range<Int>, inSentence index: Int) -> Bool {
+            guard let patterns = settings.exceptions, !patterns.isEmpty else { return false }
+            if let known = exceptionsBySentence[index] { return known.overlaps(range) }
+            let sentence = text.sentences[index]
+            let exceptions = DisjointRanges(patterns.flatMap { PatternCache.shared.matches($0, in: sentence) })
+            exceptionsBySentence[index] = exceptions
+            return exceptions.overlaps(range)
         }
+        var taken = [Bool](repeating: false, count: text.plain.utf16.count)
         var found: [(range: Range<Int>, phrase: CoachRuleSet.Phrase)] = []
         for phrase in settings.phrases ?? [] {
-            var ranges: [Range<Int>] = []
             for (index, sentence) in text.sentences.enumerated() {
                 if let triggers = phrase.triggers, !triggers.contains(where: { sentenceBytes[index].contains($0) }) {
                     continue
                 }
-                ranges += PatternCache.shared.matches(phrase.pattern, in: sentence)
-            }
-            for range in ranges where !range.isEmpty {
-                if excepted(range) { continue }
-                if found.contains(where: { $0.range.overlaps(range) }) { continue }
-                found.append((range, phrase))
+                for range in PatternCache.shared.matches(phrase.pattern, in: sentence) where !range.isEmpty {
+                    let clamped = range.clamped(to: 0..<taken.count)
+                    if taken[clamped].contains(true) || excepted(range, inSentence: index) { continue }
+                    for position in clamped { taken[position] = true }
+                    found.append((range, phrase))
+                }
             }
         }
         return found.sorted { $0.range.lowerBound < $1.range.lowerBound }
+    }
+}
+
+/// Ranges merged where they overlap or touch, in order, so whether a range overlaps any of them
+/// is a binary search.
+struct DisjointRanges: Sendable {
+    private(set) var ranges: [Range<Int>] = []
+
+    init(_ unordered: [Range<Int>]) {
+        for range in unordered.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = ranges.last, range.lowerBound <= last.upperBound {
+                ranges[ranges.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                ranges.append(range)
+            }
+        }
+    }
+
+    func overlaps(_ range: Range<Int>) -> Bool {
+        // The first merged range that ends after `range` starts is the only one that can overlap.
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count && ranges[low].overlaps(range)
     }
 }
 

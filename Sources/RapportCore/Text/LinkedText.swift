@@ -20,7 +20,7 @@ public enum LinkedText {
 
     /// Text with line breaks kept as `<br>`.
     public static func htmlKeepingLines(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        text.withUnixLineEnds.split(separator: "\n", omittingEmptySubsequences: false)
             .map { html(String($0)) }.joined(separator: "<br>\n")
     }
 

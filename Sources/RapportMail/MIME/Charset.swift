@@ -60,14 +60,26 @@ public enum Charset {
             return Decoded(text: latin1(bytes), problem: nil)
         default:
             if unknownNames.contains(name) { return utf8OrFallback(Array(bytes), declared: nil) }
-            if let converted = iconvDecode(Array(bytes), from: name) { return converted }
+            // Only a plausible name reaches iconv: glibc parses what it is given, and a
+            // "charset" of 200,000 characters took it seconds.
+            if isPlausibleName(name), let converted = iconvDecode(Array(bytes), from: name) { return converted }
             let fallback = utf8OrFallback(Array(bytes), declared: nil)
+            let shown = (rawName ?? name).prefix(60)
             return Decoded(
                 text: fallback.text,
                 problem:
-                    "charset '\(rawName ?? name)' is not supported here; decoded as \(fallback.problem == nil ? "UTF-8" : "Windows-1252")"
+                    "charset '\(shown)' is not supported here; decoded as \(fallback.problem == nil ? "UTF-8" : "Windows-1252")"
             )
         }
+    }
+
+    /// Charset names are short and made of letters, digits and a few punctuation marks (RFC 2978).
+    static func isPlausibleName(_ name: String) -> Bool {
+        name.utf8.count <= 64
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+                    || "-_.:+()".utf8.contains(byte)
+            }
     }
 
     public static func latin1<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {

@@ -1,4 +1,5 @@
 import Foundation
+import RapportCore
 
 /// One node of a MIME tree (RFC 2045/2046). Multiparts have `children`; a `message/rfc822` part
 /// has its parsed message as its single child and keeps the raw message in `content`; every
@@ -29,7 +30,7 @@ public struct MIMEPart: Sendable {
         let decoded = Charset.decode(content, charset: charset)
         guard decoded.text.contains("\r") else { return decoded }
         return Charset.Decoded(
-            text: decoded.text.replacingOccurrences(of: "\r\n", with: "\n"), problem: decoded.problem)
+            text: decoded.text.withUnixLineEnds, problem: decoded.problem)
     }
 
     /// Every part of the tree, depth first, this one included.

@@ -1,4 +1,5 @@
 import Foundation
+import RapportCore
 
 /// A delivery failure reported back to us (RFC 3464 delivery status notification, or a
 /// mailer-daemon message in prose).
@@ -192,7 +193,7 @@ enum BounceDetector {
         var failed: [String] = []
         var status: String?
         var diagnostic: String?
-        let blocks = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+        let blocks = text.withUnixLineEnds.components(separatedBy: "\n\n")
         for block in blocks {
             var fieldsBytes: [UInt8] = Array(block.utf8)
             fieldsBytes += [0x0A, 0x0A]
@@ -244,29 +245,34 @@ enum BounceDetector {
         let sender = message.from.first?.address.lowercased()
         let ourAddresses = Set(message.to.map { $0.address.lowercased() })
         var failed: [String] = []
-        let pattern = #"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#
-        var search = report.startIndex..<report.endIndex
-        while let range = report.range(of: pattern, options: .regularExpression, range: search) {
-            let address = String(report[range]).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        for found in AddressScanner.addresses(in: report) {
+            let address = found.trimmingCharacters(in: CharacterSet(charactersIn: "."))
             let lower = address.lowercased()
             if lower != sender, !ourAddresses.contains(lower), !MailClassification.isSystemSender(lower),
                 !failed.contains(where: { $0.lowercased() == lower })
             {
                 failed.append(address)
             }
-            search = range.upperBound..<report.endIndex
             if failed.count >= 5 { break }
         }
+        let whole = NSRange(location: 0, length: report.utf16.count)
         guard !failed.isEmpty else { return nil }
-        let status = report.range(of: #"\b[45]\.\d{1,3}\.\d{1,3}\b"#, options: .regularExpression).map {
+        let status = statusPattern.firstMatch(in: report, range: whole).flatMap { Range($0.range, in: report) }.map {
             String(report[$0])
         }
         let diagnostic = report.split(separator: "\n").first(where: { line in
-            line.range(of: #"\b[45]\d\d\b"#, options: .regularExpression) != nil && line.count < 300
+            guard line.utf8.count < 1_200, line.count < 300 else { return false }
+            let text = String(line)
+            return replyCodePattern.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) != nil
         }).map { $0.trimmingCharacters(in: .whitespaces) }
         return BounceReport(
             failedRecipients: failed, status: status ?? "5.0.0", diagnostic: diagnostic, originalMessageIDs: ids)
     }
+
+    // Compiled once: compiling an expression per line of a long report cost more than matching.
+    private nonisolated(unsafe) static let statusPattern = try! NSRegularExpression(
+        pattern: #"\b[45]\.\d{1,3}\.\d{1,3}\b"#)
+    private nonisolated(unsafe) static let replyCodePattern = try! NSRegularExpression(pattern: #"\b[45]\d\d\b"#)
 
     private static let copyMarkers = [
         "original message", "copy of the message", "copy of your message", "message headers follow",
@@ -288,5 +294,60 @@ enum BounceDetector {
             }
         }
         return []
+    }
+}
+
+/// Email addresses in prose, found the way `[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}` would
+/// find them, but from each `@` outwards: that expression backtracks over every long run of
+/// letters without an `@` (a megabyte of them took minutes), this reads each byte a bounded
+/// number of times.
+enum AddressScanner {
+    static let longestLocalPart = 64
+    static let longestDomain = 255
+
+    static func addresses(in text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var found: [String] = []
+        var searchFrom = 0
+        var index = 0
+        while index < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "@") else { continue }
+            var start = index
+            while start > searchFrom, index - start < longestLocalPart, isLocal(bytes[start - 1]) { start -= 1 }
+            guard start < index else { continue }
+            var runEnd = index + 1
+            while runEnd < bytes.count, runEnd - index <= longestDomain, isDomain(bytes[runEnd]) { runEnd += 1 }
+            // The last dot in the run with two or more letters right after it ends the domain,
+            // after those letters. Walking back, count the letters that follow each position.
+            var end: Int?
+            var lettersAfter = 0
+            var position = runEnd - 1
+            while position > index + 1 {
+                if bytes[position] == UInt8(ascii: "."), lettersAfter >= 2 {
+                    end = position + 1 + lettersAfter
+                    break
+                }
+                lettersAfter = isLetter(bytes[position]) ? lettersAfter + 1 : 0
+                position -= 1
+            }
+            guard let end else { continue }
+            found.append(String(decoding: bytes[start..<end], as: UTF8.self))
+            searchFrom = end
+            index = end - 1
+        }
+        return found
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    private static func isDomain(_ byte: UInt8) -> Bool {
+        isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+    }
+
+    private static func isLocal(_ byte: UInt8) -> Bool {
+        isDomain(byte) || "_%+'".utf8.contains(byte)
     }
 }

@@ -123,7 +123,7 @@ public struct OutgoingEmail: Sendable {
     /// The text as simple HTML: escaped, paragraphs at blank lines, line breaks kept,
     /// quoted lines as a blockquote-like grey block.
     static func html(for text: String, inlineImages: [OutgoingAttachment] = []) -> String {
-        let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+        let paragraphs = text.withUnixLineEnds.components(separatedBy: "\n\n")
         let paragraphsHTML = paragraphs.map { paragraph -> String in
             let escaped = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map {
                 LinkedText.html(String($0))

@@ -1,4 +1,5 @@
 import Foundation
+import RapportCore
 
 /// Separates what a customer just wrote from the history their mail client quoted below it
 /// ("On Monday, Ada wrote:", "-----Original Message-----", Outlook's From/Sent block, or a run of
@@ -9,7 +10,7 @@ public struct ReplyText: Sendable, Equatable {
     public let quoted: String?
 
     public init(_ text: String) {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        let lines = text.withUnixLineEnds.components(separatedBy: "\n")
         guard let cut = Self.historyStart(lines) else {
             newText = text.trimmingCharacters(in: .whitespacesAndNewlines)
             quoted = nil

@@ -1,4 +1,5 @@
 import Foundation
+import RapportCore
 
 /// Content-Transfer-Encoding decoders (RFC 2045 §6). Both are lenient: mail in the wild has
 /// stray characters, missing padding and broken soft line breaks, and what can be read is kept.
@@ -107,7 +108,7 @@ public enum TransferEncoding {
     /// Quoted-printable for a text body, lines at most 76 characters, CRLF line ends.
     public static func encodeQuotedPrintable(_ text: String) -> String {
         var result = ""
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+        let lines = text.withUnixLineEnds.split(
             separator: "\n", omittingEmptySubsequences: false)
         for (lineIndex, line) in lines.enumerated() {
             var current = ""

@@ -53,7 +53,7 @@ struct ProfilePage: RouteCollection {
         let form = try req.content.decode(ProfileForm.self)
         var change = AgentUpdate()
         change.name = form.name ?? ""
-        change.signature = (form.signature ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+        change.signature = (form.signature ?? "").withUnixLineEnds
         do {
             try await req.rapport.agents.update(agentID: try req.agent.id, with: change, on: req.db)
             return req.redirect(to: "/profile", notice: .profileSaved)

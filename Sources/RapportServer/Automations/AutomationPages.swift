@@ -253,7 +253,7 @@ struct AutomationPages: RouteCollection {
             guard let kind = form["action_kind_\(index)"].flatMap(AutomationAction.Kind.init(rawValue:)) else {
                 return nil
             }
-            var value = (form["action_value_\(index)"] ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+            var value = (form["action_value_\(index)"] ?? "").withUnixLineEnds
             let reference: RuleNames.Kind? = kind == .assign ? .agent : kind == .setTeam ? .team : nil
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             if let reference, !trimmed.isEmpty {

@@ -313,7 +313,7 @@ struct HelpCenterPages: RouteCollection {
         let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let subject = (form.subject ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let message = (form.message ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(
+        let message = (form.message ?? "").withUnixLineEnds.trimmingCharacters(
             in: .whitespacesAndNewlines)
         if (try? EmailAddress(email)) == nil {
             problems.append("Your email address: we need it to answer you (like name@example.com).")

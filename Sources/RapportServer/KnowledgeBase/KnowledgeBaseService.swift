@@ -292,7 +292,7 @@ struct KnowledgeBaseService: Sendable {
     private func validate(_ input: DraftInput) throws -> (String, String, String) {
         var problems = FieldErrors()
         let title = problems.requiredText(input.title, field: "title", maximumLength: Self.titleMaximumLength)
-        let body = input.body.replacingOccurrences(of: "\r\n", with: "\n")
+        let body = input.body.withUnixLineEnds
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.add("body", "must not be empty") }
         if body.count > Self.bodyMaximumLength {
             problems.add("body", "must be at most \(Self.bodyMaximumLength) characters")

@@ -160,7 +160,7 @@ struct MacroPages: RouteCollection {
         var teamID: Int?
         if case .set(let team) = try WebForm.reference(form.setTeam, field: "set_team") { teamID = team }
         return MacroInput(
-            title: form.title ?? "", body: (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
+            title: form.title ?? "", body: (form.body ?? "").withUnixLineEnds,
             setStatus: try WebForm.optionalChoice(form.setStatus, TicketStatus.self, field: "set_status"),
             setPriority: try WebForm.optionalChoice(form.setPriority, TicketPriority.self, field: "set_priority"),
             setTeamID: teamID, assignToUser: form.assignToUser == "true", addTags: form.addTags ?? ""

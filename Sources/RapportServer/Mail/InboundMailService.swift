@@ -60,8 +60,7 @@ struct InboundMailService: Sendable {
             throw RapportError.badRequest(
                 "The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message")
         }
-        let message = ParsedEmail(bytes: raw)
-        let classification = MailClassification.classify(message)
+        let (message, classification) = try await Self.parse(raw)
         let key =
             message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
@@ -181,6 +180,19 @@ struct InboundMailService: Sendable {
     /// The message cut to what a ticket holds. Whatever does not fit (an attachment over the
     /// size limit, text past the length limit, a message read with warnings) is kept by also
     /// attaching the original message, and the text says so.
+    /// Larger messages are parsed on the thread pool, so the event loops keep answering while a
+    /// big or hostile message is read.
+    static let inlineParseBytes = 64 * 1024
+
+    private static func parse(_ raw: [UInt8]) async throws -> (ParsedEmail, MailClassification) {
+        let work: @Sendable () -> (ParsedEmail, MailClassification) = {
+            let message = ParsedEmail(bytes: raw)
+            return (message, MailClassification.classify(message))
+        }
+        guard raw.count > inlineParseBytes else { return work() }
+        return try await NIOThreadPool.singleton.runIfActive(work)
+    }
+
     private func storableContent(_ message: ParsedEmail, raw: [UInt8]) async throws -> StorableContent {
         var notes: [String] = []
         var files: [NewAttachment] = []
@@ -200,9 +212,9 @@ struct InboundMailService: Sendable {
                         filename: attachment.filename, contentType: attachment.contentType, data: attachment.data))
             }
         }
-        var text = Self.storable(message.text)
-        if text.count > TicketLimits.bodyMaximumLength - 2000 {
-            text = String(text.prefix(TicketLimits.bodyMaximumLength - 2000))
+        let read = InboundMessageText.of(message)
+        var text = read.text
+        if read.wasCut {
             notes.append("The text was longer than a message holds; the rest is in the original message.")
         }
         var html = message.html.map(Self.storable)
@@ -295,5 +307,19 @@ struct InboundMailService: Sendable {
                 outcome: .bounce, ticketID: ticketID, messageID: try note.requireID,
                 reason: "delivery to \(bounce.failedRecipients.joined(separator: ", ")) failed")
         }
+    }
+}
+
+/// The text of an inbound message as the ticket keeps it: without control characters, and cut to
+/// what a message holds (the whole message stays in the original). Everything read from the text
+/// afterwards (quote splitting, the mood) is bounded by this length.
+public enum InboundMessageText {
+    public static let maximumLength = TicketLimits.bodyMaximumLength - 2_000
+
+    public static func of(_ message: ParsedEmail) -> (text: String, wasCut: Bool) {
+        let text = InboundMailService.storable(message.text)
+        // Counting UTF-16 units first is cheap, and no text has more characters than units.
+        guard text.utf16.count > maximumLength, text.count > maximumLength else { return (text, false) }
+        return (String(text.prefix(maximumLength)), true)
     }
 }

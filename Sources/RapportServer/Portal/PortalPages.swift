@@ -277,7 +277,7 @@ struct PortalPages: RouteCollection {
         let visitor = try await req.requirePortalCustomer()
         let number = try req.idParameter("number", naming: "Request")
         let form = try checkCSRF(req, visitor)
-        let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+        let body = (form.body ?? "").withUnixLineEnds
         do {
             try await req.rapport.portal.reply(body, toTicket: number, by: visitor.customer, on: req.db)
         } catch let error as RapportError where error.isFormProblem || error.status == .conflict {

@@ -17,7 +17,7 @@ struct DelayNoticeRoutes: RouteCollection {
         let agent = try req.agent
         let number = try req.idParameter("number", naming: "Ticket")
         let id = try req.idParameter("id", naming: "Delay notice")
-        let body = try req.content.decode(SendForm.self).body?.replacingOccurrences(of: "\r\n", with: "\n")
+        let body = try req.content.decode(SendForm.self).body?.withUnixLineEnds
         try await req.rapport.slaAlerts(logger: req.logger).send(
             noticeID: id, ticketID: number, by: agent.id, body: body, on: req.db)
         return req.redirect(to: "/tickets/\(number)", notice: .delayNoticeSent)

@@ -119,7 +119,7 @@ struct ServiceLevelPages: RouteCollection {
         settings.delayNoticePercent =
             form.delayNoticePercent.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? -1
         settings.delayNoticeExtensionMinutes = form.delayNoticeExtension.flatMap(Self.minutes(fromHours:)) ?? -1
-        settings.delayNoticeText = (form.delayNoticeText ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+        settings.delayNoticeText = (form.delayNoticeText ?? "").withUnixLineEnds
         do {
             try await req.rapport.serviceLevels.saveSettings(settings, on: req.db)
             return req.redirect(to: "/admin/sla", notice: .slaSaved)

@@ -77,7 +77,7 @@ struct NewTicketPage: RouteCollection {
             let channel = try WebForm.optionalChoice(form.channel, TicketChannel.self, field: "channel") ?? .phone
             let priority = try WebForm.optionalChoice(form.priority, TicketPriority.self, field: "priority") ?? .normal
             let status = try WebForm.optionalChoice(form.status, TicketStatus.self, field: "status") ?? .open
-            let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+            let body = (form.body ?? "").withUnixLineEnds
             let message =
                 form.keepsCallerWords
                 ? NewMessage(kind: .reply, author: .customer, body: body)

@@ -72,7 +72,7 @@ struct TicketPage: RouteCollection {
             // The status chosen beside Send wins; else a status changed in the panel, else the macro's.
             let status = sendStatus ?? changes.status ?? macro?.setStatus
             changes.status = nil
-            let body = (form.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+            let body = (form.body ?? "").withUnixLineEnds
             if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, files.isEmpty,
                 macro != nil || !changes.isEmpty || status != nil
             {
@@ -122,7 +122,7 @@ struct TicketPage: RouteCollection {
         let number = try req.idParameter("number", naming: "Ticket")
         let panel = try req.content.decode(TicketPanelForm.self)
         let draft = (try? req.content.decode(DraftForm.self)) ?? DraftForm()
-        let keptDraft = (draft.body ?? "").replacingOccurrences(of: "\r\n", with: "\n")
+        let keptDraft = (draft.body ?? "").withUnixLineEnds
         let composer = ComposerState(
             kind: draft.kind == "note" ? "note" : "reply", body: keptDraft,
             macroID: draft.macroID.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
