@@ -13,7 +13,9 @@ import RapportServer
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [SeedBench.self, WorkloadBench.self, LiveBench.self, MicroBench.self, CoachBench.self]
+        subcommands: [
+            SeedBench.self, WorkloadBench.self, LiveBench.self, MicroBench.self, CoachBench.self, AdversarialBench.self,
+        ]
     )
 
     struct SeedBench: AsyncParsableCommand {
@@ -357,6 +359,54 @@ struct Bench: AsyncParsableCommand {
 
         static func microseconds(_ duration: Duration) -> String {
             String(format: "%.1f µs", duration.milliseconds * 1_000)
+        }
+    }
+
+    struct AdversarialBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "adversarial",
+            abstract:
+                "Time the coach, the mood reader and inbound mail on hostile input: repeated phrases, tens of thousands of encoded words, and randomly mutated messages."
+        )
+
+        @Option(help: "How many mutated messages to time.") var messages = 300
+        @Option(help: "The seed of the mutations (the same seed times the same messages).") var seed: UInt64 = 2_047
+        @Option(help: "Write the slowest mutated message to this file, to look into it.") var saveSlowest: String?
+        @Option(help: "Only time this message file, step by step.") var file: String?
+
+        func validate() throws {
+            guard (1...100_000).contains(messages) else {
+                throw ValidationError("--messages must be from 1 to 100,000")
+            }
+        }
+
+        func run() throws {
+            if let file {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("cannot read '\(file)': check the path and that the file is readable")
+                }
+                for (stage, time) in try AdversarialBenchmark.stages(of: Array(data)) {
+                    print(
+                        stage.padding(toLength: 12, withPad: " ", startingAt: 0)
+                            + String(format: "%9.1f ms", time.milliseconds))
+                }
+                return
+            }
+            print(AdversarialBenchmark.table(try AdversarialBenchmark.coach()))
+            print()
+            print(AdversarialBenchmark.table(try AdversarialBenchmark.mail()))
+            let fuzz = try AdversarialBenchmark.fuzz(count: messages, seed: seed)
+            let times = fuzz.times
+            print(
+                "\nmutated messages: \(times.count) (\(fuzz.bytes / 1_048_576) MB), median "
+                    + String(format: "%.2f ms", times[times.count / 2].milliseconds) + ", p99 "
+                    + String(format: "%.1f ms", times[min(times.count - 1, times.count * 99 / 100)].milliseconds)
+                    + ", slowest " + String(format: "%.1f ms", (times.last ?? .zero).milliseconds)
+                    + " (\(fuzz.slowest))")
+            if let path = saveSlowest {
+                try Data(fuzz.slowestMessage).write(to: URL(fileURLWithPath: path))
+                print("the slowest message is in \(path)")
+            }
         }
     }
 

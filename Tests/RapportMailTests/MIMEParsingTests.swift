@@ -323,3 +323,18 @@ struct EncodedWordsAtScaleTests {
         #expect(!message.text.contains("\r"))
     }
 }
+
+@Suite("Very large HTML bodies")
+struct LargeHTMLBodyTests {
+    @Test("only the first megabyte of an HTML-only body becomes text, and the message says so")
+    func bounded() {
+        let paragraph = "<p>Line of the letter</p>\r\n"
+        let html = String(repeating: paragraph, count: 3 * 1_048_576 / paragraph.utf8.count)
+        let raw = "From: pat@example.com\r\nSubject: long\r\nContent-Type: text/html\r\n\r\n<p>Dear support,</p>" + html
+        let message = ParsedEmail(bytes: Array(raw.utf8))
+        #expect(message.text.hasPrefix("Dear support,"))
+        #expect(message.text.utf8.count < ParsedEmail.longestHTMLReadAsText)
+        #expect(message.html?.utf8.count ?? 0 > 3_000_000, "the HTML itself is kept whole")
+        #expect(message.warnings.contains { $0.contains("only the text of its first 1 MB was read") })
+    }
+}

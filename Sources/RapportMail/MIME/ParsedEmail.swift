@@ -27,6 +27,8 @@ public struct MailPartSummary: Sendable, Codable, Equatable {
 /// Everything Rapport reads from one raw message. Parsing never fails; what could not be
 /// understood is described in `warnings`.
 public struct ParsedEmail: Sendable {
+    /// How much of an HTML-only body is turned into text.
+    public static let longestHTMLReadAsText = 1_048_576
     public let headers: MailHeaders
     public let root: MIMEPart
     public let subject: String?
@@ -92,7 +94,17 @@ public struct ParsedEmail: Sendable {
             bodyText = decoded.text
             if let problem = decoded.problem { warnings.append("text body: \(problem)") }
         } else if let htmlText {
-            bodyText = HTMLText.plainText(htmlText)
+            if htmlText.utf8.count > Self.longestHTMLReadAsText {
+                // The text of the first megabyte is more than a ticket message holds; reading all of a
+                // 40 MB HTML body would take seconds. The whole body stays in the original.
+                let cut = htmlText.utf8.prefix(Self.longestHTMLReadAsText)
+                bodyText = HTMLText.plainText(String(decoding: cut, as: UTF8.self))
+                warnings.append(
+                    "HTML body: \(htmlText.utf8.count / 1_048_576) MB; only the text of its first \(Self.longestHTMLReadAsText / 1_048_576) MB was read"
+                )
+            } else {
+                bodyText = HTMLText.plainText(htmlText)
+            }
         }
         html = htmlText
         text = bodyText
