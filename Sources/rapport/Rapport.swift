@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import RapportCore
 import RapportServer
 
 @main
@@ -48,6 +49,13 @@ struct StorageOptions: ParsableArguments {
                 ?? MoodPriorityRule(),
             background: BackgroundSettings.fromEnvironment(enabled: backgroundJobs, environment)
         )
+        if let proxies = environment["RAPPORT_TRUSTED_PROXIES"] {
+            do {
+                settings.trustedProxies = try IPAddressRange.list(parsing: proxies)
+            } catch {
+                throw ValidationError("RAPPORT_TRUSTED_PROXIES: \(error)")
+            }
+        }
         if let shared = environment["RAPPORT_ATTACHMENTS_DIR"], !shared.isEmpty {
             settings.sharedAttachmentDirectory = URL(fileURLWithPath: shared, isDirectory: true).standardizedFileURL
         }

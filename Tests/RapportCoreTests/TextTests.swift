@@ -178,3 +178,48 @@ struct SafeHTMLTests {
         #expect(!Slug.isValid("Reset Password"))
     }
 }
+
+@Suite("Client addresses behind proxies")
+struct ClientAddressTests {
+    let loopback = IPAddressRange.loopback
+
+    @Test("networks and addresses parse, and contain what they should")
+    func ranges() throws {
+        let lan = try #require(IPAddressRange("10.0.0.0/8"))
+        #expect(lan.contains("10.200.3.4"))
+        #expect(!lan.contains("11.0.0.1"))
+        #expect(!lan.contains("fd00::1"))
+        let v6 = try #require(IPAddressRange("fd00::/8"))
+        #expect(v6.contains("fd12:3456::1"))
+        #expect(IPAddressRange.loopback[0].contains("::ffff:127.0.0.1"), "IPv4-mapped addresses are IPv4")
+        #expect(IPAddressRange.loopback[1].contains("::1"))
+        #expect(IPAddressRange("10.0.0.0/33") == nil)
+        #expect(IPAddressRange("evil.example") == nil)
+        #expect(try IPAddressRange.list(parsing: "none").isEmpty)
+        #expect(try IPAddressRange.list(parsing: "10.0.0.0/8, 192.0.2.7").count == 2)
+        #expect(throws: RapportMessageError.self) { try IPAddressRange.list(parsing: "10.0.0.0/8, proxy.example") }
+    }
+
+    @Test("the header is believed only from a trusted proxy, and then only its last untrusted hop")
+    func resolve() throws {
+        // A client talking to Rapport directly cannot name itself.
+        #expect(
+            ClientAddress.resolve(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"], trusted: loopback) == "203.0.113.9")
+        // Behind a proxy on loopback, the first value is whatever the client wrote.
+        #expect(
+            ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["6.6.6.6, 198.51.100.7"], trusted: loopback)
+                == "198.51.100.7")
+        let proxies = loopback + [try #require(IPAddressRange("10.0.0.0/8"))]
+        #expect(
+            ClientAddress.resolve(
+                peer: "127.0.0.1", forwardedFor: ["6.6.6.6", "198.51.100.7, 10.0.0.2"], trusted: proxies)
+                == "198.51.100.7", "several headers and several proxies")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["10.0.0.2"], trusted: proxies) == "10.0.0.2")
+        #expect(
+            ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["198.51.100.7, not-an-address"], trusted: loopback)
+                == "127.0.0.1", "a hop no proxy could have written stops the walk at the proxy")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: [], trusted: loopback) == "127.0.0.1")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["198.51.100.7"], trusted: []) == "127.0.0.1")
+        #expect(ClientAddress.resolve(peer: nil, forwardedFor: ["198.51.100.7"], trusted: loopback) == "unknown")
+    }
+}

@@ -269,6 +269,34 @@ struct SelfServiceTests {
     }
 
     @Test(
+        "A forged X-Forwarded-For does not get round the contact-form limit, and one address gets few acknowledgements",
+        arguments: TestDatabase.allCases)
+    func contactFormLimitsHold(database: TestDatabase) async throws {
+        let sink = try TestSMTPSink()
+        try await withApp(database) { app, _ in
+            try await MailIntegrationTests.configure(app, dovecot: nil, smtpPort: sink.port)
+            let browser = try await Self.visitor(app)
+            var statuses: [HTTPResponseStatus] = []
+            for index in 0..<8 {
+                // Each request claims to come from somewhere else; the first value is the client's own.
+                statuses.append(
+                    try await browser.post(
+                        "/help/contact",
+                        form: [
+                            ("visit", Self.visitToken(browser)), ("email", "target@victim.example"),
+                            ("subject", "Hello \(index)"), ("message", "Please write back."),
+                        ], csrf: .none, headers: ["X-Forwarded-For": "198.51.100.\(index + 1)"]
+                    ).status)
+            }
+            #expect(statuses.prefix(5).allSatisfy { $0 == .ok }, "\(statuses)")
+            #expect(statuses.dropFirst(5).allSatisfy { $0 == .tooManyRequests }, "\(statuses)")
+            #expect(try await Ticket.query(on: app.db).count() == 5, "every accepted request is kept")
+            let acknowledgements = try await OutboundMail.query(on: app.db).filter(\.$kind == .acknowledgement).all()
+            #expect(acknowledgements.count == 3, "at most three acknowledgements an hour to one address")
+        }
+    }
+
+    @Test(
         "Sign-in links: same answer for known and unknown addresses, single use, expire after 30 minutes, wrong or replayed tokens fail",
         arguments: TestDatabase.allCases)
     func magicLinks(database: TestDatabase) async throws {

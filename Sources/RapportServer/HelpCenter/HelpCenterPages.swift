@@ -337,9 +337,13 @@ struct HelpCenterPages: RouteCollection {
             firstMessage: NewMessage(kind: .reply, author: .customer, body: message), channel: .web)
         let tickets = req.rapport.tickets
         let prepared = try await tickets.prepare(ticket, by: .system, on: req.db)
+        // The request is always kept; the acknowledgement goes to one address at most a few times
+        // an hour, so the form cannot be used to make the support address mail someone over and over.
+        let acknowledge = try await req.rapport.sharedLimits.allow(
+            "contact-acknowledgement", from: email.lowercased(), limit: 3, per: 3600, on: req.db)
         let number = try await req.db.write { tx in
             let written = try await tickets.create(
-                prepared, by: .system, acknowledge: AcknowledgementRequest(inReplyTo: nil), in: tx)
+                prepared, by: .system, acknowledge: acknowledge ? AcknowledgementRequest(inReplyTo: nil) : nil, in: tx)
             // The suggestions this visitor opened did not answer them.
             try await KBSuggestionOpen.query(on: tx.db).filter(\.$visit == visit).set(\.$submitted, to: true).update()
             return written.ticketID

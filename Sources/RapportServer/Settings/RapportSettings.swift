@@ -30,6 +30,9 @@ public struct RapportSettings: Sendable {
     /// Where attachments are stored when not in the data directory: a folder every instance
     /// sharing the database mounts (`RAPPORT_ATTACHMENTS_DIR`).
     public var sharedAttachmentDirectory: URL?
+    /// Peers whose `X-Forwarded-For` is believed (`RAPPORT_TRUSTED_PROXIES`); loopback by default,
+    /// the usual place of a proxy in front of Rapport.
+    public var trustedProxies: [IPAddressRange] = IPAddressRange.loopback
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 

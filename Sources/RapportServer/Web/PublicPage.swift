@@ -54,13 +54,12 @@ enum HelpVisitor {
         return cookie
     }
 
-    /// Who is asking, for rate limits: the peer address (Rapport listens on loopback behind a
-    /// proxy, which passes the client in X-Forwarded-For).
+    /// Who is asking, for rate limits: the peer address, or behind a trusted proxy the client
+    /// it names in X-Forwarded-For (see `ClientAddress`).
     static func address(_ req: Request) -> String {
-        req.headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-            ?? req.remoteAddress?.ipAddress ?? "unknown"
+        ClientAddress.resolve(
+            peer: req.remoteAddress?.ipAddress, forwardedFor: req.headers[.xForwardedFor],
+            trusted: req.rapport.settings.trustedProxies)
     }
 
     private struct FreshToken: StorageKey { typealias Value = String }
