@@ -72,7 +72,7 @@ public struct RapportServices: Sendable {
         teams = TeamService(clock: clock, configuration: configuration)
         organizations = OrganizationService(clock: clock)
         apiTokens = ApiTokenService(clock: clock)
-        signInGuard = SignInGuard(clock: clock)
+        signInGuard = SignInGuard(clock: clock, limits: sharedLimits)
         webSessions = WebSessionService(clock: clock)
         agentAccess = AgentAccessService(
             clock: clock, agents: agents, passwords: agents.passwords, outbox: outbox)

@@ -180,4 +180,57 @@ struct CredentialTests {
             #expect(try await ApiToken.find(jobID, on: app.db) == nil)
         }
     }
+
+    @Test(
+        "the sign-in lockout is kept in the database, so other instances and a restart see it",
+        arguments: TestDatabase.allCases)
+    func lockoutIsShared(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            _ = try await ctx.agent(name: "Robin Agent", email: "robin@desk.example")
+            for _ in 0..<SignInGuard.failuresPerAccount {
+                let wrong = try await ctx.api(
+                    .POST, "auth/tokens", token: nil, json: ["email": "robin@desk.example", "password": "a guess"])
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await ctx.api(
+                .POST, "auth/tokens", token: nil, json: ["email": "Robin@Desk.example", "password": Self.password])
+            #expect(locked.status == .tooManyRequests, "the right password does not help while locked")
+            #expect(locked.headers.first(name: .retryAfter) == "900")
+            // Another instance (or this one after a restart) has its own guard and the same answer.
+            let elsewhere = SignInGuard(clock: ctx.clock, limits: SharedRateLimiter(clock: ctx.clock))
+            let refusal = try await elsewhere.refusal(email: "robin@desk.example", client: "203.0.113.5", on: app.db)
+            guard case .accountLocked = refusal else {
+                Issue.record("another instance should see the lockout, it saw \(String(describing: refusal))")
+                return
+            }
+            ctx.clock.advance(by: 16 * 60)
+            #expect(try await Self.newToken(ctx, email: "robin@desk.example").hasPrefix("rpt_"))
+        }
+    }
+
+    @Test(
+        "one client guessing at many addresses is stopped before any password is checked",
+        arguments: TestDatabase.allCases)
+    func perClientLimit(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            _ = try await ctx.agent(name: "Robin Agent", email: "robin@desk.example")
+            for index in 0..<SignInGuard.failuresPerClient {
+                let guess = try await ctx.api(
+                    .POST, "auth/tokens", token: nil, json: ["email": "nobody\(index)@desk.example", "password": "x"])
+                #expect(guess.status == .unauthorized)
+            }
+            let blocked = try await ctx.api(
+                .POST, "auth/tokens", token: nil, json: ["email": "robin@desk.example", "password": Self.password])
+            #expect(blocked.status == .tooManyRequests)
+            #expect((blocked.object["reason"] as? String)?.contains("from your network") == true, "\(blocked.text)")
+            let browser = WebClient(app: app)
+            try await browser.get("/sign-in")
+            let page = try await browser.post(
+                "/sign-in", form: [("email", "robin@desk.example"), ("password", Self.password)])
+            #expect(page.status == .tooManyRequests, "the sign-in page counts the same attempts")
+            #expect(page.body.contains("Too many failed sign-ins from your network"))
+            ctx.clock.advance(by: 16 * 60)
+            #expect(try await Self.newToken(ctx, email: "robin@desk.example").hasPrefix("rpt_"))
+        }
+    }
 }

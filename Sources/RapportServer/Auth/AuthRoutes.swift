@@ -56,11 +56,11 @@ struct AuthRoutes: RouteCollection {
             ])
         }
         let signInGuard = req.rapport.signInGuard
-        if let until = await signInGuard.lockedUntil(input.email) {
-            let seconds = max(1, Int(until.timeIntervalSince(req.rapport.settings.clock.now()).rounded(.up)))
-            let error = RapportError(
-                .tooManyRequests, code: "too_many_attempts",
-                reason: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.")
+        let client = HelpVisitor.address(req)
+        if let refusal = try await signInGuard.refusal(email: input.email, client: client, on: req.db) {
+            let now = req.rapport.settings.clock.now()
+            let error = RapportError(.tooManyRequests, code: "too_many_attempts", reason: refusal.sentence(from: now))
+            let seconds = refusal.minutes(from: now) * 60
             let response = try await RapportErrorMiddleware.Body(error: error.code, reason: error.reason, fields: [:])
                 .encodeResponse(status: error.status, for: req)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
@@ -70,12 +70,12 @@ struct AuthRoutes: RouteCollection {
             let agent = try await req.rapport.agents.verifyLogin(
                 email: input.email, password: input.password, on: req.db)
         else {
-            await signInGuard.recordFailure(input.email)
+            try await signInGuard.recordFailure(email: input.email, client: client, on: req.db)
             throw RapportError(
                 .unauthorized, code: "invalid_credentials",
                 reason: "The email or password is not right, or the account is deactivated.")
         }
-        await signInGuard.recordSuccess(input.email)
+        try await signInGuard.recordSuccess(email: input.email, on: req.db)
         let expiresAt = input.expiresInDays.map {
             req.rapport.settings.clock.now().addingTimeInterval(TimeInterval($0) * 24 * 3600)
         }

@@ -49,24 +49,23 @@ struct SignInPage: RouteCollection {
         }
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let guardian = req.rapport.signInGuard
-        if let until = await guardian.lockedUntil(email) {
-            let minutes = max(1, Int((until.timeIntervalSince(req.rapport.settings.clock.now()) / 60).rounded(.up)))
+        let client = HelpVisitor.address(req)
+        if let refusal = try await guardian.refusal(email: email, client: client, on: req.db) {
             return try await render(
                 req, email: email, next: form.next ?? "",
-                error:
-                    "Too many wrong passwords for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s"), or ask an admin to reset your password.",
+                error: refusal.sentence(from: req.rapport.settings.clock.now()),
                 status: .tooManyRequests)
         }
         guard !email.isEmpty, let password = form.password, !password.isEmpty, password.utf8.count <= 1_000,
             let agent = try await req.rapport.agents.verifyLogin(email: email, password: password, on: req.db)
         else {
-            if !email.isEmpty { await guardian.recordFailure(email) }
+            try await guardian.recordFailure(email: email, client: client, on: req.db)
             return try await render(
                 req, email: email, next: form.next ?? "",
                 error: "That email and password do not match an active account. Check both and try again.",
                 status: .unauthorized)
         }
-        await guardian.recordSuccess(email)
+        try await guardian.recordSuccess(email: email, on: req.db)
         let started = try await req.rapport.webSessions.start(
             agentID: try agent.requireID, userAgent: req.headers.first(name: .userAgent) ?? "", on: req.db)
         let response = req.redirect(to: SignInRedirect.safePath(form.next) ?? "/inbox", redirectType: .normal)

@@ -43,6 +43,51 @@ struct SharedRateLimiter: Sendable {
         }
     }
 
+    /// How many attempts are within their window, and when the newest of them leaves it.
+    func recent(_ action: String, from visitor: String, on db: any Database) async throws -> (
+        count: Int, lastExpiry: Date?
+    ) {
+        struct Row: Decodable {
+            let count: Int
+            let lastExpiry: Date?
+        }
+        let row = try await db.sql.raw(
+            """
+            SELECT COUNT(*) AS "count", MAX(expires_at) AS "lastExpiry" FROM rate_limit_hits
+            WHERE key = \(bind: Self.digest(action + "|" + visitor)) AND expires_at > \(bind: clock.now())
+            """
+        ).first(decoding: Row.self)
+        return (row?.count ?? 0, row?.lastExpiry)
+    }
+
+    /// Records one attempt, whatever the count, and returns how many are now within the window.
+    @discardableResult
+    func record(_ action: String, from visitor: String, for window: TimeInterval, on db: any Database) async throws
+        -> Int
+    {
+        let key = Self.digest(action + "|" + visitor)
+        let now = clock.now()
+        return try await db.write { tx in
+            if tx.flavor == .postgres {
+                try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run()
+            }
+            try await tx.sql.raw("DELETE FROM rate_limit_hits WHERE key = \(bind: key) AND expires_at <= \(bind: now)")
+                .run()
+            try await tx.sql.raw(
+                "INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: now.addingTimeInterval(window)))"
+            ).run()
+            return try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM rate_limit_hits WHERE key = \(bind: key)")
+                .first()?.decode(column: "count", as: Int.self) ?? 0
+        }
+    }
+
+    /// Forgets every attempt of one kind by one visitor.
+    func clear(_ action: String, from visitor: String, on db: any Database) async throws {
+        try await db.sql.raw(
+            "DELETE FROM rate_limit_hits WHERE key = \(bind: Self.digest(action + "|" + visitor))"
+        ).run()
+    }
+
     /// Deletes the attempts that left their window (the cleanup job).
     func prune(on db: any Database) async throws {
         let now = clock.now()
