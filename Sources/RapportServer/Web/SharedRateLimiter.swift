@@ -23,6 +23,19 @@ struct SharedRateLimiter: Sendable {
     func allow(_ action: String, from visitor: String, limit: Int, per window: TimeInterval, on db: any Database)
         async throws -> Bool
     {
+        try await counting(action, from: visitor, on: db) { tx, key, used, now in
+            guard used < limit else { return false }
+            try await Self.insert(key, expiring: now.addingTimeInterval(window), in: tx)
+            return true
+        }
+    }
+
+    /// Runs `work` with the number of attempts in the window, in one write transaction that on
+    /// PostgreSQL holds an advisory lock on the key, after the expired attempts are gone.
+    private func counting<T: Sendable>(
+        _ action: String, from visitor: String, on db: any Database,
+        _ work: @escaping @Sendable (WriteTransaction, String, Int, Date) async throws -> T
+    ) async throws -> T {
         let key = Self.digest(action + "|" + visitor)
         let now = clock.now()
         return try await db.write { tx in
@@ -35,12 +48,13 @@ struct SharedRateLimiter: Sendable {
                 try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM rate_limit_hits WHERE key = \(bind: key)")
                 .first()?
                 .decode(column: "count", as: Int.self) ?? 0
-            guard used < limit else { return false }
-            try await tx.sql.raw(
-                "INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: now.addingTimeInterval(window)))"
-            ).run()
-            return true
+            return try await work(tx, key, used, now)
         }
+    }
+
+    private static func insert(_ key: String, expiring: Date, in tx: WriteTransaction) async throws {
+        try await tx.sql.raw("INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: expiring))")
+            .run()
     }
 
     /// How many attempts are within their window, and when the newest of them leaves it.
@@ -65,19 +79,9 @@ struct SharedRateLimiter: Sendable {
     func record(_ action: String, from visitor: String, for window: TimeInterval, on db: any Database) async throws
         -> Int
     {
-        let key = Self.digest(action + "|" + visitor)
-        let now = clock.now()
-        return try await db.write { tx in
-            if tx.flavor == .postgres {
-                try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run()
-            }
-            try await tx.sql.raw("DELETE FROM rate_limit_hits WHERE key = \(bind: key) AND expires_at <= \(bind: now)")
-                .run()
-            try await tx.sql.raw(
-                "INSERT INTO rate_limit_hits (key, expires_at) VALUES (\(bind: key), \(bind: now.addingTimeInterval(window)))"
-            ).run()
-            return try await tx.sql.raw("SELECT COUNT(*) AS \"count\" FROM rate_limit_hits WHERE key = \(bind: key)")
-                .first()?.decode(column: "count", as: Int.self) ?? 0
+        try await counting(action, from: visitor, on: db) { tx, key, used, now in
+            try await Self.insert(key, expiring: now.addingTimeInterval(window), in: tx)
+            return used + 1
         }
     }
 
