@@ -299,6 +299,45 @@ struct WorkspaceSecurityTests {
         }
     }
 
+    @Test("organizations are changed by admins only, on the web as over the API", arguments: TestDatabase.allCases)
+    func organizationsAdminOnly(database: TestDatabase) async throws {
+        try await withApp(database) { app, ctx in
+            let admin = try await ctx.admin()
+            let agent = try await ctx.agent(name: "Robin Agent", email: "robin@desk.example")
+            let acme = try await app.rapport.organizations.create(
+                name: "Acme", domain: "acme.example", notes: "", on: app.db)
+
+            let browser = WebClient(app: app)
+            try await browser.signIn(email: "robin@desk.example")
+            let list = try await browser.get("/organizations")
+            #expect(list.status == .ok)
+            #expect(!list.body.contains("action=\"/organizations\""), "no add form for an agent")
+            let detail = try await browser.get("/organizations/\(acme)")
+            #expect(detail.body.contains("acme.example"))
+            #expect(!detail.body.contains("action=\"/organizations/\(acme)\""), "no edit form for an agent")
+            try await browser.get("/organizations")
+            let created = try await browser.post(
+                "/organizations", form: [("name", "Evil Corp"), ("domain", "gmail.com")])
+            #expect(created.status == .forbidden)
+            try await browser.get("/organizations/\(acme)")
+            let changed = try await browser.post(
+                "/organizations/\(acme)", form: [("name", "Acme"), ("domain", "gmail.com"), ("notes", "")])
+            #expect(changed.status == .forbidden)
+            #expect(try await Organization.query(on: app.db).count() == 1)
+            #expect(try await Organization.find(acme, on: app.db)?.domain == "acme.example")
+            let api = try await ctx.api(.POST, "organizations", token: agent.token, json: ["name": "Evil Corp"])
+            #expect(api.status == .forbidden)
+            #expect((api.object["reason"] as? String)?.contains("Only admins add or change organizations") == true)
+
+            let admins = WebClient(app: app)
+            try await admins.signIn(email: try #require(try await Agent.find(admin.id, on: app.db)).email)
+            try await admins.get("/organizations")
+            let added = try await admins.post(
+                "/organizations", form: [("name", "Globex"), ("domain", "globex.example")])
+            #expect(added.status == .seeOther)
+        }
+    }
+
     @Test("a session expires after a week without use")
     func sessionExpiry() async throws {
         try await withApp(.sqlite) { app, ctx in

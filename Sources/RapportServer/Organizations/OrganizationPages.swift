@@ -17,6 +17,7 @@ struct OrganizationListContext: Encodable, Sendable {
     let error: String?
     let newName: String
     let newDomain: String
+    let canEdit: Bool
 }
 
 struct OrganizationForm: Codable, Sendable {
@@ -35,6 +36,7 @@ struct OrganizationContext: Encodable, Sendable {
     let hasMembers: Bool
     let hasTickets: Bool
     let error: String?
+    let canEdit: Bool
 }
 
 /// Organizations: the companies customers belong to, with their people and tickets.
@@ -51,6 +53,7 @@ struct OrganizationPages: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
+        try OrganizationService.requireMayChange(try req.agent)
         let form = try req.content.decode(OrganizationForm.self)
         do {
             let id = try await req.rapport.organizations.create(
@@ -67,6 +70,7 @@ struct OrganizationPages: RouteCollection {
     }
 
     func update(req: Request) async throws -> Response {
+        try OrganizationService.requireMayChange(try req.agent)
         let id = try req.idParameter("id", naming: "Organization")
         let form = try req.content.decode(OrganizationForm.self)
         do {
@@ -104,7 +108,8 @@ struct OrganizationPages: RouteCollection {
                         name: org.name, url: "/organizations/\($0)", domain: org.domain, members: membersByID[$0] ?? 0)
                 }
             },
-            hasRows: !organizations.isEmpty, error: error, newName: form.name ?? "", newDomain: form.domain ?? ""
+            hasRows: !organizations.isEmpty, error: error, newName: form.name ?? "", newDomain: form.domain ?? "",
+            canEdit: OrganizationService.mayChange(try req.agent)
         )
         return try await req.page("organizations", context, status: status)
     }
@@ -140,7 +145,7 @@ struct OrganizationPages: RouteCollection {
             },
             tickets: tickets.map { TicketListRow($0, now: now) },
             hasMembers: !members.isEmpty, hasTickets: !tickets.isEmpty,
-            error: error
+            error: error, canEdit: OrganizationService.mayChange(try req.agent)
         )
         return try await req.page("organization", context, status: status)
     }

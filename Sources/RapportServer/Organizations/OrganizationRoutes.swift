@@ -56,7 +56,7 @@ struct OrganizationRoutes: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
-        _ = try req.requireAdmin()
+        try OrganizationService.requireMayChange(try req.agent)
         let input = try req.decodeJSON(OrganizationInput.self)
         guard let name = input.name else { throw RapportError.invalid(["name": "is required"]) }
         let domain: String? = if case .set(let value) = input.domain { value } else { nil }
@@ -69,7 +69,7 @@ struct OrganizationRoutes: RouteCollection {
     }
 
     func update(req: Request) async throws -> OrganizationDTO {
-        _ = try req.requireAdmin()
+        try OrganizationService.requireMayChange(try req.agent)
         let id = try req.idParameter("id", naming: "Organization")
         let input = try req.decodeJSON(OrganizationInput.self)
         try await req.rapport.organizations.update(

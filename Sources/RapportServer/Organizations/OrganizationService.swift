@@ -1,10 +1,23 @@
 import FluentKit
 import Foundation
 import RapportCore
+import Vapor
 
 /// Creating and changing organizations (the companies customers belong to).
 struct OrganizationService: Sendable {
     let clock: any WallClock
+
+    /// Who may add or change organizations, on the web and over the API alike: admins, because an
+    /// organization's email domain decides which customers join it, and so what its managers see.
+    static func mayChange(_ agent: AuthenticatedAgent) -> Bool { agent.isAdmin }
+
+    static func requireMayChange(_ agent: AuthenticatedAgent) throws {
+        guard mayChange(agent) else {
+            throw RapportError(
+                .forbidden, code: "forbidden",
+                reason: "Only admins add or change organizations: the email domain decides which customers join one.")
+        }
+    }
 
     func create(name raw: String, domain: String?, notes: String, on database: any Database) async throws -> Int {
         let name = try Self.validate(name: raw, domain: domain, notes: notes)
