@@ -375,12 +375,31 @@ struct MailIntegrationTests {
                 .init(
                     host: "127.0.0.1", port: sink.port, security: .tls, username: "", password: "",
                     verifyCertificates: false), on: app.db)
-            #expect(try await setup.checkSMTP(on: app.db).failedStage == "tls")
+            // TLS spoken to a plain port, a closed port and a port where another service answers
+            // all read the same, and nothing the other end said is repeated: the test is not a
+            // port scanner.
+            let plainPort = try await setup.checkSMTP(on: app.db)
+            #expect(plainPort.failedStage == "connection")
+            let closedPort = try freeLoopbackPort()
             try await setup.saveSMTP(
                 .init(
-                    host: "127.0.0.1", port: try freeLoopbackPort(), security: .none, username: "", password: "",
+                    host: "127.0.0.1", port: closedPort, security: .none, username: "", password: "",
                     verifyCertificates: false), on: app.db)
-            #expect(try await setup.checkSMTP(on: app.db).failedStage == "tcp")
+            let closed = try await setup.checkSMTP(on: app.db)
+            #expect(closed.failedStage == "connection")
+            let banner = try BannerServer(line: "SSH-2.0-OpenSSH_9.2p1 Debian-2")
+            defer { banner.stop() }
+            try await setup.saveSMTP(
+                .init(
+                    host: "127.0.0.1", port: banner.port, security: .none, username: "", password: "",
+                    verifyCertificates: false), on: app.db)
+            let other = try await setup.checkSMTP(on: app.db)
+            #expect(other.failedStage == "connection")
+            #expect(!(other.failure ?? "").contains("SSH"), "\(other)")
+            #expect(
+                other.failure?.replacingOccurrences(of: String(banner.port), with: "N")
+                    == closed.failure?.replacingOccurrences(of: String(closedPort), with: "N"),
+                "an open port with another service must read like a closed one")
             try await setup.saveSMTP(
                 .init(
                     host: "no-such-host.invalid", port: 25, security: .none, username: "", password: "",

@@ -174,17 +174,18 @@ struct MailSetupService: Sendable {
         do {
             return ConnectionCheck(steps: try await SMTPClient(configuration).check(), failure: nil)
         } catch let error as MailTransportError {
-            return ConnectionCheck(steps: [], failure: error.description, failedStage: error.stage)
+            return Self.failed(error, steps: [], server: "an SMTP server", at: configuration.host, configuration.port)
         }
     }
 
     func checkMailbox(_ id: Int, on db: any Database) async throws -> ConnectionCheck {
         guard let mailbox = try await Mailbox.find(id, on: db) else { throw RapportError.notFound("Mailbox \(id)") }
         let session: IMAPSession
+        let configuration = try store.imapConfiguration(mailbox)
         do {
-            session = try await IMAPSession.open(try store.imapConfiguration(mailbox))
+            session = try await IMAPSession.open(configuration)
         } catch let error as MailTransportError {
-            return ConnectionCheck(steps: [], failure: error.description, failedStage: error.stage)
+            return Self.failed(error, steps: [], server: "an IMAP server", at: configuration.host, configuration.port)
         }
         do {
             _ = try await session.select(mailbox.folder)
@@ -195,8 +196,32 @@ struct MailSetupService: Sendable {
             return ConnectionCheck(steps: session.steps, failure: nil)
         } catch let error as MailTransportError {
             await session.abandon()
-            return ConnectionCheck(steps: session.steps, failure: error.description, failedStage: error.stage)
+            return Self.failed(
+                error, steps: session.steps, server: "an IMAP server", at: configuration.host, configuration.port)
         }
+    }
+
+    /// What a failed test says. Until a mail server has greeted, a refused port, one that says
+    /// nothing, one that hangs up and one where another service answers all read the same, and
+    /// nothing the other end sent is repeated: the test must not work as a port scanner that
+    /// reports which ports are open and what runs there. A certificate problem keeps its reason.
+    static func failed(_ error: MailTransportError, steps: [String], server: String, at host: String, _ port: Int)
+        -> ConnectionCheck
+    {
+        let wouldTellThePort: Bool
+        switch error {
+        case .tcp, .timeout, .closed, .protocolViolation: wouldTellThePort = true
+        case .tls(let reason): wouldTellThePort = !reason.lowercased().contains("certificate")
+        default: wouldTellThePort = false
+        }
+        if steps.isEmpty, wouldTellThePort {
+            return ConnectionCheck(
+                steps: steps,
+                failure:
+                    "connection: no answer from \(server) at \(host) port \(port); check the host, the port and the security setting",
+                failedStage: "connection")
+        }
+        return ConnectionCheck(steps: steps, failure: error.description, failedStage: error.stage)
     }
 
     private func validated(_ input: Server, defaultPort: Int, field: String) throws -> Server {

@@ -255,3 +255,51 @@ final class ThrottleProxy: @unchecked Sendable {
         unlink(statusPath)
     }
 }
+
+/// A TCP service on loopback that greets every connection with one line, as SSH does.
+final class BannerServer: @unchecked Sendable {
+    let port: Int
+    private let process: Process
+
+    init(line: String) throws {
+        port = try freeLoopbackPort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = """
+            import socket
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", \(port))); s.listen(8)
+            while True:
+                c, _ = s.accept(); c.sendall(b"\(line)\\r\\n")
+            """
+        process.arguments = ["python3", "-c", script]
+        try process.run()
+        // Ready when it accepts a connection.
+        for _ in 0..<100 {
+            if (try? Self.connects(to: port)) == true { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stop()
+        throw RapportMessageError("the banner server did not start on port \(port)")
+    }
+
+    static func connects(to port: Int) throws -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// SIGKILL: a child of the test process may inherit a mask that blocks SIGTERM.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
