@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import RapportCore
 
 /// The reply coach and the mood reader, built once from the built-in English rules and, when the
@@ -30,23 +29,18 @@ struct CoachService: Sendable {
         self.priorityRule = priorityRule
     }
 
-    /// Texts longer than this are read on the thread pool: a long draft or message takes
-    /// milliseconds, and the event loops must keep answering everyone else meanwhile.
-    static let inlineTextLength = 4_000
+    // Both run in the request's task, not on NIO's shared thread pool: that pool also carries
+    // SQLite's blocking calls, and CPU work queued there held up database access for every other
+    // request. Both are linear in the text and bounded by its limits (rapport bench adversarial).
 
-    /// The coach's findings for a draft, read off the event loops when the draft is long.
+    /// The coach's findings for a draft.
     func analyze(_ context: ReplyContext) async throws -> ReplyAnalysis {
-        let coach = self.coach
-        let length = context.draft.utf8.count + (context.customerMessage?.utf8.count ?? 0)
-        guard length > Self.inlineTextLength else { return coach.analyze(context) }
-        return try await NIOThreadPool.singleton.runIfActive { coach.analyze(context) }
+        coach.analyze(context)
     }
 
-    /// The mood of a customer's message, read off the event loops when the message is long.
+    /// The mood of a customer's message.
     func mood(of text: String) async throws -> InboundMood {
-        let moods = self.moods
-        guard text.utf8.count > Self.inlineTextLength else { return moods.read(text) }
-        return try await NIOThreadPool.singleton.runIfActive { moods.read(text) }
+        moods.read(text)
     }
 }
 

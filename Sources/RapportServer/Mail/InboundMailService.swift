@@ -180,17 +180,11 @@ struct InboundMailService: Sendable {
     /// The message cut to what a ticket holds. Whatever does not fit (an attachment over the
     /// size limit, text past the length limit, a message read with warnings) is kept by also
     /// attaching the original message, and the text says so.
-    /// Larger messages are parsed on the thread pool, so the event loops keep answering while a
-    /// big or hostile message is read.
-    static let inlineParseBytes = 64 * 1024
-
+    /// Parsed in the request's task rather than on NIO's shared thread pool, which also carries
+    /// SQLite's blocking calls; parsing is linear and bounded (rapport bench adversarial).
     private static func parse(_ raw: [UInt8]) async throws -> (ParsedEmail, MailClassification) {
-        let work: @Sendable () -> (ParsedEmail, MailClassification) = {
-            let message = ParsedEmail(bytes: raw)
-            return (message, MailClassification.classify(message))
-        }
-        guard raw.count > inlineParseBytes else { return work() }
-        return try await NIOThreadPool.singleton.runIfActive(work)
+        let message = ParsedEmail(bytes: raw)
+        return (message, MailClassification.classify(message))
     }
 
     private func storableContent(_ message: ParsedEmail, raw: [UInt8]) async throws -> StorableContent {

@@ -407,7 +407,7 @@ struct MailSettingsPages: RouteCollection {
     static func stageName(_ stage: String) -> String {
         switch stage {
         case "dns": "Looking up the server name (DNS)"
-        case "tcp": "Connecting (TCP)"
+        case "tcp", "connection": "Connecting"
         case "tls": "Securing the connection (TLS)"
         case "auth": "Signing in"
         case "folder": "Opening the folder"
