@@ -120,6 +120,33 @@ struct CoachText: Sendable {
     }
 }
 
+/// Ranges merged where they overlap or touch, in order, so whether a range overlaps any of them
+/// is a binary search.
+struct DisjointRanges: Sendable {
+    private(set) var ranges: [Range<Int>] = []
+
+    init(_ unordered: [Range<Int>]) {
+        for range in unordered.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = ranges.last, range.lowerBound <= last.upperBound {
+                ranges[ranges.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                ranges.append(range)
+            }
+        }
+    }
+
+    func overlaps(_ range: Range<Int>) -> Bool {
+        // The first merged range that ends after `range` starts is the only one that can overlap.
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count && ranges[low].overlaps(range)
+    }
+}
+
 /// Regular expressions compiled once per pattern text, case-insensitive, matching whole text.
 final class PatternCache: @unchecked Sendable {
     static let shared = PatternCache()

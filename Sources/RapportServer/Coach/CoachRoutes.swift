@@ -35,7 +35,7 @@ struct CoachRoutes: RouteCollection {
         if input.customerName.count > 200 { problems.add("customer_name", "must be at most 200 characters") }
         if input.agentName.count > 200 { problems.add("agent_name", "must be at most 200 characters") }
         try problems.throwIfAny()
-        return try await req.rapport.coach.analyze(
+        return req.rapport.coach.coach.analyze(
             ReplyContext(
                 draft: input.draft, customerName: input.customerName, agentName: input.agentName,
                 customerMessage: input.customerMessage, customerUpset: input.customerUpset ?? false
@@ -47,6 +47,6 @@ struct CoachRoutes: RouteCollection {
         guard input.message.count <= CoachService.maximumTextLength else {
             throw RapportError.invalid(["message": "must be at most \(CoachService.maximumTextLength) characters"])
         }
-        return try await req.rapport.coach.mood(of: input.message)
+        return req.rapport.coach.moods.read(input.message)
     }
 }

@@ -28,20 +28,6 @@ struct CoachService: Sendable {
         moods = MoodReader(ruleSet: rules)
         self.priorityRule = priorityRule
     }
-
-    // Both run in the request's task, not on NIO's shared thread pool: that pool also carries
-    // SQLite's blocking calls, and CPU work queued there held up database access for every other
-    // request. Both are linear in the text and bounded by its limits (rapport bench adversarial).
-
-    /// The coach's findings for a draft.
-    func analyze(_ context: ReplyContext) async throws -> ReplyAnalysis {
-        coach.analyze(context)
-    }
-
-    /// The mood of a customer's message.
-    func mood(of text: String) async throws -> InboundMood {
-        moods.read(text)
-    }
 }
 
 /// How the mood of a customer's message moves the ticket's priority. Priority only ever goes up.

@@ -60,7 +60,8 @@ struct InboundMailService: Sendable {
             throw RapportError.badRequest(
                 "The message is empty: send the raw RFC 5322 message as the request body.", code: "empty_message")
         }
-        let (message, classification) = try await Self.parse(raw)
+        let message = ParsedEmail(bytes: raw)
+        let classification = MailClassification.classify(message)
         let key =
             message.messageID.map { String(Self.storable($0).prefix(900)) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? "sha256.\(SHA256.hex(of: Data(raw)))@rapport.invalid"
@@ -180,13 +181,6 @@ struct InboundMailService: Sendable {
     /// The message cut to what a ticket holds. Whatever does not fit (an attachment over the
     /// size limit, text past the length limit, a message read with warnings) is kept by also
     /// attaching the original message, and the text says so.
-    /// Parsed in the request's task rather than on NIO's shared thread pool, which also carries
-    /// SQLite's blocking calls; parsing is linear and bounded (rapport bench adversarial).
-    private static func parse(_ raw: [UInt8]) async throws -> (ParsedEmail, MailClassification) {
-        let message = ParsedEmail(bytes: raw)
-        return (message, MailClassification.classify(message))
-    }
-
     private func storableContent(_ message: ParsedEmail, raw: [UInt8]) async throws -> StorableContent {
         var notes: [String] = []
         var files: [NewAttachment] = []

@@ -129,7 +129,7 @@ struct TicketService: Sendable {
             input.firstMessage.attachments, totalLimited: input.firstMessage.author == .agent)
         var message = PreparedMessage(message: input.firstMessage, stored: stored)
         // Read before the write lock is taken: only the write itself needs to hold it.
-        if input.firstMessage.author == .customer { message.mood = try await coach.mood(of: input.firstMessage.body) }
+        if input.firstMessage.author == .customer { message.mood = coach.moods.read(input.firstMessage.body) }
         return PreparedTicket(input: input, subject: subject, tags: tags, message: message)
     }
 
@@ -173,7 +173,7 @@ struct TicketService: Sendable {
             message.attachments, totalLimited: message.author == .agent && message.kind == .reply)
         var prepared = PreparedMessage(message: message, stored: stored)
         if message.author == .customer {
-            prepared.mood = try await coach.mood(of: message.body)
+            prepared.mood = coach.moods.read(message.body)
             return prepared
         }
         guard message.kind == .reply, actor.agentID != nil, let ticketID,
@@ -209,7 +209,7 @@ struct TicketService: Sendable {
             WHERE ticket_id = \(bind: ticketID) AND author_kind = \(bind: AuthorKind.customer.rawValue) ORDER BY id DESC LIMIT 1
             """
         ).first(decoding: LastMessage.self)
-        return try await coach.analyze(
+        return coach.coach.analyze(
             ReplyContext(
                 draft: body, customerName: customerName, agentName: agentName,
                 customerMessage: last?.body, customerUpset: last?.moodUpset ?? false))
