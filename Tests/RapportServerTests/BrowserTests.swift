@@ -25,7 +25,7 @@ struct BrowserTests {
             let artifacts = Self.artifactDirectory(for: database)
             let output: String
             do {
-                output = try await Subprocess.runDetached(
+                output = try await BrowserSlot.shared.run(
                     "/usr/bin/timeout",
                     [
                         "300", "/usr/bin/env", "python3", Self.scriptPath, "http://127.0.0.1:\(port)",
@@ -134,5 +134,26 @@ struct BrowserTests {
             ProcessInfo.processInfo.environment["RAPPORT_BROWSER_ARTIFACTS"].map { URL(fileURLWithPath: $0) }
             ?? packageRoot.appendingPathComponent(".build/browser-artifacts")
         return base.appendingPathComponent(database.rawValue).path
+    }
+}
+
+/// One browser flow at a time: the suites run in parallel, and several headless Chromium
+/// sessions at once on two cores starved the timing-sensitive tests running beside them.
+actor BrowserSlot {
+    static let shared = BrowserSlot()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs the flow's script (as `Subprocess.runDetached`) once no other flow is running.
+    func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await Subprocess.runDetached(executable, arguments)
     }
 }

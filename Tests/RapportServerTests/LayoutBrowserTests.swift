@@ -35,7 +35,7 @@ struct LayoutBrowserTests {
             defer { try? FileManager.default.removeItem(at: specFile) }
             let script = BrowserTests.packageRoot.appendingPathComponent("Tests/BrowserTests/layout_check.py").path
             do {
-                let output = try await Subprocess.runDetached(
+                let output = try await BrowserSlot.shared.run(
                     "/usr/bin/timeout",
                     ["900", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", specFile.path, artifacts])
                 await app.server.shutdown()

@@ -40,7 +40,7 @@ struct LiveBrowserTests {
             let script = BrowserTests.packageRoot.appendingPathComponent("Tests/BrowserTests/live_flow.py").path
             let output: String
             do {
-                output = try await Subprocess.runDetached(
+                output = try await BrowserSlot.shared.run(
                     "/usr/bin/timeout",
                     [
                         "300", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", adminEmail,

@@ -46,7 +46,7 @@ struct SelfServiceBrowserTests {
             let script = BrowserTests.packageRoot.appendingPathComponent("Tests/BrowserTests/self_service_flow.py").path
             let output: String
             do {
-                output = try await Subprocess.runDetached(
+                output = try await BrowserSlot.shared.run(
                     "/usr/bin/timeout",
                     [
                         "300", "/usr/bin/env", "python3", script, "http://127.0.0.1:\(port)", "sam@desk.example",
