@@ -64,4 +64,67 @@ struct InboundConcurrencyTests {
             }
         }
     }
+
+    @Test("writers queued on a locked ticket leave connections for everyone else (PostgreSQL)")
+    func queuedWritersLeaveConnectionsForReads() async throws {
+        try await withApp(.postgres) { app, _ in
+            try await MailIntegrationTests.configure(app, dovecot: nil, smtpPort: 1)
+            let inbound = app.rapport.inboundMail
+            let opening = MailIntegrationTests.customerMail(
+                messageID: "locked.1@example.org", body: "Hello, the scanner jams.")
+            let number = try #require(try await inbound.receive(Array(opening.utf8), on: app.db).ticketID)
+
+            // Another instance holds the ticket's row lock (a transaction outside this process's
+            // write gate) while a dozen answers to the ticket arrive here.
+            let release = AsyncStream<Void>.makeStream()
+            let locked = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await app.db.transaction { tx in
+                    _ = try await tx.sql.raw("SELECT id FROM tickets WHERE id = \(bind: number) FOR UPDATE").all()
+                    locked.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in locked.stream { break }
+            let writers = Task {
+                try await withThrowingTaskGroup(of: InboundResult.self) { group in
+                    for round in 0..<12 {
+                        let raw = [
+                            "From: Ada Lovelace <ada@example.org>", "To: \(MailIntegrationTests.support)",
+                            "Subject: Re: The scanner jams [#\(number)]", "Message-ID: <jam.\(round)@example.org>",
+                            "In-Reply-To: <locked.1@example.org>", "Date: Tue, 01 Dec 2026 10:00:00 +0000", "",
+                            "Still jammed (\(round)).",
+                        ].joined(separator: "\r\n")
+                        group.addTask { try await inbound.receive(Array(raw.utf8), on: app.db) }
+                    }
+                    var all: [InboundResult] = []
+                    for try await result in group { all.append(result) }
+                    return all
+                }
+            }
+            // Wait until the writers stand on the lock, then read as an agent's page would: it is
+            // answered now, not after the pool's timeout.
+            var waitingOnLock = 0
+            for _ in 0..<200 where waitingOnLock < 2 {
+                try await Task.sleep(for: .milliseconds(25))
+                waitingOnLock =
+                    try await app.db.sql.raw(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            #expect(waitingOnLock >= 2, "the answers should be waiting on the ticket's lock")
+            for _ in 0..<8 {
+                #expect(try await Ticket.query(on: app.db).count() == 1)
+            }
+            #expect(
+                waitingOnLock <= System.coreCount * DatabaseSetup.postgresConnectionsPerEventLoop / 2,
+                "no more writers than the gate admits hold connections")
+
+            release.continuation.yield()
+            try await holder.value
+            let results = try await writers.value
+            #expect(results.count == 12)
+            #expect(results.allSatisfy { $0.outcome == .appended && $0.ticketID == number })
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import FluentKit
+import NIOCore
 import NIOHTTP1
 import SQLKit
 
@@ -57,13 +58,26 @@ extension Database {
         return try await WriteTransactionScope.$isActive.withValue(true) {
             switch flavor {
             case .postgres:
-                return try await transaction { try await work($0) }
+                // Writers to one ticket wait on its row lock, each holding a pooled connection; past
+                // this many they queue here instead, so a burst of them cannot take every
+                // connection and time out the readers (and each other) waiting for one.
+                return try await writeGate.admitted(on: eventLoop) { try await self.transaction { try await work($0) } }
             case .sqlite:
                 // Writers queue here, without holding a connection, instead of inside SQLite's busy
                 // handler, which would block one of the few pool threads while it waits.
-                return try await SQLiteWriteGate.shared.serialized { try await self.sqliteTransaction(work) }
+                return try await writeGate.admitted(on: eventLoop) { try await self.sqliteTransaction(work) }
             }
         }
+    }
+
+    /// The gate of the database this one belongs to (`DatabaseSetup` gives each its own), so
+    /// that two applications in one process, each on its own database, do not queue behind each
+    /// other; one set up some other way shares a process-wide gate.
+    private var writeGate: WriteGate {
+        if let carrier = context.configuration.middleware.lazy.compactMap({ $0 as? WriteGate.Carrier }).first {
+            return carrier.gate
+        }
+        return flavor == .sqlite ? WriteGate.sqliteShared : WriteGate.postgresShared
     }
 
     private func sqliteTransaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T)
@@ -83,40 +97,97 @@ extension Database {
     }
 }
 
-/// Lets one SQLite write transaction run at a time in this process, first come first served.
-/// Other processes on the same file (the CLI beside a running server) still meet SQLite's own
-/// lock and its busy timeout.
-actor SQLiteWriteGate {
-    static let shared = SQLiteWriteGate()
+/// Admits a bounded number of write transactions on one database at a time, first come first
+/// served; the rest wait here without holding a database connection.
+///
+/// SQLite takes one writer at a time: other processes on the same file (the CLI beside a
+/// running server) still meet SQLite's own lock and its busy timeout. On PostgreSQL each event
+/// loop has its own pool (`DatabaseSetup.postgresConnectionsPerEventLoop`), and writers on a
+/// loop take at most half of it, which leaves the other half to that loop's reads.
+actor WriteGate {
+    enum Scope: Sendable {
+        /// One queue for the whole database.
+        case database(permits: Int)
+        /// One queue per event loop, as the connection pools are.
+        case eachEventLoop(permits: Int)
+    }
 
-    private var isHeld = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    static let sqlite = Scope.database(permits: 1)
+    static let postgres = Scope.eachEventLoop(permits: max(1, DatabaseSetup.postgresConnectionsPerEventLoop / 2))
+    static let sqliteShared = WriteGate(sqlite)
+    static let postgresShared = WriteGate(postgres)
 
-    func serialized<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
-        await acquire()
+    /// Carries a database's gate in its configuration, where `Database.write` finds it. As a
+    /// model middleware it only passes every model event on.
+    struct Carrier: AnyModelMiddleware {
+        let gate: WriteGate
+
+        func handle(
+            _ event: ModelEvent, _ model: any AnyModel, on db: any Database, chainingTo next: any AnyModelResponder
+        ) -> EventLoopFuture<Void> {
+            next.handle(event, model, on: db)
+        }
+    }
+
+    private struct Lane {
+        var available: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let scope: Scope
+    private var lanes: [ObjectIdentifier: Lane] = [:]
+
+    init(_ scope: Scope) {
+        self.scope = scope
+    }
+
+    func admitted<T: Sendable>(on eventLoop: any EventLoop, _ work: @Sendable () async throws -> T) async throws -> T {
+        let lane = laneKey(eventLoop)
+        await acquire(lane)
         do {
             let result = try await work()
-            release()
+            release(lane)
             return result
         } catch {
-            release()
+            release(lane)
             throw error
         }
     }
 
-    private func acquire() async {
-        guard isHeld else {
-            isHeld = true
-            return
+    private func laneKey(_ eventLoop: any EventLoop) -> ObjectIdentifier {
+        switch scope {
+        case .database: ObjectIdentifier(WriteGate.self)
+        case .eachEventLoop: ObjectIdentifier(eventLoop)
         }
-        await withCheckedContinuation { waiting.append($0) }
     }
 
-    private func release() {
-        if waiting.isEmpty {
-            isHeld = false
+    private func acquire(_ key: ObjectIdentifier) async {
+        var lane = lanes[key] ?? Lane(available: permits)
+        if lane.available > 0 {
+            lane.available -= 1
+            lanes[key] = lane
+            return
+        }
+        await withCheckedContinuation { continuation in
+            lane.waiting.append(continuation)
+            lanes[key] = lane
+        }
+    }
+
+    private func release(_ key: ObjectIdentifier) {
+        guard var lane = lanes[key] else { return }
+        if lane.waiting.isEmpty {
+            lane.available += 1
         } else {
-            waiting.removeFirst().resume()
+            // The permit passes straight to the next in line.
+            lane.waiting.removeFirst().resume()
+        }
+        lanes[key] = lane
+    }
+
+    private var permits: Int {
+        switch scope {
+        case .database(let permits), .eachEventLoop(let permits): permits
         }
     }
 }

@@ -8,18 +8,23 @@ import SQLKit
 import Vapor
 
 enum DatabaseSetup {
+    /// PostgreSQL connections kept per event loop (one loop per core).
+    static let postgresConnectionsPerEventLoop = 4
+
     /// Connects Fluent to PostgreSQL when a URL is configured, otherwise to the SQLite file.
     static func configure(_ app: Application, settings: RapportSettings) async throws {
         if settings.usesPostgres, let url = settings.databaseURL {
             do {
                 let configuration = try SQLPostgresConfiguration(url: url)
-                // A burst of writes to one ticket queues on its row lock while holding connections;
-                // the others wait for one as long as SQLite's writers wait for the lock, not 10 s.
+                // Write transactions take at most half of these (`WriteGate`); a request waits
+                // for a connection as long as SQLite's writers wait for the lock, not 10 s.
                 app.databases.use(
                     .postgres(
-                        configuration: configuration, maxConnectionsPerEventLoop: 4,
+                        configuration: configuration, maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop,
                         connectionPoolTimeout: .seconds(30),
                         sqlLogLevel: .debug), as: .psql)
+                app.databases.middleware.use(
+                    WriteGate.Carrier(gate: WriteGate(WriteGate.postgres)), on: .psql)
             } catch {
                 throw RapportMessageError(
                     "DATABASE_URL is not a usable PostgreSQL URL (\(error)). Expected postgres://user:password@host:port/database"
@@ -30,6 +35,8 @@ enum DatabaseSetup {
             app.databases.use(
                 .sqlite(.file(settings.sqliteFile.path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug),
                 as: .sqlite)
+            app.databases.middleware.use(
+                WriteGate.Carrier(gate: WriteGate(WriteGate.sqlite)), on: .sqlite)
             try await tuneSQLiteConnections(app)
         }
     }
