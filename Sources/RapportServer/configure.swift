@@ -30,6 +30,9 @@ public func configure(_ app: Application, settings: RapportSettings) async throw
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(RapportErrorMiddleware())
     app.routes.defaultMaxBodySize = "1mb"
+    let idle = settings.idleConnectionTimeout.components
+    app.http.server.configuration.idleTimeout = .nanoseconds(
+        idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
 
     try Routes.register(on: app, settings: settings)
     app.lifecycle.use(JobWorker(settings: settings.background))

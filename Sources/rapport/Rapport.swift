@@ -56,6 +56,12 @@ struct StorageOptions: ParsableArguments {
                 throw ValidationError("RAPPORT_TRUSTED_PROXIES: \(error)")
             }
         }
+        if let idle = environment["RAPPORT_IDLE_TIMEOUT"] {
+            guard let seconds = Int(idle), (1...3600).contains(seconds) else {
+                throw ValidationError("RAPPORT_IDLE_TIMEOUT: \(idle) is not a number of seconds from 1 to 3600")
+            }
+            settings.idleConnectionTimeout = .seconds(seconds)
+        }
         if let shared = environment["RAPPORT_ATTACHMENTS_DIR"], !shared.isEmpty {
             settings.sharedAttachmentDirectory = URL(fileURLWithPath: shared, isDirectory: true).standardizedFileURL
         }
@@ -72,8 +78,16 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
+        let files = OpenFileLimit.raiseToMaximum()
         try await withApplication(storage, arguments: ["rapport", "serve", "--hostname", host, "--port", String(port)])
         { app in
+            if files.current < 4096 {
+                print(
+                    "Warning: only \(files.current) open files are allowed, and every connection takes one: raise LimitNOFILE= in the service unit, or ulimit -n, to serve more at once."
+                )
+            } else {
+                print("Up to \(files.current) open files (connections, database, attachments).")
+            }
             if demo {
                 if try await DemoWorkspace.isSeeded(app) {
                     print("Using the existing workspace in \(storage.dataDir).")

@@ -33,6 +33,10 @@ public struct RapportSettings: Sendable {
     /// Peers whose `X-Forwarded-For` is believed (`RAPPORT_TRUSTED_PROXIES`); loopback by default,
     /// the usual place of a proxy in front of Rapport.
     public var trustedProxies: [IPAddressRange] = IPAddressRange.loopback
+    /// A connection that sends and receives nothing for this long is closed
+    /// (`RAPPORT_IDLE_TIMEOUT`, in seconds): an idle keep-alive connection, or a client that
+    /// stopped halfway through its request. Live connections are pinged well within it.
+    public var idleConnectionTimeout: Duration = .seconds(30)
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
