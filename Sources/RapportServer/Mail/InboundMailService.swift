@@ -96,13 +96,19 @@ struct InboundMailService: Sendable {
                 in: .whitespacesAndNewlines))
             .flatMap { $0.isEmpty ? nil : $0 } ?? "(no subject)"
         let senderName = sender.name.map(Self.storable)
+        // A sender the receiving server could not verify is not answered automatically (the
+        // address may be someone else's), never joins an existing ticket, and is marked.
+        let authentication = SenderAuthentication(message.headers).flatMap { $0.failed ? $0 : nil }
+        let acknowledgement =
+            classification.suppressesAutomaticReplies || authentication != nil
+            ? nil : AcknowledgementRequest(inReplyTo: key)
         let newTicket = try tickets.prepare(
             NewTicket(
                 subject: String(subject.prefix(TicketLimits.subjectMaximumLength)),
                 requester: .email(senderAddress.value, name: senderName),
-                firstMessage: newMessage, channel: .email),
+                firstMessage: newMessage, channel: .email, tags: authentication == nil ? [] : [Self.unverifiedSenderTag]
+            ),
             firstMessage: prepared)
-        let acknowledgement = classification.suppressesAutomaticReplies ? nil : AcknowledgementRequest(inReplyTo: key)
 
         do {
             return try await database.write { tx in
@@ -113,7 +119,18 @@ struct InboundMailService: Sendable {
                     \.$bouncingSince != nil
                 )
                 .set(\.$bouncingSince, to: nil).set(\.$bounceReason, to: nil).update()
-                if let ticketID = try await threadedTicket(message, sender: senderAddress, on: tx.db) {
+                let threaded = try await threadedTicket(message, sender: senderAddress, on: tx.db)
+                if let ticketID = threaded, let authentication {
+                    let written = try await tickets.create(newTicket, by: .system, acknowledge: nil, in: tx)
+                    try await tickets.addSystemMessage(
+                        .note,
+                        body: Self.unverifiedReplyNote(ticketID: ticketID, sender: senderAddress, authentication),
+                        toTicket: written.ticketID, in: tx)
+                    return InboundResult(
+                        outcome: .created, ticketID: written.ticketID, messageID: written.messageID,
+                        reason: "not added to #\(ticketID): the sender was not verified (\(authentication.summary))")
+                }
+                if let ticketID = threaded {
                     let senderID = try await tickets.customers.findOrCreate(
                         email: senderAddress.value, name: senderName, now: now, in: tx)
                     let written = try await tickets.addMessage(
@@ -121,9 +138,11 @@ struct InboundMailService: Sendable {
                     return InboundResult(outcome: .appended, ticketID: ticketID, messageID: written.messageID)
                 }
                 let written = try await tickets.create(newTicket, by: .system, acknowledge: acknowledgement, in: tx)
+                let unanswered =
+                    classification.reason ?? authentication.map { "the sender was not verified (\($0.summary))" }
                 return InboundResult(
                     outcome: .created, ticketID: written.ticketID, messageID: written.messageID,
-                    reason: classification.reason.map { "no acknowledgement: \($0)" })
+                    reason: unanswered.map { "no acknowledgement: \($0)" })
             }
         } catch {
             guard let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure else {
@@ -137,6 +156,20 @@ struct InboundMailService: Sendable {
             }
             throw error
         }
+    }
+
+    /// Marks a ticket whose first message came from a sender the receiving server could not verify.
+    static let unverifiedSenderTag = "unverified-sender"
+
+    private static func unverifiedReplyNote(ticketID: Int, sender: EmailAddress, _ check: SenderAuthentication)
+        -> String
+    {
+        """
+        This message says it is from \(sender.value) and answers ticket #\(ticketID), but the receiving mail \
+        server could not verify the sender (\(check.summary)), so it was not added to #\(ticketID) and no \
+        acknowledgement was sent. If it is genuine, answer it here (the reply goes to \(sender.value)); if not, \
+        it may be an attempt to write into someone else's conversation.
+        """
     }
 
     private static func isStored(_ key: String, on db: any Database) async throws -> Bool {
