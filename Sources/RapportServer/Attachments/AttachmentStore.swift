@@ -75,7 +75,13 @@ struct AttachmentStore: Sendable {
             try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = destination.deletingLastPathComponent().appendingPathComponent(
                 ".\(digest).\(UUID().uuidString).tmp")
-            try data.write(to: temporary)
+            do {
+                try data.write(to: temporary)
+            } catch {
+                // A disk that filled up halfway leaves no half-written file behind.
+                try? manager.removeItem(at: temporary)
+                throw error
+            }
             if rename(temporary.path, destination.path) != 0 {
                 try? manager.removeItem(at: temporary)
                 if !manager.fileExists(atPath: destination.path) {

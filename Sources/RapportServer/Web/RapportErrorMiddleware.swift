@@ -18,7 +18,11 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         } catch {
             let mapped = Self.map(error)
-            if mapped.status == .internalServerError {
+            if let place = DiskFull.place(of: error) {
+                request.logger.critical(
+                    "Out of disk space: a write to the \(place) failed and was not saved (\(String(reflecting: error))). Free space on the volume that holds the \(place == "database" ? "database" : "data directory"); requests that write are refused with 507 until then."
+                )
+            } else if mapped.status == .internalServerError {
                 request.logger.report(error: error)
             }
             if Self.wantsPage(request) {
@@ -46,6 +50,7 @@ struct RapportErrorMiddleware: AsyncMiddleware {
     }
 
     static func map(_ error: any Error) -> RapportError {
+        if let place = DiskFull.place(of: error) { return DiskFull.answer(place: place) }
         switch error {
         case let error as RapportError:
             return error
