@@ -169,8 +169,8 @@ struct SelfServiceTests {
     }
 
     @Test(
-        "Was this helpful? counts once per visitor, and a vote without the page's token is refused",
-        arguments: [TestDatabase.sqlite])
+        "Was this helpful? counts once per visitor and a few times per address, and a vote without the page's token is refused",
+        arguments: TestDatabase.allCases)
     func feedback(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let id = try await Self.article(app, title: "Change your plan", body: "Open Billing and choose a plan.")
@@ -191,6 +191,18 @@ struct SelfServiceTests {
             #expect(article.helpfulYes == 1)
             #expect(article.helpfulNo == 0)
             #expect(article.views == 1)
+
+            // Throwing the cookie away for a new one each time counts a few times per address, not every time.
+            for _ in 0..<10 {
+                let fresh = try await Self.visitor(app)
+                _ = try await fresh.get("/help/articles/change-your-plan")
+                let again = try await fresh.post(
+                    "/help/articles/change-your-plan/feedback",
+                    form: [("helpful", "no"), ("visit", Self.visitToken(fresh))], csrf: .none)
+                #expect(again.status == .seeOther)
+            }
+            let afterFreshCookies = try #require(try await KBArticle.find(id, on: app.db))
+            #expect(afterFreshCookies.helpfulYes + afterFreshCookies.helpfulNo == HelpCenterPages.votesPerAddress)
         }
     }
 

@@ -156,7 +156,11 @@ struct HelpCenterPages: RouteCollection {
         var visit: String?
     }
 
-    /// `POST /help/articles/:slug/feedback` — "was this helpful?", once per visitor and article a day.
+    /// How many visitors at one address may say whether an article helped, each day.
+    static let votesPerAddress = 3
+
+    /// `POST /help/articles/:slug/feedback` — "was this helpful?", once per visitor and article a
+    /// day, and at most `votesPerAddress` times per client address.
     func feedback(req: Request) async throws -> Response {
         let slug = req.parameters.get("slug") ?? ""
         let form = try req.content.decode(FeedbackForm.self)
@@ -167,7 +171,14 @@ struct HelpCenterPages: RouteCollection {
         else {
             throw RapportError.notFound("This article")
         }
-        if try await req.rapport.sharedLimits.allow("vote-\(slug)", from: visitor, limit: 1, per: 86_400, on: req.db) {
+        // Once per visitor; and since a new cookie makes a new visitor, a few times per address
+        // (an office or a household shares one).
+        let limits = req.rapport.sharedLimits
+        if try await limits.allow("vote-\(slug)", from: visitor, limit: 1, per: 86_400, on: req.db),
+            try await limits.allow(
+                "vote-\(slug)", from: "address:" + HelpVisitor.address(req), limit: Self.votesPerAddress, per: 86_400,
+                on: req.db)
+        {
             try await req.rapport.knowledgeBase.recordFeedback(
                 articleID: try article.requireID, helpful: form.helpful == "yes", on: req.db)
         }
