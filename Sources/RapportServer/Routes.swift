@@ -10,9 +10,11 @@ enum Routes {
         AuthRoutes().bootPublic(routes: api)
         try api.register(collection: MailInboundRoutes())  // its own token check: an MTA is no agent
 
-        let authenticated = api.grouped(ApiTokenAuthenticator(), RequireAgentMiddleware(), TicketAccessMiddleware())
         // Base64 makes files a third larger; allow a message's worth of attachments plus text.
         let messageBodyLimit = settings.attachmentMaximumBytes * 4 / 3 * 2 + 2 * 1024 * 1024
+        let authenticated = api.grouped(
+            ApiTokenAuthenticator(), RequireAgentMiddleware(), TicketAccessMiddleware(),
+            IdempotencyMiddleware(maximumBodyBytes: messageBodyLimit))
         try authenticated.register(collection: AuthRoutes())
         try authenticated.register(collection: TicketRoutes(maximumBodyBytes: messageBodyLimit))
         try authenticated.register(collection: AttachmentRoutes())

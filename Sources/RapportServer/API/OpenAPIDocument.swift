@@ -194,6 +194,14 @@ enum OpenAPIDocument {
             parameters += operation.query.map {
                 ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": $0.schema]
             }
+            if operation.method != .GET, !operation.isPublic {
+                parameters.append([
+                    "name": IdempotencyMiddleware.headerName, "in": "header", "required": false,
+                    "description":
+                        "Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with Idempotent-Replayed: true) instead of doing it again.",
+                    "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"],
+                ])
+            }
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let request = operation.requestSchema {
                 entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(request)]]]

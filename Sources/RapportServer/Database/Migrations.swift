@@ -37,5 +37,6 @@ enum RapportMigrations {
         CreatePresence(),
         CreateRateLimits(),
         AddApiTokenExpiry(),
+        CreateIdempotencyKeys(),
     ]
 }
