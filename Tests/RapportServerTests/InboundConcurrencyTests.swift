@@ -1,3 +1,4 @@
+import AsyncKit
 import Fluent
 import Foundation
 import RapportCore
@@ -126,5 +127,29 @@ struct InboundConcurrencyTests {
             #expect(results.count == 12)
             #expect(results.allSatisfy { $0.outcome == .appended && $0.ticketID == number })
         }
+    }
+}
+
+@Suite("The write gate")
+struct WriteGateTests {
+    @Test("a writer that cannot get in within the wait is refused as busy, and the gate still works after")
+    func waitIsBounded() async throws {
+        let gate = WriteGate(.database(permits: 1), maximumWait: .milliseconds(200))
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let release = AsyncStream<Void>.makeStream()
+        let entered = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await gate.admitted(on: loop) {
+                entered.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in entered.stream { break }
+        await #expect(throws: ConnectionPoolTimeoutError.self) {
+            try await gate.admitted(on: loop) {}
+        }
+        release.continuation.yield()
+        try await holder.value
+        #expect(try await gate.admitted(on: loop) { 42 } == 42)
     }
 }

@@ -1,3 +1,4 @@
+import AsyncKit
 import FluentKit
 import NIOCore
 import NIOHTTP1
@@ -129,21 +130,34 @@ actor WriteGate {
         }
     }
 
+    /// As long as a request waits for a pooled connection: past it the write is refused as the
+    /// pool would refuse it (503, try again), never left waiting for ever.
+    static let defaultMaximumWait: Duration = .seconds(30)
+
+    private struct Waiter {
+        let number: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
     private struct Lane {
         var available: Int
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [Waiter] = []
     }
 
     private let scope: Scope
     private var lanes: [ObjectIdentifier: Lane] = [:]
+    private var waitersSoFar: UInt64 = 0
 
-    init(_ scope: Scope) {
+    private let maximumWait: Duration
+
+    init(_ scope: Scope, maximumWait: Duration = defaultMaximumWait) {
         self.scope = scope
+        self.maximumWait = maximumWait
     }
 
     func admitted<T: Sendable>(on eventLoop: any EventLoop, _ work: @Sendable () async throws -> T) async throws -> T {
         let lane = laneKey(eventLoop)
-        await acquire(lane)
+        try await acquire(lane)
         do {
             let result = try await work()
             release(lane)
@@ -161,17 +175,30 @@ actor WriteGate {
         }
     }
 
-    private func acquire(_ key: ObjectIdentifier) async {
+    private func acquire(_ key: ObjectIdentifier) async throws {
         var lane = lanes[key] ?? Lane(available: permits)
         if lane.available > 0 {
             lane.available -= 1
             lanes[key] = lane
             return
         }
-        await withCheckedContinuation { continuation in
-            lane.waiting.append(continuation)
+        waitersSoFar += 1
+        let number = waitersSoFar
+        try await withCheckedThrowingContinuation { continuation in
+            lane.waiting.append(Waiter(number: number, continuation: continuation))
             lanes[key] = lane
+            Task { [weak self, maximumWait] in
+                try? await Task.sleep(for: maximumWait)
+                await self?.giveUp(number, in: key)
+            }
         }
+    }
+
+    private func giveUp(_ number: UInt64, in key: ObjectIdentifier) {
+        guard var lane = lanes[key], let index = lane.waiting.firstIndex(where: { $0.number == number }) else { return }
+        let waiter = lane.waiting.remove(at: index)
+        lanes[key] = lane
+        waiter.continuation.resume(throwing: ConnectionPoolTimeoutError.connectionRequestTimeout)
     }
 
     private func release(_ key: ObjectIdentifier) {
@@ -180,7 +207,7 @@ actor WriteGate {
             lane.available += 1
         } else {
             // The permit passes straight to the next in line.
-            lane.waiting.removeFirst().resume()
+            lane.waiting.removeFirst().continuation.resume()
         }
         lanes[key] = lane
     }
