@@ -35,8 +35,11 @@ public struct RapportSettings: Sendable {
     public var trustedProxies: [IPAddressRange] = IPAddressRange.loopback
     /// A connection that sends and receives nothing for this long is closed
     /// (`RAPPORT_IDLE_TIMEOUT`, in seconds): an idle keep-alive connection, or a client that
-    /// stopped halfway through its request. Live connections are pinged well within it.
-    public var idleConnectionTimeout: Duration = .seconds(30)
+    /// stopped halfway through its request. Live connections are pinged well within it. The
+    /// count also runs while the server works on an answer, so it is well above any request's
+    /// time on a busy machine (a browser resends a request whose connection closed unanswered);
+    /// nginx keeps idle connections as long by default.
+    public var idleConnectionTimeout: Duration = .seconds(75)
 
     public static let defaultAttachmentMaximumBytes = 20 * 1024 * 1024
 
