@@ -109,7 +109,7 @@ actor TestPostgres {
                     [
                         "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30",
                         "-o",
-                        "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                        "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000",
                         "start",
                     ], asPostgres: true)
                 return Cluster(directory: directory, port: port, binaries: binaries)
