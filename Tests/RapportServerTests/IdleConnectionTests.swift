@@ -70,22 +70,25 @@ final class RawConnection {
     private var closed = false
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw RapportMessageError("socket() failed: errno \(errno)") }
+        let opened = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard opened >= 0 else { throw RapportMessageError("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connect(opened, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
+        // Closed here, before the object exists, so that deinit cannot close the number again
+        // after something else in the process has been given it.
         guard result == 0 else {
             let code = errno
-            Glibc.close(descriptor)
+            Glibc.close(opened)
             throw RapportMessageError("connecting to 127.0.0.1:\(port) failed: errno \(code)")
         }
+        descriptor = opened
     }
 
     deinit { Glibc.close(descriptor) }
