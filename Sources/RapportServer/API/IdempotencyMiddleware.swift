@@ -87,10 +87,15 @@ struct IdempotencyMiddleware: AsyncMiddleware {
     {
         do {
             return try await db.write { tx in
-                try await IdempotentRequest.query(on: tx.db).filter(\.$expiresAt < now).delete()
-                if let existing = try await IdempotentRequest.query(on: tx.db).filter(\.$agentID == agentID).filter(
+                var found = try await IdempotentRequest.query(on: tx.db).filter(\.$agentID == agentID).filter(
                     \.$key == key
-                ).first() {
+                ).first()
+                if let expired = found, expired.expiresAt < now {
+                    // Past its day and not yet pruned by the cleanup job: the key is free again.
+                    try await expired.delete(on: tx.db)
+                    found = nil
+                }
+                if let existing = found {
                     guard existing.requestDigest == digest else { return .differentRequest }
                     if existing.status != nil { return .replay(existing) }
                     guard existing.claimedAt < now.addingTimeInterval(-abandonedAfter) else { return .inProgress }
@@ -107,6 +112,13 @@ struct IdempotencyMiddleware: AsyncMiddleware {
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // Another instance claimed the same key at the same moment.
             return .inProgress
+        }
+    }
+
+    /// Deletes keys past their day (the hourly cleanup job).
+    static func prune(now: Date, on db: any Database) async throws {
+        try await db.write { tx in
+            try await IdempotentRequest.query(on: tx.db).filter(\.$expiresAt < now).delete()
         }
     }
 

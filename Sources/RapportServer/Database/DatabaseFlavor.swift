@@ -138,6 +138,8 @@ actor WriteGate {
     private struct Waiter {
         let number: UInt64
         let continuation: CheckedContinuation<Void, any Error>
+        /// Gives up on the waiter at `maximumWait`; cancelled once it is let in.
+        let deadline: Task<Void, Never>
     }
 
     private struct Lane {
@@ -186,12 +188,12 @@ actor WriteGate {
         waitersSoFar += 1
         let number = waitersSoFar
         try await withCheckedThrowingContinuation { continuation in
-            lane.waiting.append(Waiter(number: number, continuation: continuation))
-            lanes[key] = lane
-            Task { [weak self, maximumWait] in
-                try? await Task.sleep(for: maximumWait)
+            let deadline = Task { [weak self, maximumWait] in
+                guard (try? await Task.sleep(for: maximumWait)) != nil else { return }
                 await self?.giveUp(number, in: key)
             }
+            lane.waiting.append(Waiter(number: number, continuation: continuation, deadline: deadline))
+            lanes[key] = lane
         }
     }
 
@@ -208,7 +210,9 @@ actor WriteGate {
             lane.available += 1
         } else {
             // The permit passes straight to the next in line.
-            lane.waiting.removeFirst().continuation.resume()
+            let next = lane.waiting.removeFirst()
+            next.deadline.cancel()
+            next.continuation.resume()
         }
         lanes[key] = lane
     }

@@ -35,6 +35,7 @@ extension RapportServices {
                 try await jobs.deleteFinished(on: db)
                 try await sharedLimits.prune(on: db)
                 try await EventLog.prune(now: clock.now(), on: db)
+                try await IdempotencyMiddleware.prune(now: clock.now(), on: db)
             },
         ]
         return JobRunner(
